@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Flowgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flowgate", targets: ["FlowgateCLI"]),
+        .library(name: "FlowModel", targets: ["FlowModel"]),
+        .library(name: "WhatsAppCloud", targets: ["WhatsAppCloud"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // WhatsApp Cloud API facts: the limits table, and (later) payload and webhook types.
+        .target(name: "WhatsAppCloud"),
+        // The flow language: model, YAML loader with source positions, validator, graph export.
+        .target(
+            name: "FlowModel",
+            dependencies: ["WhatsAppCloud", .product(name: "Yams", package: "Yams")]
+        ),
+        // The `flowgate` command.
+        .executableTarget(
+            name: "FlowgateCLI",
+            dependencies: [
+                "FlowModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+    ]
+)

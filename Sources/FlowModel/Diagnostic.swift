@@ -1,0 +1,51 @@
+/// One problem found in a flow, printed the way compilers print:
+/// `flows/order.yaml:12:9: error: button title is 23 characters; WhatsApp allows 20 [button-title-length]`
+/// followed by an indented `hint:` line that says how to fix it.
+public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Severity: String, Hashable, Sendable, Codable {
+        case error
+        case warning
+    }
+
+    public var severity: Severity
+    public var rule: Rule
+    public var message: String
+    public var hint: String?
+    public var location: SourceLocation
+
+    public init(_ severity: Severity, _ rule: Rule, _ message: String, hint: String? = nil, at location: SourceLocation) {
+        self.severity = severity
+        self.rule = rule
+        self.message = message
+        self.hint = hint
+        self.location = location
+    }
+
+    public static func error(_ rule: Rule, _ message: String, hint: String? = nil, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, rule, message, hint: hint, at: location)
+    }
+
+    public static func warning(_ rule: Rule, _ message: String, hint: String? = nil, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.warning, rule, message, hint: hint, at: location)
+    }
+
+    public var description: String {
+        var text = "\(location): \(severity.rawValue): \(message) [\(rule.rawValue)]"
+        if let hint { text += "\n  hint: \(hint)" }
+        return text
+    }
+}
+
+extension Array where Element == Diagnostic {
+    public var hasErrors: Bool { contains { $0.severity == .error } }
+    public var errors: [Diagnostic] { filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
+
+    /// In file order, then line, then column: how a designer reads them.
+    public func sortedByLocation() -> [Diagnostic] {
+        sorted {
+            ($0.location.file, $0.location.line, $0.location.column, $0.rule.rawValue)
+                < ($1.location.file, $1.location.line, $1.location.column, $1.rule.rawValue)
+        }
+    }
+}

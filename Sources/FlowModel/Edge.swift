@@ -1,0 +1,118 @@
+/// A way from one node to another, as the validator, the graph export and the docs see it.
+public struct Edge: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable {
+        /// At once, after sending (`goto` of a node that does not wait).
+        case next
+        /// A button tap, list row pick or quick-reply tap.
+        case choice
+        /// A branch case (or its fallback).
+        case branch
+        /// The customer answered (`goto` of a node that waits; `on_reply`).
+        case reply
+        /// The customer used up the attempts (`on_fail`).
+        case fail
+        /// The customer said nothing for a while (`timeout`).
+        case timeout
+        /// A pause ended (`wait: 2h`).
+        case delay
+        /// A person handed the contact back to the bot (after `handoff`).
+        case release
+        /// The session guard blocked this free-form node and sends this template instead.
+        case reentry
+
+        /// True when the edge runs in the same instant, with no customer message or timer between.
+        public var isImmediate: Bool { self == .next || self == .branch }
+
+        /// True when the edge is taken because the customer just wrote, so the window is open.
+        public var followsCustomerMessage: Bool { self == .choice || self == .reply || self == .fail }
+
+        /// True when the edge is taken by a timer or an outside action, so the window may be closed.
+        public var mayFollowExpiry: Bool { self == .timeout || self == .delay || self == .release }
+    }
+
+    public var kind: Kind
+    public var target: Target
+    /// What the edge is labelled with in graphs: a button title, a condition, a delay.
+    public var label: String?
+    /// For a branch case: its condition guarantees an open window.
+    public var opensWindow: Bool = false
+}
+
+extension FlowNode {
+    /// The node's outgoing edges, re-entry excluded (see ``Flow/reentry(for:)``).
+    public var edges: [Edge] {
+        var edges: [Edge] = []
+        func add(_ kind: Edge.Kind, _ target: Target?, _ label: String? = nil, opensWindow: Bool = false) {
+            if let target { edges.append(Edge(kind: kind, target: target, label: label, opensWindow: opensWindow)) }
+        }
+        switch step {
+        case .text, .media, .location, .contacts, .ctaURL, .set:
+            add(.next, next)
+        case .buttons(let buttons):
+            for option in buttons.options { add(.choice, option.target ?? next, option.title.description) }
+        case .list(let list):
+            for row in list.rows { add(.choice, row.target ?? next, row.title.description) }
+        case .ask, .locationRequest:
+            add(.reply, next)
+        case .template(let template):
+            if template.waitsForReply {
+                for route in template.quickReplies where !route.target.isResume { add(.choice, route.target, route.label.value) }
+                if let onReply = template.onReply, !onReply.isResume { add(.reply, onReply, "reply") }
+                add(.reply, next)
+            } else {
+                add(.next, next)
+            }
+        case .branch(let branch):
+            for item in branch.cases {
+                add(.branch, item.target, item.condition.summary, opensWindow: item.condition.impliesOpenWindow)
+            }
+            add(.branch, next, "else")
+        case .wait(let wait):
+            switch wait.mode {
+            case .delay(let span): add(.delay, next, "after \(span)")
+            case .reply: add(.reply, next)
+            }
+        case .handoff:
+            add(.release, next, "released")
+        case .end:
+            break
+        }
+        if step.waitsForCustomer {
+            add(.fail, input.onFail, "attempts used")
+            if let timeout = input.timeout { add(.timeout, timeout.target, "no reply in \(timeout.after)") }
+        }
+        return edges
+    }
+}
+
+extension Condition {
+    /// A short human reading of the condition, for graph labels.
+    public var summary: String {
+        switch self {
+        case .variable(let name, let test):
+            switch test {
+            case .equals(let text): "\(name.value) = \(text)"
+            case .notEquals(let text): "\(name.value) ≠ \(text)"
+            case .contains(let text): "\(name.value) contains \(text)"
+            case .oneOf(let words): "\(name.value) in \(words.joined(separator: "|"))"
+            case .matches(let pattern): "\(name.value) ~ \(pattern.source)"
+            case .exists(let exists): exists ? "\(name.value) set" : "\(name.value) unset"
+            case .greaterThan(let number): "\(name.value) > \(number.formatted())"
+            case .lessThan(let number): "\(name.value) < \(number.formatted())"
+            }
+        case .window(let state): "window \(state.rawValue)"
+        case .schedule: "in opening hours"
+        case .silentFor(let span): "silent \(span)"
+        case .within(let span, let name): "\(name.value) within \(span)"
+        case .all(let list): list.map(\.summary).joined(separator: " and ")
+        case .any(let list): list.map(\.summary).joined(separator: " or ")
+        case .not(let inner): "not (\(inner.summary))"
+        }
+    }
+}
+
+extension Double {
+    func formatted() -> String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
+}

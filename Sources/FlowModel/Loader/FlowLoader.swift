@@ -1,0 +1,229 @@
+import Foundation
+import Yams
+
+/// What loading a file gives: the flow when it could be read, and every problem found.
+public struct LoadResult: Sendable {
+    public var flow: Flow?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Reads flows from YAML, keeping the line and column of everything it reads.
+///
+/// The loader reports what is wrong with the file's shape (syntax, unknown or missing keys,
+/// wrong types, bad values); ``FlowValidator`` then checks WhatsApp's limits, the graph and the
+/// session window. ``load(paths:)`` does both for files and folders.
+public enum FlowLoader {
+    static let topLevelKeys = ["flow", "description", "start", "time_zone", "params", "triggers", "session",
+                               "keywords", "templates", "schedules", "nodes"]
+
+    /// Reads one file from disk.
+    public static func load(file path: String) -> LoadResult {
+        do {
+            let yaml = try String(contentsOfFile: path, encoding: .utf8)
+            return load(yaml: yaml, file: path)
+        } catch {
+            let location = SourceLocation(file: path, line: 1, column: 1)
+            return LoadResult(flow: nil, diagnostics: [.error(.yamlSyntax, "cannot read the file: \(error.localizedDescription)",
+                                                              hint: "check the path and that the file is UTF-8 text", at: location)])
+        }
+    }
+
+    /// Reads one flow from YAML text; `file` is used in locations.
+    public static func load(yaml: String, file: String) -> LoadResult {
+        let context = LoadContext(file: file)
+        let root: Yams.Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                context.report(.error(.yamlSyntax, "the file is empty", hint: "a flow starts with `flow: <name>`", at: context.location(line: 1, column: 1)))
+                return LoadResult(flow: nil, diagnostics: context.diagnostics)
+            }
+            root = composed
+        } catch let error as YamlError {
+            context.report(diagnostic(for: error, file: file))
+            return LoadResult(flow: nil, diagnostics: context.diagnostics)
+        } catch {
+            context.report(.error(.yamlSyntax, "\(error)", at: context.location(line: 1, column: 1)))
+            return LoadResult(flow: nil, diagnostics: context.diagnostics)
+        }
+        let flow = readFlow(root, context: context)
+        return LoadResult(flow: flow, diagnostics: context.diagnostics)
+    }
+
+    /// Loads and validates files and folders (every `.yaml` and `.yml` inside, sorted) as one set.
+    /// Two flows with the same name are an error.
+    public static func load(paths: [String]) -> (flows: [Flow], diagnostics: [Diagnostic]) {
+        var flows: [Flow] = []
+        var diagnostics: [Diagnostic] = []
+        var seen: [String: SourceLocation] = [:]
+        for file in expand(paths) {
+            let result = load(file: file)
+            diagnostics += result.diagnostics
+            guard let flow = result.flow else { continue }
+            diagnostics += FlowValidator.validate(flow)
+            if let first = seen[flow.name.value] {
+                diagnostics.append(.error(.duplicateFlow, "another flow is already named '\(flow.name.value)'",
+                                          hint: "flow names must be unique in a set; the other one is at \(first)", at: flow.name.location))
+                continue
+            }
+            seen[flow.name.value] = flow.name.location
+            flows.append(flow)
+        }
+        return (flows, diagnostics)
+    }
+
+    /// Files as given; folders replaced by the YAML files inside them, recursively, sorted.
+    public static func expand(_ paths: [String]) -> [String] {
+        paths.flatMap { path -> [String] in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { return [path] }
+            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+            let children = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
+            return children.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(base)/\($0)" }
+        }
+    }
+
+    private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        let hint = "check the indentation and quoting here; a value containing `: ` or starting with `{`, `[`, `*` or `&` must be quoted"
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let while_ = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return .error(.yamlSyntax, "YAML: \(problem)\(while_)", hint: hint, at: at(mark))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return .error(.duplicateKey, "key '\(duplicates.joined(separator: "', '"))' is written twice in the same mapping",
+                          hint: "keep one; YAML would silently drop the other", at: at(context.mark))
+        case let .reader(problem, _, _, _):
+            return .error(.yamlSyntax, "YAML: \(problem)", hint: "save the file as UTF-8 text", at: SourceLocation(file: file, line: 1, column: 1))
+        default:
+            return .error(.yamlSyntax, "YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+    }
+
+    // MARK: The flow
+
+    private static func readFlow(_ root: Yams.Node, context: LoadContext) -> Flow? {
+        guard let reader = context.mapping(root, "a flow file") else { return nil }
+        let fallbackName = URL(fileURLWithPath: context.file).deletingPathExtension().lastPathComponent
+        let name = reader.string("flow", required: true, hint: "start the file with `flow: <name>`")
+            ?? Located(fallbackName, at: reader.location)
+        let description = reader.string("description")?.value
+        let start = reader.target("start", required: true, hint: "name the first node, e.g. `start: welcome`")
+        let timeZone = reader.string("time_zone").flatMap { Schedule.readZone($0, context: context) }
+        let params = reader.strings("params") ?? []
+        let triggers = reader.strings("triggers")?.map(Target.init) ?? []
+        let session = reader.mapping("session").map(readSession) ?? SessionPolicy()
+        let keywords = reader.list("keywords")?.compactMap { readKeyword($0, context: context) } ?? []
+
+        var schedules: [String: Schedule] = [:]
+        if let mapping = reader.mapping("schedules") {
+            for key in mapping.keys {
+                if let value = mapping.value(key.value), let schedule = Schedule.read(value, defaultZone: timeZone, context: context) {
+                    schedules[key.value] = schedule
+                }
+            }
+        }
+        var templates: [String: TemplateDefinition] = [:]
+        if let mapping = reader.mapping("templates") {
+            for key in mapping.keys {
+                if let value = mapping.value(key.value), let template = TemplateDefinition.read(key: key, value, context: context) {
+                    templates[key.value] = template
+                }
+            }
+        }
+
+        let flowContext = FlowContext(context: context, schedules: schedules, timeZone: timeZone)
+        var nodes: [String: FlowNode] = [:]
+        var order: [String] = []
+        var unreadable: Set<String> = []
+        if let mapping = reader.mapping("nodes", required: true, hint: "list the flow's nodes under `nodes:`") {
+            for key in mapping.keys {
+                order.append(key.value)
+                guard let value = mapping.value(key.value), let node = readNode(key, value, flow: flowContext) else {
+                    unreadable.insert(key.value)
+                    continue
+                }
+                nodes[key.value] = node
+            }
+        }
+        reader.reportUnknownKeys(in: "the flow")
+        guard let start else { return nil }
+        return Flow(name: name, description: description, file: context.file, start: start, timeZone: timeZone,
+                    params: params, triggers: triggers, session: session, keywords: keywords, templates: templates,
+                    schedules: schedules, nodes: nodes, nodeOrder: order, unreadableNodes: unreadable)
+    }
+
+    private static func readSession(_ reader: MappingReader) -> SessionPolicy {
+        var policy = SessionPolicy()
+        policy.reentry = reader.target("reentry")
+        if let before = reader.mapping("before_expiry") {
+            let lead = before.span("in", required: true)
+            let target = before.target("goto", required: true)
+            before.reportUnknownKeys(in: "before_expiry")
+            if let lead, let target {
+                if lead.value >= .hours(Int64(24)) {
+                    reader.context.report(.error(.invalidValue, "'in' must be shorter than the 24-hour window",
+                                                 hint: "e.g. `in: 1h` acts one hour before the window closes", at: lead.location))
+                } else {
+                    policy.beforeExpiry = BeforeExpiry(lead: lead.value, target: target)
+                }
+            }
+        }
+        if let margin = reader.span("margin") {
+            if margin.value >= .hours(Int64(24)) {
+                reader.context.report(.error(.invalidValue, "'margin' must be shorter than the 24-hour window", at: margin.location))
+            } else {
+                policy.margin = margin.value
+            }
+        }
+        reader.reportUnknownKeys(in: "session")
+        return policy
+    }
+
+    private static func readKeyword(_ node: Yams.Node, context: LoadContext) -> Keyword? {
+        guard let reader = context.mapping(node, "a keyword") else { return nil }
+        let phrases = reader.strings("match", required: true, hint: "the words that trigger it, e.g. `match: [stop, unsubscribe]`")
+        let target = reader.target("goto", required: true)
+        reader.reportUnknownKeys(in: "a keyword")
+        guard let phrases, let target else { return nil }
+        return Keyword(phrases: phrases, target: target)
+    }
+
+    // MARK: Nodes
+
+    private static func readNode(_ name: Located<String>, _ value: Yams.Node, flow: FlowContext) -> FlowNode? {
+        let context = flow.context
+        if name.value == Target.endName || name.value == Target.resumeName {
+            context.report(.error(.reservedName, "'\(name.value)' is a built-in target and cannot name a node",
+                                  hint: "rename the node, e.g. '\(name.value)_node'; `goto: \(name.value)` already works without one", at: name.location))
+            return nil
+        }
+        guard let reader = context.mapping(value, "node '\(name.value)'") else { return nil }
+        let kinds = Step.kindKeys.filter(reader.has)
+        guard kinds.count == 1, let kind = kinds.first else {
+            reader.allow(contentsOf: Step.kindKeys)
+            if kinds.isEmpty {
+                let written = reader.keys.map(\.value)
+                let guess = written.lazy.compactMap { Suggestion.closest(to: $0, among: Step.kindKeys) }.first
+                context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does",
+                                      hint: guess.map { "did you mean '\($0)'?" } ?? "give it one kind key: \(Step.kindKeys.joined(separator: ", "))",
+                                      at: name.location))
+            } else {
+                context.report(.error(.nodeKind, "node '\(name.value)' has several kinds: \(kinds.joined(separator: ", "))",
+                                      hint: "a node does one thing; split it into nodes joined by `goto`", at: name.location))
+            }
+            return nil
+        }
+        let step = reader.value(kind).flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
+        let next = reader.target("goto")
+        let reentry = reader.target("reentry")
+        let nodeKeys = Step.nodeKeys(for: kind)
+        let input = nodeKeys.contains("retry") ? InputPolicy.read(reader) : InputPolicy()
+        reader.reportUnknownKeys(in: "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) node", elsewhere: { key in
+            if Step.kindKeys.contains(key) { return nil }
+            let owners = Step.kindKeys.filter { Step.nodeKeys(for: $0).contains(key) }
+            return owners.isEmpty ? nil : "\(owners.joined(separator: ", ")) nodes"
+        })
+        guard let step else { return nil }
+        return FlowNode(id: name.value, location: name.location, step: step, next: next, reentry: reentry, input: input)
+    }
+}

@@ -1,0 +1,98 @@
+import Yams
+
+/// Reads one YAML mapping key by key and remembers which keys were asked for, so that
+/// ``reportUnknownKeys(in:)`` can name every key nobody asked for, with a did-you-mean.
+final class MappingReader {
+    let node: Yams.Node
+    let context: LoadContext
+    let location: SourceLocation
+    private let entries: [(key: Located<String>, value: Yams.Node)]
+    private var asked: [String] = []
+
+    init(_ node: Yams.Node, context: LoadContext) {
+        self.node = node
+        self.context = context
+        location = context.location(of: node)
+        entries = (node.mapping ?? [:]).map { pair in
+            (Located(pair.key.scalar?.string ?? "", at: context.location(of: pair.key)), pair.value)
+        }
+    }
+
+    /// The keys written in the mapping, in file order.
+    var keys: [Located<String>] { entries.map(\.key) }
+
+    func has(_ key: String) -> Bool { entries.contains { $0.key.value == key } }
+
+    /// Marks a key as known without reading it.
+    func allow(_ keys: String...) { asked.append(contentsOf: keys) }
+
+    /// The value under `key`; with `required`, a `missing-key` error when it is absent.
+    func value(_ key: String, required: Bool = false, hint: String? = nil) -> Yams.Node? {
+        asked.append(key)
+        if let entry = entries.first(where: { $0.key.value == key }) { return entry.value }
+        if required {
+            context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))
+        }
+        return nil
+    }
+
+    func keyLocation(_ key: String) -> SourceLocation {
+        entries.first { $0.key.value == key }?.key.location ?? location
+    }
+
+    func string(_ key: String, required: Bool = false, hint: String? = nil) -> Located<String>? {
+        value(key, required: required, hint: hint).flatMap { context.string($0, "'\(key)'") }
+    }
+
+    func text(_ key: String, required: Bool = false, hint: String? = nil) -> TextTemplate? {
+        value(key, required: required, hint: hint).flatMap { context.text($0, "'\(key)'") }
+    }
+
+    func int(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Int>? {
+        value(key, required: required, hint: hint).flatMap { context.int($0, "'\(key)'") }
+    }
+
+    func double(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Double>? {
+        value(key, required: required, hint: hint).flatMap { context.double($0, "'\(key)'") }
+    }
+
+    func bool(_ key: String) -> Bool? {
+        value(key).flatMap { context.bool($0, "'\(key)'") }
+    }
+
+    func span(_ key: String, required: Bool = false, hint: String? = nil) -> Located<TimeSpan>? {
+        value(key, required: required, hint: hint).flatMap { context.span($0, "'\(key)'") }
+    }
+
+    func mapping(_ key: String, required: Bool = false, hint: String? = nil) -> MappingReader? {
+        value(key, required: required, hint: hint).flatMap { context.mapping($0, "'\(key)'") }
+    }
+
+    func list(_ key: String, required: Bool = false, allowSingle: Bool = false, hint: String? = nil) -> [Yams.Node]? {
+        value(key, required: required, hint: hint).flatMap { context.list($0, "'\(key)'", allowSingle: allowSingle) }
+    }
+
+    func strings(_ key: String, required: Bool = false, hint: String? = nil) -> [Located<String>]? {
+        list(key, required: required, allowSingle: true, hint: hint)?.compactMap { context.string($0, "an item of '\(key)'") }
+    }
+
+    func choice<T>(_ key: String, _ options: [String: T], required: Bool = false) -> Located<T>? {
+        value(key, required: required).flatMap { context.choice($0, "'\(key)'", options) }
+    }
+
+    /// A `goto`-style reference to a node; checked against the flow's nodes by the validator.
+    func target(_ key: String, required: Bool = false, hint: String? = nil) -> Target? {
+        string(key, required: required, hint: hint).map(Target.init)
+    }
+
+    /// Reports `unknown-key` for every key that was not asked for.
+    /// - Parameter what: the thing being read, for the message ("a buttons node").
+    /// - Parameter elsewhere: where a key belongs when it is valid somewhere else.
+    func reportUnknownKeys(in what: String, elsewhere: (String) -> String? = { _ in nil }) {
+        for (key, _) in entries where !asked.contains(key.value) {
+            var hint = Suggestion.hint(for: key.value, among: asked, listing: "known keys here are")
+            if let place = elsewhere(key.value) { hint = "'\(key.value)' belongs to \(place)" }
+            context.report(.error(.unknownKey, "unknown key '\(key.value)' in \(what)", hint: hint, at: key.location))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import WhatsAppCloud
+import Yams
+
+/// `ask: "What is your order number?"`: asks a question, waits for the answer, checks it against
+/// `expect`, and saves it under `save_as`.
+public struct AskStep: Hashable, Sendable {
+    /// What counts as an answer.
+    public enum Expectation: Hashable, Sendable {
+        /// Any text.
+        case text
+        /// A number, optionally within bounds; `,` is accepted as the decimal mark.
+        case number(min: Double?, max: Double?)
+        case email
+        /// A phone number: digits with optional `+`, spaces, dashes, dots and brackets; 7 to 15 digits.
+        case phone
+        /// A calendar date, saved as YYYY-MM-DD: `2026-11-21`, `21/11/2026` or `21.11.2026`.
+        case date
+        /// Text the pattern matches.
+        case pattern(Pattern)
+        /// One of a fixed set of words, ignoring case and accents; saved as written in the flow.
+        case oneOf([String])
+        /// A media message of one of these kinds (any kind when empty); saves its media id.
+        case media([MediaKind])
+        /// A shared location; saves `.latitude`, `.longitude`, `.name`, `.address`.
+        case location
+
+        public var name: String {
+            switch self {
+            case .text: "text"
+            case .number: "number"
+            case .email: "email"
+            case .phone: "phone"
+            case .date: "date"
+            case .pattern: "pattern"
+            case .oneOf: "one_of"
+            case .media: "media"
+            case .location: "location"
+            }
+        }
+    }
+
+    public var prompt: TextTemplate
+    public var saveAs: Located<String>?
+    public var expect: Expectation
+
+    static let simpleExpectations: [String: Expectation] = [
+        "text": .text, "number": .number(min: nil, max: nil), "email": .email, "phone": .phone,
+        "date": .date, "media": .media([]), "location": .location,
+    ]
+
+    static func read(_ value: Yams.Node, node: MappingReader) -> AskStep? {
+        let context = node.context
+        let prompt = context.text(value, "'ask'")
+        let saveAs = node.string("save_as")
+        var expect = Expectation.text
+        if let value = node.value("expect") {
+            expect = readExpectation(value, context: context) ?? .text
+        }
+        return prompt.map { AskStep(prompt: $0, saveAs: saveAs, expect: expect) }
+    }
+
+    private static func readExpectation(_ node: Yams.Node, context: LoadContext) -> Expectation? {
+        if node.scalar != nil {
+            return context.choice(node, "'expect'", simpleExpectations)?.value
+        }
+        guard let reader = context.mapping(node, "'expect'") else { return nil }
+        defer { reader.reportUnknownKeys(in: "'expect'") }
+        if let pattern = reader.string("pattern") {
+            return Pattern(pattern, context: context).map(Expectation.pattern)
+        }
+        if let bounds = reader.value("number") {
+            guard bounds.mapping != nil, let limits = context.mapping(bounds, "'number'") else {
+                return .number(min: nil, max: nil)
+            }
+            let min = limits.double("min")?.value, max = limits.double("max")?.value
+            limits.reportUnknownKeys(in: "number bounds")
+            return .number(min: min, max: max)
+        }
+        if let words = reader.strings("one_of") { return .oneOf(words.map(\.value)) }
+        if let kinds = reader.list("media", allowSingle: true) {
+            let options = Dictionary(uniqueKeysWithValues: MediaKind.allCases.map { ($0.rawValue, $0) })
+            return .media(kinds.compactMap { context.choice($0, "a media kind", options)?.value })
+        }
+        reader.allow(contentsOf: simpleExpectations.keys)
+        if let key = reader.keys.first, let simple = simpleExpectations[key.value] { return simple }
+        context.report(.error(.missingKey, "'expect' needs one of: pattern, number, one_of, media",
+                              hint: "or a single word: \(simpleExpectations.keys.sorted().joined(separator: ", "))", at: reader.location))
+        return nil
+    }
+
+    func checkLimits(_ check: inout LimitCheck) {
+        check.text(prompt, max: WhatsAppLimits.textBody, rule: .textLength, what: "question")
+    }
+}
+
+extension MappingReader {
+    func allow<S: Sequence>(contentsOf keys: S) where S.Element == String {
+        for key in keys { allow(key) }
+    }
+}

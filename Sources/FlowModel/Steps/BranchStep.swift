@@ -1,0 +1,35 @@
+import Yams
+
+/// `branch:`: goes to the first case whose condition holds, else to the node's `goto`. Sends nothing.
+///
+/// ```yaml
+/// route:
+///   branch:
+///     - { if: { window: closed }, goto: reconnect }
+///     - { if: { var: order_id, exists: true }, goto: status }
+///   goto: ask_order
+/// ```
+public struct BranchStep: Hashable, Sendable {
+    public struct Case: Hashable, Sendable {
+        public var condition: Condition
+        public var target: Target
+    }
+
+    public var cases: [Case]
+
+    static func read(_ value: Yams.Node, flow: FlowContext) -> BranchStep? {
+        let context = flow.context
+        guard let items = context.list(value, "'branch'") else { return nil }
+        let cases = items.compactMap { item -> Case? in
+            guard let reader = context.mapping(item, "a branch case") else { return nil }
+            let condition = reader.value("if", required: true, hint: "write the test under `if:`").flatMap { Condition.read($0, flow: flow) }
+            let target = reader.target("goto", required: true)
+            reader.reportUnknownKeys(in: "a branch case", elsewhere: { key in
+                key == "else" ? "no case: write the fallback as the node's own `goto:`" : nil
+            })
+            guard let condition, let target else { return nil }
+            return Case(condition: condition, target: target)
+        }
+        return BranchStep(cases: cases)
+    }
+}

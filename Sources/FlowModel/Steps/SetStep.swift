@@ -1,0 +1,24 @@
+import Yams
+
+/// `set: { topic: billing, asked_at: "{{now}}" }`: saves variables; sends nothing.
+public struct SetStep: Hashable, Sendable {
+    public struct Assignment: Hashable, Sendable {
+        public var name: Located<String>
+        public var value: TextTemplate
+    }
+
+    public var assignments: [Assignment]
+
+    static func read(_ value: Yams.Node, context: LoadContext) -> SetStep? {
+        guard let reader = context.mapping(value, "'set'") else { return nil }
+        let assignments = reader.keys.compactMap { key -> Assignment? in
+            if key.value.hasPrefix("contact.") || key.value.hasPrefix("reply.") || !TextTemplate.isVariableName(key.value) {
+                context.report(.error(.invalidValue, "cannot set '\(key.value)'",
+                                      hint: "variable names are letters, digits, `_` and `.`; contact.* and reply.* are read-only",
+                                      at: key.location))
+            }
+            return reader.text(key.value).map { Assignment(name: key, value: $0) }
+        }
+        return SetStep(assignments: assignments)
+    }
+}

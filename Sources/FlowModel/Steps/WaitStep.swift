@@ -1,0 +1,27 @@
+import Yams
+
+/// `wait: 2h` pauses, then goes on to `goto`; `wait: reply` waits for any message from the
+/// customer (saved under `save_as` when given), with an optional `timeout`.
+public struct WaitStep: Hashable, Sendable {
+    public enum Mode: Hashable, Sendable {
+        case delay(TimeSpan)
+        case reply
+    }
+
+    public var mode: Mode
+    public var saveAs: Located<String>?
+
+    static func read(_ value: Yams.Node, node: MappingReader) -> WaitStep? {
+        let context = node.context
+        guard let text = context.string(value, "'wait'") else { return nil }
+        let saveAs = node.string("save_as")
+        if text.value == "reply" { return WaitStep(mode: .reply, saveAs: saveAs) }
+        if let span = TimeSpan(parsing: text.value), span.milliseconds > 0 {
+            return WaitStep(mode: .delay(span), saveAs: saveAs)
+        }
+        context.report(.error(.invalidValue, "'wait' must be a length of time or `reply`, found '\(text.value)'",
+                              hint: "e.g. `wait: 2h` to pause, or `wait: reply` with `timeout:` to wait for the customer",
+                              at: text.location))
+        return nil
+    }
+}

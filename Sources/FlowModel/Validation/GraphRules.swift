@@ -1,0 +1,165 @@
+/// The graph checks: targets exist, every node can be reached, no loop spins without waiting for
+/// the customer, and no node ends the flow by accident.
+struct GraphRules {
+    let flow: Flow
+
+    /// Every node name a target may name: read nodes and nodes whose errors were already reported.
+    var names: Set<String> { Set(flow.nodes.keys).union(flow.unreadableNodes) }
+
+    /// All edges by source node, re-entry routes included.
+    var edges: [String: [Edge]] {
+        var result: [String: [Edge]] = [:]
+        for node in flow.orderedNodes {
+            var list = node.edges
+            if node.step.isFreeForm, let reentry = flow.reentry(for: node) {
+                list.append(Edge(kind: .reentry, target: reentry, label: "window closed"))
+            }
+            result[node.id] = list
+        }
+        return result
+    }
+
+    /// Where a contact can enter the flow without coming from another node.
+    var entries: [Target] {
+        [flow.start] + flow.triggers + flow.keywords.map(\.target) + (flow.session.beforeExpiry.map { [$0.target] } ?? [])
+    }
+
+    func check() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let names = names
+        func unknown(_ target: Target, _ what: String) {
+            guard !target.isEnd, !names.contains(target.name) else { return }
+            if target.isResume {
+                diagnostics.append(.error(.unknownTarget, "`resume` only works in a template's `on_reply` or `quick_replies`",
+                                          hint: "name a node here, or `end`", at: target.location))
+                return
+            }
+            diagnostics.append(.error(what == "start" ? .unknownStart : .unknownTarget,
+                                      "\(what) names node '\(target.name)', which does not exist",
+                                      hint: Suggestion.hint(for: target.name, among: Array(names) + [Target.endName], listing: "nodes are"),
+                                      at: target.location))
+        }
+        unknown(flow.start, "start")
+        if flow.start.isEnd {
+            diagnostics.append(.error(.unknownStart, "the flow cannot start at `end`", hint: "name the first node", at: flow.start.location))
+        }
+        for trigger in flow.triggers { unknown(trigger, "a trigger") }
+        for keyword in flow.keywords { unknown(keyword.target, "a keyword") }
+        if let before = flow.session.beforeExpiry { unknown(before.target, "before_expiry") }
+        if let reentry = flow.session.reentry { unknown(reentry, "the session's re-entry") }
+        for node in flow.orderedNodes {
+            if let reentry = node.reentry { unknown(reentry, "re-entry") }
+            for edge in node.edges { unknown(edge.target, "'\(node.id)'") }
+        }
+        // With no valid start, everything would look unreachable: report the start alone.
+        let startKnown = names.contains(flow.start.name)
+        diagnostics += (startKnown ? unreachable() : []) + busyLoops() + deadEnds()
+        return diagnostics
+    }
+
+    /// Names reachable from the entries along any edge.
+    func reachable() -> Set<String> {
+        let edges = edges
+        var seen: Set<String> = []
+        var stack = entries.map(\.name)
+        while let name = stack.popLast() {
+            guard flow.nodes[name] != nil, seen.insert(name).inserted else { continue }
+            stack += (edges[name] ?? []).map(\.target.name)
+        }
+        return seen
+    }
+
+    private func unreachable() -> [Diagnostic] {
+        let reached = reachable()
+        return flow.orderedNodes.filter { !reached.contains($0.id) }.map { node in
+            .warning(.unreachableNode, "node '\(node.id)' cannot be reached from `start`, a trigger, a keyword or before_expiry",
+                     hint: "point a `goto` at it, or delete it", at: node.location)
+        }
+    }
+
+    /// Cycles made only of edges that run at once (send-and-go-on, branch, set): they would spin.
+    private func busyLoops() -> [Diagnostic] {
+        var immediate: [String: [String]] = [:]
+        for node in flow.orderedNodes {
+            immediate[node.id] = node.edges.filter(\.kind.isImmediate).map(\.target.name).filter { flow.nodes[$0] != nil }
+        }
+        var diagnostics: [Diagnostic] = []
+        for component in StronglyConnected.components(of: flow.nodeOrder.filter { flow.nodes[$0] != nil }, edges: immediate) {
+            let isCycle = component.count > 1 || (immediate[component[0]] ?? []).contains(component[0])
+            guard isCycle else { continue }
+            let ordered = flow.nodeOrder.filter(component.contains)
+            let first = flow.nodes[ordered[0]]!
+            diagnostics.append(.error(.busyLoop,
+                                      "nodes \(ordered.map { "'\($0)'" }.joined(separator: " → ")) form a loop that never waits for the customer",
+                                      hint: "break it with a node that waits (buttons, list, ask, `wait: reply`) or a `wait:` delay",
+                                      at: first.location))
+        }
+        return diagnostics
+    }
+
+    private func deadEnds() -> [Diagnostic] {
+        flow.orderedNodes.compactMap { node -> Diagnostic? in
+            switch node.step {
+            case .end, .handoff: return nil
+            case .buttons(let buttons) where node.next == nil:
+                guard let option = buttons.options.first(where: { $0.target == nil }) else { return nil }
+                return .warning(.deadEnd, "tapping '\(option.title)' ends the flow: the button has no `goto` and neither has the node",
+                                hint: "add `goto:` to the button or the node (`goto: end` if ending is meant)", at: option.title.location)
+            case .list(let list) where node.next == nil:
+                guard let row = list.rows.first(where: { $0.target == nil }) else { return nil }
+                return .warning(.deadEnd, "picking '\(row.title)' ends the flow: the row has no `goto` and neither has the node",
+                                hint: "add `goto:` to the row or the node (`goto: end` if ending is meant)", at: row.title.location)
+            case .buttons, .list, .branch: return nil
+            case .template(let template) where template.onReply != nil || !template.quickReplies.isEmpty: return nil
+            default:
+                guard node.next == nil else { return nil }
+                return .warning(.deadEnd, "node '\(node.id)' has no `goto`, so the flow ends after it",
+                                hint: "add `goto: <node>`, or `goto: end` if ending here is meant", at: node.location)
+            }
+        }
+    }
+}
+
+/// Tarjan's strongly connected components, iterative so a long chain cannot overflow the stack.
+enum StronglyConnected {
+    static func components(of nodes: [String], edges: [String: [String]]) -> [[String]] {
+        var index = 0
+        var indices: [String: Int] = [:], lowlinks: [String: Int] = [:]
+        var onStack: Set<String> = [], stack: [String] = []
+        var result: [[String]] = []
+        for root in nodes where indices[root] == nil {
+            var work: [(node: String, next: Int)] = [(root, 0)]
+            indices[root] = index; lowlinks[root] = index; index += 1
+            stack.append(root); onStack.insert(root)
+            while var frame = work.popLast() {
+                let successors = edges[frame.node] ?? []
+                if frame.next < successors.count {
+                    let successor = successors[frame.next]
+                    frame.next += 1
+                    work.append(frame)
+                    if indices[successor] == nil {
+                        indices[successor] = index; lowlinks[successor] = index; index += 1
+                        stack.append(successor); onStack.insert(successor)
+                        work.append((successor, 0))
+                    } else if onStack.contains(successor) {
+                        lowlinks[frame.node] = min(lowlinks[frame.node]!, indices[successor]!)
+                    }
+                    continue
+                }
+                if let parent = work.last {
+                    lowlinks[parent.node] = min(lowlinks[parent.node]!, lowlinks[frame.node]!)
+                }
+                if lowlinks[frame.node] == indices[frame.node] {
+                    var component: [String] = []
+                    while let member = stack.popLast() {
+                        onStack.remove(member)
+                        component.append(member)
+                        if member == frame.node { break }
+                    }
+                    result.append(component)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,126 @@
+import WhatsAppCloud
+
+/// The customer service window checks.
+///
+/// For every node the validator works out the longest time that can have passed since the
+/// customer's last message when the node runs: zero straight after a message (the start, a
+/// keyword, a tap, an answer), plus a timeout's or a pause's length, `24h - lead` at
+/// `before_expiry`, and unbounded after a business trigger or a handoff release. A free-form node
+/// whose time can reach the window's end (24h less the session margin) needs a re-entry route:
+/// its own `reentry:` or the flow's `session.reentry`. Every re-entry target must be a template
+/// node, and should wait for the reply (`on_reply` or `quick_replies`) so the flow can resume.
+struct SessionRules {
+    let flow: Flow
+    let graph: GraphRules
+
+    /// The longest time since the customer's last message, or nil when it is unbounded.
+    struct Elapsed {
+        var span: TimeSpan?
+        var reason: String
+        var raises = 0
+    }
+
+    func check() -> [Diagnostic] {
+        reentryTargets() + missingReentries()
+    }
+
+    private func reentryTargets() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var warned: Set<String> = []
+        let targets = [flow.session.reentry].compactMap { $0 } + flow.orderedNodes.compactMap(\.reentry)
+        for target in targets {
+            guard let node = flow.nodes[target.name] else { continue }
+            guard case .template(let template) = node.step else {
+                diagnostics.append(.error(.reentryNotTemplate,
+                                          "re-entry node '\(target.name)' is a \(node.step.kind) node; only a template may be sent when the window is closed",
+                                          hint: "point re-entry at a `template:` node", at: target.location))
+                continue
+            }
+            if !template.waitsForReply, warned.insert(target.name).inserted {
+                diagnostics.append(.warning(.reentryWithoutReply,
+                                            "re-entry template '\(target.name)' does not wait for the reply, so the blocked step is never resumed",
+                                            hint: "add `on_reply: resume` to node '\(target.name)'", at: node.location))
+            }
+        }
+        return diagnostics
+    }
+
+    /// Where the window can no longer be trusted to be open.
+    var windowEnd: TimeSpan { .hours(Int64(WhatsAppLimits.serviceWindowHours)) - flow.session.margin }
+
+    /// The longest time since the customer's last message for each node that can run late.
+    func elapsedByNode() -> [String: Elapsed] {
+        var result: [String: Elapsed] = [:]
+        var work: [(String, Elapsed)] = []
+        for trigger in flow.triggers {
+            work.append((trigger.name, Elapsed(span: nil, reason: "when the business starts the flow at '\(trigger.name)', perhaps before the contact ever wrote")))
+        }
+        if let before = flow.session.beforeExpiry {
+            work.append((before.target.name, Elapsed(span: .hours(Int64(WhatsAppLimits.serviceWindowHours)) - before.lead,
+                                                     reason: "at before_expiry, \(before.lead) before the window closes")))
+        }
+        let edges = graph.edges
+        var lateEdges: [(from: String, edge: Edge)] = []
+        for node in flow.orderedNodes {
+            for edge in edges[node.id] ?? [] where edge.kind == .timeout || edge.kind == .delay || edge.kind == .release {
+                lateEdges.append((node.id, edge))
+            }
+        }
+        // Edges that add time are applied from every node's current value; fresh edges reset to 0
+        // and so never make a node late.
+        func extend(_ elapsed: Elapsed?, over edge: Edge, from name: String) -> Elapsed? {
+            switch edge.kind {
+            case .release:
+                return Elapsed(span: nil, reason: "after a person hands the contact back from '\(name)'")
+            case .timeout, .delay:
+                guard let node = flow.nodes[name] else { return nil }
+                let added: TimeSpan
+                if edge.kind == .timeout, let timeout = node.input.timeout { added = timeout.after }
+                else if case .wait(let wait) = node.step, case .delay(let span) = wait.mode { added = span }
+                else { return nil }
+                let base = elapsed ?? Elapsed(span: .zero, reason: "")
+                let what = edge.kind == .timeout ? "the \(added) timeout of '\(name)'" : "the \(added) pause in '\(name)'"
+                return Elapsed(span: base.span.map { $0 + added }, reason: base.reason.isEmpty ? "after \(what)" : "\(base.reason), then \(what)")
+            default:
+                return elapsed
+            }
+        }
+        for (from, edge) in lateEdges {
+            if let next = extend(nil, over: edge, from: from) { work.append((edge.target.name, next)) }
+        }
+        while let (name, candidate) = work.popLast() {
+            guard let node = flow.nodes[name] else { continue }
+            var value = candidate
+            if let span = value.span, span >= windowEnd + .hours(Int64(WhatsAppLimits.serviceWindowHours)) { value.span = nil }
+            if let current = result[name] {
+                guard let currentSpan = current.span else { continue }
+                if let span = value.span, span <= currentSpan { continue }
+                value.raises = current.raises + 1
+                if value.raises > 32 { value.span = nil }  // a loop that keeps adding time
+            }
+            result[name] = value
+            for edge in edges[name] ?? [] {
+                if edge.kind.isImmediate, !edge.opensWindow {
+                    work.append((edge.target.name, value))
+                } else if edge.kind == .timeout || edge.kind == .delay || edge.kind == .release,
+                          let next = extend(value, over: edge, from: node.id) {
+                    work.append((edge.target.name, next))
+                }
+            }
+        }
+        return result
+    }
+
+    private func missingReentries() -> [Diagnostic] {
+        let elapsed = elapsedByNode()
+        return flow.orderedNodes.compactMap { node -> Diagnostic? in
+            guard node.step.isFreeForm, flow.reentry(for: node) == nil, let late = elapsed[node.id] else { return nil }
+            if let span = late.span, span < windowEnd { return nil }
+            let when = late.span.map { "up to \($0) after the customer's last message" } ?? "long after the customer's last message"
+            return .error(.missingReentry,
+                          "node '\(node.id)' sends a free-form \(node.step.kind) message but can run \(when) (\(late.reason)), when the 24-hour window may have closed",
+                          hint: "add `reentry: <template node>` to this node, or `session: { reentry: <template node> }` to the flow",
+                          at: node.location)
+        }
+    }
+}

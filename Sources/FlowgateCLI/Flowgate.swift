@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `flowgate` command.
+@main
+struct Flowgate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flowgate",
+        abstract: "A WhatsApp Cloud API chatbot flow runtime.",
+        subcommands: [Validate.self, Graph.self, Bench.self]
+    )
+}
