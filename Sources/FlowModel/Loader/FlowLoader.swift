@@ -33,7 +33,7 @@ public enum FlowLoader {
         let context = LoadContext(file: file)
         let root: Yams.Node
         do {
-            guard let composed = try Yams.compose(yaml: yaml) else {
+            guard let composed = try Yams.compose(yaml: yaml, .basic) else {
                 context.report(.error(.yamlSyntax, "the file is empty", hint: "a flow starts with `flow: <name>`", at: context.location(line: 1, column: 1)))
                 return LoadResult(flow: nil, diagnostics: context.diagnostics)
             }
@@ -116,16 +116,16 @@ public enum FlowLoader {
 
         var schedules: [String: Schedule] = [:]
         if let mapping = reader.mapping("schedules") {
-            for key in mapping.keys {
-                if let value = mapping.value(key.value), let schedule = Schedule.read(value, defaultZone: timeZone, context: context) {
+            for (key, value) in mapping.namedEntries() {
+                if let schedule = Schedule.read(value, defaultZone: timeZone, context: context) {
                     schedules[key.value] = schedule
                 }
             }
         }
         var templates: [String: TemplateDefinition] = [:]
         if let mapping = reader.mapping("templates") {
-            for key in mapping.keys {
-                if let value = mapping.value(key.value), let template = TemplateDefinition.read(key: key, value, context: context) {
+            for (key, value) in mapping.namedEntries() {
+                if let template = TemplateDefinition.read(key: key, value, context: context) {
                     templates[key.value] = template
                 }
             }
@@ -136,9 +136,9 @@ public enum FlowLoader {
         var order: [String] = []
         var unreadable: Set<String> = []
         if let mapping = reader.mapping("nodes", required: true, hint: "list the flow's nodes under `nodes:`") {
-            for key in mapping.keys {
+            for (key, value) in mapping.namedEntries() {
                 order.append(key.value)
-                guard let value = mapping.value(key.value), let node = readNode(key, value, flow: flowContext) else {
+                guard let node = readNode(key, value, flow: flowContext) else {
                     unreadable.insert(key.value)
                     continue
                 }

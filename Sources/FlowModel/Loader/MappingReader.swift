@@ -7,7 +7,9 @@ final class MappingReader {
     let context: LoadContext
     let location: SourceLocation
     private let entries: [(key: Located<String>, value: Yams.Node)]
-    private var asked: [String] = []
+    /// The first entry's index for each key (duplicate keys are refused by the parser).
+    private let index: [String: Int]
+    private var asked: Set<String> = []
 
     init(_ node: Yams.Node, context: LoadContext) {
         self.node = node
@@ -16,20 +18,28 @@ final class MappingReader {
         entries = (node.mapping ?? [:]).map { pair in
             (Located(pair.key.scalar?.string ?? "", at: context.location(of: pair.key)), pair.value)
         }
+        index = Dictionary(entries.enumerated().map { ($1.key.value, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Every key and value, in file order, all taken as known: for mappings whose keys are names
+    /// the designer chooses (nodes, templates, schedules, variables).
+    func namedEntries() -> [(key: Located<String>, value: Yams.Node)] {
+        asked.formUnion(index.keys)
+        return entries
     }
 
     /// The keys written in the mapping, in file order.
     var keys: [Located<String>] { entries.map(\.key) }
 
-    func has(_ key: String) -> Bool { entries.contains { $0.key.value == key } }
+    func has(_ key: String) -> Bool { index[key] != nil }
 
     /// Marks a key as known without reading it.
-    func allow(_ keys: String...) { asked.append(contentsOf: keys) }
+    func allow(_ keys: String...) { asked.formUnion(keys) }
 
     /// The value under `key`; with `required`, a `missing-key` error when it is absent.
     func value(_ key: String, required: Bool = false, hint: String? = nil) -> Yams.Node? {
-        asked.append(key)
-        if let entry = entries.first(where: { $0.key.value == key }) { return entry.value }
+        asked.insert(key)
+        if let position = index[key] { return entries[position].value }
         if required {
             context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))
         }
@@ -37,7 +47,7 @@ final class MappingReader {
     }
 
     func keyLocation(_ key: String) -> SourceLocation {
-        entries.first { $0.key.value == key }?.key.location ?? location
+        index[key].map { entries[$0].key.location } ?? location
     }
 
     func string(_ key: String, required: Bool = false, hint: String? = nil) -> Located<String>? {
@@ -90,7 +100,7 @@ final class MappingReader {
     /// - Parameter elsewhere: where a key belongs when it is valid somewhere else.
     func reportUnknownKeys(in what: String, elsewhere: (String) -> String? = { _ in nil }) {
         for (key, _) in entries where !asked.contains(key.value) {
-            var hint = Suggestion.hint(for: key.value, among: asked, listing: "known keys here are")
+            var hint = Suggestion.hint(for: key.value, among: Array(asked), listing: "known keys here are")
             if let place = elsewhere(key.value) { hint = "'\(key.value)' belongs to \(place)" }
             context.report(.error(.unknownKey, "unknown key '\(key.value)' in \(what)", hint: hint, at: key.location))
         }

@@ -11,13 +11,13 @@ public struct SetStep: Hashable, Sendable {
 
     static func read(_ value: Yams.Node, context: LoadContext) -> SetStep? {
         guard let reader = context.mapping(value, "'set'") else { return nil }
-        let assignments = reader.keys.compactMap { key -> Assignment? in
+        let assignments = reader.namedEntries().compactMap { key, value -> Assignment? in
             if key.value.hasPrefix("contact.") || key.value.hasPrefix("reply.") || !TextTemplate.isVariableName(key.value) {
                 context.report(.error(.invalidValue, "cannot set '\(key.value)'",
                                       hint: "variable names are letters, digits, `_` and `.`; contact.* and reply.* are read-only",
                                       at: key.location))
             }
-            return reader.text(key.value).map { Assignment(name: key, value: $0) }
+            return context.text(value, "'\(key.value)'").map { Assignment(name: key, value: $0) }
         }
         return SetStep(assignments: assignments)
     }

@@ -49,8 +49,10 @@ public struct TemplateStep: Hashable, Sendable {
         let onReply = node.target("on_reply")
         var routes: [QuickReplyRoute] = []
         if let reader = node.mapping("quick_replies") {
-            for key in reader.keys {
-                if let target = reader.target(key.value) { routes.append(QuickReplyRoute(label: key, target: target)) }
+            for (key, value) in reader.namedEntries() {
+                if let target = context.string(value, "'\(key.value)'").map(Target.init) {
+                    routes.append(QuickReplyRoute(label: key, target: target))
+                }
             }
         }
         return TemplateStep(template: template, params: params, onReply: onReply, quickReplies: routes)
