@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "flowgate", targets: ["FlowgateCLI"]),
         .library(name: "FlowModel", targets: ["FlowModel"]),
+        .library(name: "FlowEngine", targets: ["FlowEngine"]),
         .library(name: "WhatsAppCloud", targets: ["WhatsAppCloud"]),
     ],
     dependencies: [
@@ -21,14 +22,19 @@ let package = Package(
             name: "FlowModel",
             dependencies: ["WhatsAppCloud", .product(name: "Yams", package: "Yams")]
         ),
+        // The pure engine: one contact, one event, the current time in; new state, messages,
+        // timers and a trace out. No clock, store or network.
+        .target(name: "FlowEngine", dependencies: ["FlowModel", "WhatsAppCloud"]),
         // The `flowgate` command.
         .executableTarget(
             name: "FlowgateCLI",
             dependencies: [
                 "FlowModel",
+                "FlowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
     ]
 )

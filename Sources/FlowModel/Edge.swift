@@ -97,8 +97,8 @@ extension Condition {
             case .oneOf(let words): "\(name.value) in \(words.joined(separator: "|"))"
             case .matches(let pattern): "\(name.value) ~ \(pattern.source)"
             case .exists(let exists): exists ? "\(name.value) set" : "\(name.value) unset"
-            case .greaterThan(let number): "\(name.value) > \(number.formatted())"
-            case .lessThan(let number): "\(name.value) < \(number.formatted())"
+            case .greaterThan(let number): "\(name.value) > \(number.compactDescription)"
+            case .lessThan(let number): "\(name.value) < \(number.compactDescription)"
             }
         case .window(let state): "window \(state.rawValue)"
         case .schedule: "in opening hours"
@@ -112,7 +112,7 @@ extension Condition {
 }
 
 extension Double {
-    func formatted() -> String {
+    var compactDescription: String {
         self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

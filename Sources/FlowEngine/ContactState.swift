@@ -1,0 +1,152 @@
+import FlowModel
+
+/// Everything the engine knows about one contact, between events. Stores keep it as JSON, so it is
+/// `Codable` and carries a version; ``ContactState/currentVersion`` changes when the shape does.
+public struct ContactState: Codable, Hashable, Sendable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    public var contact: ContactIdentity
+    /// The flow the contact is in.
+    public var flow: String?
+    /// Where the contact is, and what it waits for; nil when the flow has not started or has ended.
+    public var position: Position?
+    /// Saved answers, `set` values and trigger parameters.
+    public var variables: [String: String]
+    /// The last customer message, for `reply.*`.
+    public var reply: Reply?
+    /// Answers that did not fit at the current node.
+    public var failedAttempts: Int
+    /// When the customer last wrote: the customer service window runs 24 hours from here.
+    public var lastInboundAt: Timestamp?
+    /// When the customer wrote before that, for `silent_for`.
+    public var previousInboundAt: Timestamp?
+    /// WhatsApp refused a free-form message (131047) after the last inbound message: the window is
+    /// closed whatever the clock says, until the customer writes again.
+    public var windowRefusedAt: Timestamp?
+    /// The step the session guard held back, resumed when the customer answers the re-entry template.
+    public var blocked: BlockedStep?
+    /// A person has the conversation.
+    public var handoff: Handoff?
+    /// Messages sent and not yet delivered, read or failed (the newest 32).
+    public var awaitingStatus: [SentMessage]
+    /// When before_expiry is due, if set.
+    public var beforeExpiryDue: Timestamp?
+    /// Counts every wait, so a timer set for an earlier wait is recognised and ignored.
+    public var waitSequence: Int64
+    /// Counts outbound messages, for their references.
+    public var outboundSequence: Int64
+    public var accounting: Accounting
+
+    public init(contact: ContactIdentity) {
+        version = Self.currentVersion
+        self.contact = contact
+        variables = [:]
+        failedAttempts = 0
+        awaitingStatus = []
+        waitSequence = 0
+        outboundSequence = 0
+        accounting = Accounting()
+    }
+
+    public struct Position: Codable, Hashable, Sendable {
+        public var node: String
+        public var waitingFor: Wait
+        /// When the node's timeout or pause ends, if it has one.
+        public var timerDue: Timestamp?
+    }
+
+    /// What a waiting contact waits for.
+    public enum Wait: String, Codable, Hashable, Sendable {
+        /// A button tap or list row (typed titles and numbers count).
+        case choice
+        /// An answer to `ask` or `location_request`.
+        case answer
+        /// A reply to a template.
+        case templateReply = "template_reply"
+        /// Any message (`wait: reply`).
+        case reply
+        /// The end of a pause (`wait: 2h`).
+        case pause
+        /// A person to release the contact.
+        case handoff
+        /// The customer's next message, to resume a blocked step that had no re-entry route.
+        case blocked
+    }
+
+    public struct Reply: Codable, Hashable, Sendable {
+        public var type: String
+        public var id: String?
+        public var title: String?
+        public var text: String?
+    }
+
+    public struct BlockedStep: Codable, Hashable, Sendable {
+        public var node: String
+        public var reason: BlockReason
+        public var at: Timestamp
+        /// The outbound sequence of the refused message, for a 131047 block.
+        public var refusedSequence: Int64?
+    }
+
+    public struct Handoff: Codable, Hashable, Sendable {
+        public var node: String
+        public var queue: String?
+        public var since: Timestamp
+    }
+
+    public struct SentMessage: Codable, Hashable, Sendable {
+        public var ref: String
+        public var node: String
+        public var sequence: Int64
+        public var isTemplate: Bool
+        public var sentAt: Timestamp
+        public var state: DeliveryStatus.State?
+    }
+}
+
+/// Who the contact is. `id` is the key: the WhatsApp id, or the business-scoped user id for a
+/// username contact whose `wa_id` is empty.
+public struct ContactIdentity: Codable, Hashable, Sendable {
+    public var id: String
+    public var waID: String?
+    public var userID: String?
+    public var name: String?
+
+    public init(waID: String?, userID: String? = nil, name: String? = nil) {
+        let wa = waID.flatMap { $0.isEmpty ? nil : $0 }
+        let user = userID.flatMap { $0.isEmpty ? nil : $0 }
+        id = wa ?? user ?? ""
+        self.waID = wa
+        self.userID = user
+        self.name = name
+    }
+
+    /// Where to send: the WhatsApp id, else the user id.
+    public var recipient: String { waID ?? userID ?? id }
+}
+
+/// Why the session guard held a step back.
+public enum BlockReason: String, Codable, Hashable, Sendable {
+    /// The window has expired: more than 24 hours since the customer's last message (or WhatsApp
+    /// refused the message with 131047).
+    case sessionExpired = "SESSION_EXPIRED"
+    /// The contact has never written, so no window was ever open.
+    case noActiveSession = "NO_ACTIVE_SESSION"
+}
+
+/// What a conversation has sent, for cost: WhatsApp prices delivered templates by category;
+/// free-form messages inside the window are free, and so are utility templates inside it.
+public struct Accounting: Codable, Hashable, Sendable {
+    public var freeFormMessages = 0
+    /// Templates sent, by category (`MARKETING`, `UTILITY`, `AUTHENTICATION`).
+    public var templates: [String: Int] = [:]
+    /// Of those, sent while the window was open.
+    public var templatesInWindow: [String: Int] = [:]
+    /// Windows opened by the customer writing when none was open.
+    public var windowsOpened = 0
+    /// Steps the session guard held back.
+    public var blockedSteps = 0
+
+    public init() {}
+}

@@ -1,0 +1,41 @@
+import FlowModel
+import WhatsAppCloud
+
+/// Runs one flow for one contact at a time, purely: the same state, event and time always give the
+/// same transition. The engine reads no clock, store or network; the shell passes time in, keeps
+/// the state, sends the messages and fires the timers.
+///
+/// ```swift
+/// let engine = Engine(flow: flow)
+/// var state = ContactState(contact: ContactIdentity(waID: "31612345678", name: "Ana"))
+/// let step = engine.handle(.inbound(message), state: state, now: now)
+/// state = step.state   // then send step.messages, apply step.timers
+/// ```
+public struct Engine: Sendable {
+    public let flow: Flow
+    /// Nodes one event may run before the engine stops it (a guard against loops the validator
+    /// could not see).
+    public var stepLimit = 100
+
+    public init(flow: Flow) {
+        self.flow = flow
+    }
+
+    public var window: SessionWindow { SessionWindow(margin: flow.session.margin) }
+
+    /// Applies one event to a contact's state at `now`.
+    public func handle(_ event: Event, state: ContactState, now: Timestamp) -> Transition {
+        var run = Run(engine: self, state: state, now: now)
+        if run.state.flow != flow.name.value {
+            run.state.flow = flow.name.value
+        }
+        switch event {
+        case .inbound(let message): run.receive(message)
+        case .trigger(let trigger): run.trigger(trigger)
+        case .timer(let timer): run.fire(timer)
+        case .status(let status): run.update(status)
+        case .release: run.release()
+        }
+        return run.finish(previous: state)
+    }
+}
