@@ -1,7 +1,7 @@
 import FlowModel
 
-/// The choices a waiting `buttons` or `list` node offers, and how a customer message picks one:
-/// a tap by id, a typed title (ignoring case, accents and surrounding spaces), or its number.
+/// How a customer message picks one of a `buttons` or `list` node's choices: a tap by id, a typed
+/// title (ignoring case, accents and surrounding spaces), or its number.
 struct Choices {
     struct Choice {
         var id: String
@@ -9,30 +9,35 @@ struct Choices {
         var target: String?
     }
 
-    let options: [Choice]
+    let node: FlowNode
+    let lookup: (String) -> String?
 
-    init(node: FlowNode, lookup: (String) -> String?) {
-        let fallback = node.next?.name
+    private var items: [(id: String, title: TextTemplate, target: Target?)] {
         switch node.step {
-        case .buttons(let buttons):
-            options = buttons.options.map { Choice(id: $0.id.value, title: $0.title.render(lookup), target: $0.target?.name ?? fallback) }
-        case .list(let list):
-            options = list.rows.map { Choice(id: $0.id.value, title: $0.title.render(lookup), target: $0.target?.name ?? fallback) }
-        default:
-            options = []
+        case .buttons(let buttons): buttons.options.map { ($0.id.value, $0.title, $0.target) }
+        case .list(let list): list.rows.map { ($0.id.value, $0.title, $0.target) }
+        default: []
         }
     }
 
     func match(_ content: InboundMessage.Content) -> Choice? {
+        let items = items
+        let index: Int?
         switch content {
         case .buttonReply(let id, _), .listReply(let id, _, _):
-            return options.first { $0.id == id }
+            index = items.firstIndex { $0.id == id }
         case .text(let text):
             let typed = text.foldedForMatching
-            if let number = Int(typed), options.indices.contains(number - 1) { return options[number - 1] }
-            return options.first { $0.title.foldedForMatching == typed }
+            if let number = Int(typed), items.indices.contains(number - 1) {
+                index = number - 1
+            } else {
+                index = items.firstIndex { $0.title.render(lookup).foldedForMatching == typed }
+            }
         default:
-            return nil
+            index = nil
         }
+        guard let index else { return nil }
+        let item = items[index]
+        return Choice(id: item.id, title: item.title.render(lookup), target: item.target?.name ?? node.next?.name)
     }
 }

@@ -72,6 +72,19 @@ public struct ContactState: Codable, Hashable, Sendable {
         case handoff
         /// The customer's next message, to resume a blocked step that had no re-entry route.
         case blocked
+
+        /// How traces say it.
+        public var phrase: String {
+            switch self {
+            case .choice: "a choice"
+            case .answer: "an answer"
+            case .templateReply: "a reply to the template"
+            case .reply: "a reply"
+            case .pause: "the pause to end"
+            case .handoff: "a person to release the contact"
+            case .blocked: "the customer to write"
+            }
+        }
     }
 
     public struct Reply: Codable, Hashable, Sendable {

@@ -17,8 +17,14 @@ public struct Engine: Sendable {
     /// could not see).
     public var stepLimit = 100
 
+    /// Keyword phrases folded once (lowercase, no accents) with their targets.
+    let keywords: [(folded: String, phrase: String, target: String)]
+
     public init(flow: Flow) {
         self.flow = flow
+        keywords = flow.keywords.flatMap { keyword in
+            keyword.phrases.map { ($0.value.foldedForMatching, $0.value, keyword.target.name) }
+        }
     }
 
     public var window: SessionWindow { SessionWindow(margin: flow.session.margin) }

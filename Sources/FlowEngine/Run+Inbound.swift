@@ -73,20 +73,15 @@ extension Run {
     }
 
     func matchKeyword(_ content: InboundMessage.Content) -> (phrase: String, target: String)? {
-        guard let text = content.typedText, !flow.keywords.isEmpty else { return nil }
+        guard let text = content.typedText, !engine.keywords.isEmpty else { return nil }
         let typed = text.foldedForMatching
-        for keyword in flow.keywords {
-            if let phrase = keyword.phrases.first(where: { $0.value.foldedForMatching == typed }) {
-                return (phrase.value, keyword.target.name)
-            }
-        }
-        return nil
+        return engine.keywords.first { $0.folded == typed }.map { ($0.phrase, $0.target) }
     }
 
     // MARK: Answers
 
     mutating func answerChoice(_ content: InboundMessage.Content, at node: FlowNode) {
-        let choices = Choices(node: node, lookup: lookup)
+        let choices = Choices(node: node, lookup: scope.lookup)
         guard let choice = choices.match(content) else {
             reject(content, at: node, hint: "Please tap one of the options, or type its number.")
             return
@@ -224,7 +219,13 @@ extension InboundMessage.Content {
 extension String {
     /// Lowercased, without accents and surrounding spaces: how typed answers are compared.
     var foldedForMatching: String {
-        folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII, the common case: lowercase and trim without Foundation's Unicode machinery.
+            let bytes = utf8.drop { $0 == 0x20 || (0x09...0x0D).contains($0) }
+            let trimmed = bytes.reversed().drop { $0 == 0x20 || (0x09...0x0D).contains($0) }.reversed()
+            return String(decoding: trimmed.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        return folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -92,7 +92,7 @@ struct Run {
             wait(at: node, for: .templateReply, timer: node.input.timeout?.after)
             return nil
         case .branch(let branch):
-            let evaluator = Conditions(run: self)
+            let evaluator = Conditions(scope: scope, state: state, window: window)
             for item in branch.cases where evaluator.holds(item.condition) {
                 note(.choiceMade, node: node.id, "branch: \(item.condition.summary) → \(item.target.name)")
                 return item.target.name
@@ -101,7 +101,7 @@ struct Run {
             return next
         case .set(let set):
             for assignment in set.assignments {
-                let value = assignment.value.render(lookup)
+                let value = assignment.value.render(scope.lookup)
                 save(assignment.name.value, value, node: node.id)
             }
             return next
@@ -127,7 +127,7 @@ struct Run {
         state.failedAttempts = 0
         state.position = ContactState.Position(node: node.id, waitingFor: kind, timerDue: timer.map { now + $0 })
         let until = timer.map { " until \(now + $0)" } ?? ""
-        note(.waiting, node: node.id, "waiting for \(kind.rawValue.replacingOccurrences(of: "_", with: " "))\(until)")
+        note(.waiting, node: node.id, "waiting for \(kind.phrase)\(until)")
     }
 
     mutating func endFlow() {
@@ -145,7 +145,7 @@ struct Run {
     // MARK: Sending
 
     mutating func send(_ node: FlowNode) {
-        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: lookup)
+        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         guard let rendered = renderer.render(node) else {
             note(.error, node: node.id, reason: "RENDER", "nothing to send for this node")
             return
@@ -155,7 +155,7 @@ struct Run {
     }
 
     mutating func sendText(_ body: String, node: String) {
-        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: lookup)
+        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         let text = renderer.fit(body, WhatsAppLimits.textBody, "text body")
         emit(OutboundMessage(to: state.contact.recipient, text: TextObject(body: text)), node: node, category: nil)
     }
@@ -181,19 +181,11 @@ struct Run {
     // MARK: Variables
 
     /// The value of a `{{variable}}`.
-    func lookup(_ name: String) -> String? {
-        switch name {
-        case "contact.name": return state.contact.name
-        case "contact.wa_id": return state.contact.waID
-        case "contact.user_id": return state.contact.userID
-        case "contact.id": return state.contact.id
-        case "reply.id": return state.reply?.id
-        case "reply.title": return state.reply?.title
-        case "reply.text": return state.reply?.text
-        case "reply.type": return state.reply?.type
-        case "now": return now.description
-        default: return state.variables[name]
-        }
+    func lookup(_ name: String) -> String? { scope.lookup(name) }
+
+    /// What variables read, without the rest of the run (cheap to capture in a closure).
+    var scope: VariableScope {
+        VariableScope(contact: state.contact, reply: state.reply, variables: state.variables, now: now)
     }
 
     mutating func save(_ name: String, _ value: String, node: String) {
@@ -217,6 +209,6 @@ struct Run {
         if expiryAfter != expiryBefore {
             timers.append(expiryAfter.map(TimerChange.set) ?? .cancel(.beforeExpiry))
         }
-        return Transition(state: state, messages: messages, timers: timers, trace: trace)
+        return Transition(time: now, state: state, messages: messages, timers: timers, trace: trace)
     }
 }

@@ -4,6 +4,8 @@ import WhatsAppCloud
 /// What one event did: the contact's new state, the messages to send in order, the timers to set
 /// or cancel, and a trace of what happened and why.
 public struct Transition: Sendable {
+    /// The time the event was handled at.
+    public var time: Timestamp
     public var state: ContactState
     public var messages: [Outbound]
     public var timers: [TimerChange]

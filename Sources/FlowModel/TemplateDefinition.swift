@@ -47,8 +47,26 @@ public struct TemplateDefinition: Hashable, Sendable {
     public var header: Header?
     public var body: Located<String>
     public var footer: Located<String>?
-    public var buttons: [Button]
+    public var buttons: [Button] {
+        didSet { dynamicURLButtonIndices = Self.dynamicURLButtons(in: buttons) }
+    }
     public var location: SourceLocation
+    /// The URL buttons whose URL holds a placeholder, each of which needs one parameter.
+    public private(set) var dynamicURLButtonIndices: [Int]
+
+    public init(key: String, name: Located<String>, language: String, category: Category, header: Header?,
+                body: Located<String>, footer: Located<String>?, buttons: [Button], location: SourceLocation) {
+        self.key = key
+        self.name = name
+        self.language = language
+        self.category = category
+        self.header = header
+        self.body = body
+        self.footer = footer
+        self.buttons = buttons
+        self.location = location
+        dynamicURLButtonIndices = Self.dynamicURLButtons(in: buttons)
+    }
 
     public var quickReplies: [Located<String>] {
         buttons.compactMap { if case .quickReply(let label) = $0 { label } else { nil } }
@@ -65,10 +83,9 @@ public struct TemplateDefinition: Hashable, Sendable {
 
     public var bodyParameterCount: Int { Self.placeholders(in: body.value).count }
 
-    /// The URL buttons whose URL ends in a placeholder, each of which needs one parameter.
-    public var dynamicURLButtonIndices: [Int] {
+    private static func dynamicURLButtons(in buttons: [Button]) -> [Int] {
         buttons.indices.filter { index in
-            if case .url(_, let url) = buttons[index] { !Self.placeholders(in: url.value).isEmpty } else { false }
+            if case .url(_, let url) = buttons[index] { !placeholders(in: url.value).isEmpty } else { false }
         }
     }
 

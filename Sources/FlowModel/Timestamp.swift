@@ -32,10 +32,25 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let seconds = millisecondsSince1970.floorDivided(by: 1000)
         let millis = millisecondsSince1970 - seconds * 1000
         let civil = CivilTime(secondsSince1970: seconds)
-        var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d",
-                          civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second)
-        if millis != 0 { text += String(format: ".%03d", Int(millis)) }
-        return text + "Z"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func append(_ value: Int, width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(48 + value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        append(civil.year, width: 4); bytes.append(0x2D)
+        append(civil.month, width: 2); bytes.append(0x2D)
+        append(civil.day, width: 2); bytes.append(0x54)
+        append(civil.hour, width: 2); bytes.append(0x3A)
+        append(civil.minute, width: 2); bytes.append(0x3A)
+        append(civil.second, width: 2)
+        if millis != 0 { bytes.append(0x2E); append(Int(millis), width: 3) }
+        bytes.append(0x5A)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `2026-11-21T10:00:00Z`, `2026-11-21T10:00:00.250+01:00` or `2026-11-21 10:00` (UTC).

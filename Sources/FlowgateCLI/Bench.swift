@@ -6,7 +6,7 @@ import FlowModel
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Flowgate's hot paths and print medians.",
-        subcommands: [LoadBench.self]
+        subcommands: [LoadBench.self, EngineBench.self]
     )
 }
 
