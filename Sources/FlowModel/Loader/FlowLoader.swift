@@ -30,23 +30,27 @@ public enum FlowLoader {
 
     /// Reads one flow from YAML text; `file` is used in locations.
     public static func load(yaml: String, file: String) -> LoadResult {
+        let (root, context) = document(yaml: yaml, file: file, emptyHint: "a flow starts with `flow: <name>`")
+        let flow = root.flatMap { readFlow($0, context: context) }
+        return LoadResult(flow: flow, diagnostics: context.diagnostics)
+    }
+
+    /// Parses YAML keeping positions, for any Flowgate file (flows, scenarios, configs): the root
+    /// node, or nil with a `yaml-syntax` or `duplicate-key` diagnostic in the context.
+    public static func document(yaml: String, file: String, emptyHint: String) -> (root: Yams.Node?, context: LoadContext) {
         let context = LoadContext(file: file)
-        let root: Yams.Node
         do {
-            guard let composed = try Yams.compose(yaml: yaml, .basic) else {
-                context.report(.error(.yamlSyntax, "the file is empty", hint: "a flow starts with `flow: <name>`", at: context.location(line: 1, column: 1)))
-                return LoadResult(flow: nil, diagnostics: context.diagnostics)
+            guard let root = try Yams.compose(yaml: yaml, .basic) else {
+                context.report(.error(.yamlSyntax, "the file is empty", hint: emptyHint, at: context.location(line: 1, column: 1)))
+                return (nil, context)
             }
-            root = composed
+            return (root, context)
         } catch let error as YamlError {
             context.report(diagnostic(for: error, file: file))
-            return LoadResult(flow: nil, diagnostics: context.diagnostics)
         } catch {
             context.report(.error(.yamlSyntax, "\(error)", at: context.location(line: 1, column: 1)))
-            return LoadResult(flow: nil, diagnostics: context.diagnostics)
         }
-        let flow = readFlow(root, context: context)
-        return LoadResult(flow: flow, diagnostics: context.diagnostics)
+        return (nil, context)
     }
 
     /// Loads and validates files and folders (every `.yaml` and `.yml` inside, sorted) as one set.

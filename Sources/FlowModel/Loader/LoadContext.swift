@@ -2,35 +2,35 @@ import Yams
 
 /// What the loader carries while it reads one file: the path, for locations, and the diagnostics
 /// found so far. Reading goes on after a problem so one run reports every problem in the file.
-final class LoadContext {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+public final class LoadContext {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    public init(file: String) { self.file = file }
 
-    func location(of node: Yams.Node) -> SourceLocation {
+    public func location(of node: Yams.Node) -> SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    func location(line: Int, column: Int) -> SourceLocation {
+    public func location(line: Int, column: Int) -> SourceLocation {
         SourceLocation(file: file, line: line, column: column)
     }
 
-    func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+    public func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
 
-    func error(_ rule: Rule, _ message: String, hint: String? = nil, at node: Yams.Node) {
+    public func error(_ rule: Rule, _ message: String, hint: String? = nil, at node: Yams.Node) {
         report(.error(rule, message, hint: hint, at: location(of: node)))
     }
 
-    func warning(_ rule: Rule, _ message: String, hint: String? = nil, at node: Yams.Node) {
+    public func warning(_ rule: Rule, _ message: String, hint: String? = nil, at node: Yams.Node) {
         report(.warning(rule, message, hint: hint, at: location(of: node)))
     }
 
     // MARK: Reading single values
 
     /// A mapping, or a `wrong-type` error naming what was expected.
-    func mapping(_ node: Yams.Node, _ what: String) -> MappingReader? {
+    public func mapping(_ node: Yams.Node, _ what: String) -> MappingReader? {
         guard node.mapping != nil else {
             error(.wrongType, "\(what) must be a mapping of keys to values, found \(node.shapeName)",
                   hint: "write it as `key: value` lines indented under it, or `{ key: value }`", at: node)
@@ -40,7 +40,7 @@ final class LoadContext {
     }
 
     /// A list, or a `wrong-type` error; a single value where a list is expected is taken as a list of one.
-    func list(_ node: Yams.Node, _ what: String, allowSingle: Bool = false) -> [Yams.Node]? {
+    public func list(_ node: Yams.Node, _ what: String, allowSingle: Bool = false) -> [Yams.Node]? {
         if let sequence = node.sequence { return Array(sequence) }
         if allowSingle, node.scalar != nil { return [node] }
         error(.wrongType, "\(what) must be a list, found \(node.shapeName)",
@@ -49,7 +49,7 @@ final class LoadContext {
     }
 
     /// A scalar's text exactly as written (so `Yes`, `No` and `007` stay strings).
-    func string(_ node: Yams.Node, _ what: String) -> Located<String>? {
+    public func string(_ node: Yams.Node, _ what: String) -> Located<String>? {
         guard let scalar = node.scalar, !node.isNull else {
             error(.wrongType, "\(what) must be a single value, found \(node.shapeName)",
                   hint: "quote it if it contains `: ` or starts with `{`, `[` or `-`", at: node)
@@ -58,11 +58,11 @@ final class LoadContext {
         return Located(scalar.string, at: location(of: node))
     }
 
-    func text(_ node: Yams.Node, _ what: String) -> TextTemplate? {
+    public func text(_ node: Yams.Node, _ what: String) -> TextTemplate? {
         string(node, what).map { TextTemplate(parsing: $0.value, at: $0.location) }
     }
 
-    func int(_ node: Yams.Node, _ what: String) -> Located<Int>? {
+    public func int(_ node: Yams.Node, _ what: String) -> Located<Int>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text.value) else {
             error(.wrongType, "\(what) must be a whole number, found '\(text.value)'", at: node)
@@ -71,7 +71,7 @@ final class LoadContext {
         return Located(value, at: text.location)
     }
 
-    func double(_ node: Yams.Node, _ what: String) -> Located<Double>? {
+    public func double(_ node: Yams.Node, _ what: String) -> Located<Double>? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text.value) else {
             error(.wrongType, "\(what) must be a number, found '\(text.value)'", at: node)
@@ -80,7 +80,7 @@ final class LoadContext {
         return Located(value, at: text.location)
     }
 
-    func bool(_ node: Yams.Node, _ what: String) -> Bool? {
+    public func bool(_ node: Yams.Node, _ what: String) -> Bool? {
         guard let text = string(node, what) else { return nil }
         switch text.value.lowercased() {
         case "true": return true
@@ -91,7 +91,7 @@ final class LoadContext {
         }
     }
 
-    func span(_ node: Yams.Node, _ what: String) -> Located<TimeSpan>? {
+    public func span(_ node: Yams.Node, _ what: String) -> Located<TimeSpan>? {
         guard let text = string(node, what) else { return nil }
         guard let span = TimeSpan(parsing: text.value), span.milliseconds > 0 else {
             error(.invalidValue, "\(what) must be a length of time, found '\(text.value)'",
@@ -102,7 +102,7 @@ final class LoadContext {
     }
 
     /// One of a fixed set of words, with a did-you-mean suggestion when it is not.
-    func choice<T>(_ node: Yams.Node, _ what: String, _ options: [String: T]) -> Located<T>? {
+    public func choice<T>(_ node: Yams.Node, _ what: String, _ options: [String: T]) -> Located<T>? {
         guard let text = string(node, what) else { return nil }
         if let value = options[text.value] { return Located(value, at: text.location) }
         let names = options.keys.sorted()
@@ -113,13 +113,13 @@ final class LoadContext {
 }
 
 extension Yams.Node {
-    var isNull: Bool {
+    public var isNull: Bool {
         guard let scalar else { return false }
         return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     /// How the node is described in errors.
-    var shapeName: String {
+    public var shapeName: String {
         switch self {
         case .mapping: "a mapping"
         case .sequence: "a list"

@@ -2,16 +2,16 @@ import Yams
 
 /// Reads one YAML mapping key by key and remembers which keys were asked for, so that
 /// ``reportUnknownKeys(in:)`` can name every key nobody asked for, with a did-you-mean.
-final class MappingReader {
-    let node: Yams.Node
-    let context: LoadContext
-    let location: SourceLocation
+public final class MappingReader {
+    public let node: Yams.Node
+    public let context: LoadContext
+    public let location: SourceLocation
     private let entries: [(key: Located<String>, value: Yams.Node)]
     /// The first entry's index for each key (duplicate keys are refused by the parser).
     private let index: [String: Int]
     private var asked: Set<String> = []
 
-    init(_ node: Yams.Node, context: LoadContext) {
+    public init(_ node: Yams.Node, context: LoadContext) {
         self.node = node
         self.context = context
         location = context.location(of: node)
@@ -23,21 +23,21 @@ final class MappingReader {
 
     /// Every key and value, in file order, all taken as known: for mappings whose keys are names
     /// the designer chooses (nodes, templates, schedules, variables).
-    func namedEntries() -> [(key: Located<String>, value: Yams.Node)] {
+    public func namedEntries() -> [(key: Located<String>, value: Yams.Node)] {
         asked.formUnion(index.keys)
         return entries
     }
 
     /// The keys written in the mapping, in file order.
-    var keys: [Located<String>] { entries.map(\.key) }
+    public var keys: [Located<String>] { entries.map(\.key) }
 
-    func has(_ key: String) -> Bool { index[key] != nil }
+    public func has(_ key: String) -> Bool { index[key] != nil }
 
     /// Marks a key as known without reading it.
-    func allow(_ keys: String...) { asked.formUnion(keys) }
+    public func allow(_ keys: String...) { asked.formUnion(keys) }
 
     /// The value under `key`; with `required`, a `missing-key` error when it is absent.
-    func value(_ key: String, required: Bool = false, hint: String? = nil) -> Yams.Node? {
+    public func value(_ key: String, required: Bool = false, hint: String? = nil) -> Yams.Node? {
         asked.insert(key)
         if let position = index[key] { return entries[position].value }
         if required {
@@ -46,59 +46,59 @@ final class MappingReader {
         return nil
     }
 
-    func keyLocation(_ key: String) -> SourceLocation {
+    public func keyLocation(_ key: String) -> SourceLocation {
         index[key].map { entries[$0].key.location } ?? location
     }
 
-    func string(_ key: String, required: Bool = false, hint: String? = nil) -> Located<String>? {
+    public func string(_ key: String, required: Bool = false, hint: String? = nil) -> Located<String>? {
         value(key, required: required, hint: hint).flatMap { context.string($0, "'\(key)'") }
     }
 
-    func text(_ key: String, required: Bool = false, hint: String? = nil) -> TextTemplate? {
+    public func text(_ key: String, required: Bool = false, hint: String? = nil) -> TextTemplate? {
         value(key, required: required, hint: hint).flatMap { context.text($0, "'\(key)'") }
     }
 
-    func int(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Int>? {
+    public func int(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Int>? {
         value(key, required: required, hint: hint).flatMap { context.int($0, "'\(key)'") }
     }
 
-    func double(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Double>? {
+    public func double(_ key: String, required: Bool = false, hint: String? = nil) -> Located<Double>? {
         value(key, required: required, hint: hint).flatMap { context.double($0, "'\(key)'") }
     }
 
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         value(key).flatMap { context.bool($0, "'\(key)'") }
     }
 
-    func span(_ key: String, required: Bool = false, hint: String? = nil) -> Located<TimeSpan>? {
+    public func span(_ key: String, required: Bool = false, hint: String? = nil) -> Located<TimeSpan>? {
         value(key, required: required, hint: hint).flatMap { context.span($0, "'\(key)'") }
     }
 
-    func mapping(_ key: String, required: Bool = false, hint: String? = nil) -> MappingReader? {
+    public func mapping(_ key: String, required: Bool = false, hint: String? = nil) -> MappingReader? {
         value(key, required: required, hint: hint).flatMap { context.mapping($0, "'\(key)'") }
     }
 
-    func list(_ key: String, required: Bool = false, allowSingle: Bool = false, hint: String? = nil) -> [Yams.Node]? {
+    public func list(_ key: String, required: Bool = false, allowSingle: Bool = false, hint: String? = nil) -> [Yams.Node]? {
         value(key, required: required, hint: hint).flatMap { context.list($0, "'\(key)'", allowSingle: allowSingle) }
     }
 
-    func strings(_ key: String, required: Bool = false, hint: String? = nil) -> [Located<String>]? {
+    public func strings(_ key: String, required: Bool = false, hint: String? = nil) -> [Located<String>]? {
         list(key, required: required, allowSingle: true, hint: hint)?.compactMap { context.string($0, "an item of '\(key)'") }
     }
 
-    func choice<T>(_ key: String, _ options: [String: T], required: Bool = false) -> Located<T>? {
+    public func choice<T>(_ key: String, _ options: [String: T], required: Bool = false) -> Located<T>? {
         value(key, required: required).flatMap { context.choice($0, "'\(key)'", options) }
     }
 
     /// A `goto`-style reference to a node; checked against the flow's nodes by the validator.
-    func target(_ key: String, required: Bool = false, hint: String? = nil) -> Target? {
+    public func target(_ key: String, required: Bool = false, hint: String? = nil) -> Target? {
         string(key, required: required, hint: hint).map(Target.init)
     }
 
     /// Reports `unknown-key` for every key that was not asked for.
     /// - Parameter what: the thing being read, for the message ("a buttons node").
     /// - Parameter elsewhere: where a key belongs when it is valid somewhere else.
-    func reportUnknownKeys(in what: String, elsewhere: (String) -> String? = { _ in nil }) {
+    public func reportUnknownKeys(in what: String, elsewhere: (String) -> String? = { _ in nil }) {
         for (key, _) in entries where !asked.contains(key.value) {
             var hint = Suggestion.hint(for: key.value, among: Array(asked), listing: "known keys here are")
             if let place = elsewhere(key.value) { hint = "'\(key.value)' belongs to \(place)" }

@@ -94,7 +94,7 @@ public struct AskStep: Hashable, Sendable {
 }
 
 extension MappingReader {
-    func allow<S: Sequence>(contentsOf keys: S) where S.Element == String {
+    public func allow<S: Sequence>(contentsOf keys: S) where S.Element == String {
         for key in keys { allow(key) }
     }
 }

@@ -1,0 +1,103 @@
+import ArgumentParser
+import FlowEngine
+import FlowModel
+import Foundation
+import Simulator
+
+/// `flowgate simulate FLOW`: play the customer at a terminal, or from a pipe.
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with a flow as the customer, on a virtual clock.",
+        discussion: """
+        Type messages; tap buttons, list rows and quick replies by number or title; send media; move the \
+        clock with /wait and /at; trigger the flow as the business; report delivery statuses. /help lists it all. \
+        The same input and --start give the same output, byte for byte.
+        """
+    )
+
+    @Argument(help: "The flow file.")
+    var flow: String
+
+    @Option(help: "The customer's profile name.")
+    var contact = "Ana"
+
+    @Option(name: .customLong("wa-id"), help: "The customer's WhatsApp id.")
+    var waID = "15550001234"
+
+    @Option(help: "The virtual clock's start, e.g. 2026-11-02T10:00:00Z (default: now, to the minute).")
+    var start: String?
+
+    @Flag(help: "Print one JSON object per line: the Cloud API payloads and the trace.")
+    var json = false
+
+    @Flag(name: .customLong("no-color"), help: "Plain text even at a terminal.")
+    var noColor = false
+
+    func run() throws {
+        let loaded = try loadValidFlow(flow)
+        let startTime = try start.map { text in
+            guard let time = Timestamp(iso8601: text) else { throw ValidationError("--start: '\(text)' is not a time; write 2026-11-02T10:00:00Z") }
+            return time
+        } ?? Timestamp(millisecondsSince1970: Timestamp(Date()).millisecondsSince1970 / 60_000 * 60_000)
+        var session = SimulatorSession(flow: loaded, contact: ContactIdentity(waID: waID, name: contact), start: startTime)
+        let interactive = isatty(STDIN_FILENO) != 0
+        var printer = ChatPrinter(flow: loaded, color: !noColor && !json && isatty(STDOUT_FILENO) != 0)
+        var output = Output()
+        if !json { output.write(printer.banner(session: session)) }
+        while true {
+            if interactive, !json {
+                let (lines, prompt) = printer.prompt(at: session.now)
+                output.write(lines)
+                output.prompt(prompt)
+            }
+            guard let line = readLine() else { break }
+            if !interactive { output.write(json ? JSONLines.input(line, at: session.now) : printer.input(line, at: session.now)) }
+            do {
+                guard let command = try Command.parse(line, choices: session.choices) else { continue }
+                switch command {
+                case .quit:
+                    return
+                case .help:
+                    output.write(json ? [] : Command.helpText.split(separator: "\n").map { "   " + $0 })
+                case .state:
+                    output.write(json ? [JSONLines.state(session)] : printer.stateReport(session))
+                case .act(let action):
+                    let transitions = try session.perform(action)
+                    if json {
+                        output.write(JSONLines.transitions(transitions) + [JSONLines.window(session)])
+                    } else {
+                        if case .reset = action { output.write(["   * the contact is forgotten: the next message starts the flow afresh"]) }
+                        output.write(printer.transitions(transitions) + [printer.status(session)])
+                    }
+                }
+            } catch {
+                output.write([json ? JSONLines.error(error.description, at: session.now) : "   ? \(error.description)"])
+            }
+        }
+    }
+}
+
+/// Loads a flow and refuses to go on when it has errors, printing them as `validate` does.
+func loadValidFlow(_ path: String) throws -> Flow {
+    let result = FlowLoader.load(file: path)
+    var diagnostics = result.diagnostics
+    if let flow = result.flow { diagnostics += FlowValidator.validate(flow) }
+    let errors = diagnostics.errors
+    guard let flow = result.flow, errors.isEmpty else {
+        for diagnostic in errors.sortedByLocation() { printError(diagnostic.description) }
+        throw ExitCode.failure
+    }
+    return flow
+}
+
+/// Standard output, flushed after each write so a terminal or pipe sees each turn at once.
+struct Output {
+    func write(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    func prompt(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,169 @@
+import FlowEngine
+import FlowModel
+import Rainbow
+import WhatsAppCloud
+
+/// Draws a simulated conversation for a person: messages like a chat, buttons and rows numbered,
+/// notices whenever the session guard, a timer or a keyword acts, and a status line with the window.
+/// Colour only when `color` is set (a terminal); otherwise plain text, identical run to run.
+public struct ChatPrinter {
+    public var color: Bool
+    let flow: Flow
+    private var lastDay: String?
+
+    public init(flow: Flow, color: Bool) {
+        self.flow = flow
+        self.color = color
+    }
+
+    // MARK: Styling
+
+    private func paint(_ text: String, _ style: (String) -> String) -> String { color ? style(text) : text }
+    private func bot(_ text: String) -> String { paint(text) { $0.cyan } }
+    private func you(_ text: String) -> String { paint(text) { $0.green } }
+    private func guardNote(_ text: String) -> String { paint(text) { $0.red.bold } }
+    private func notice(_ text: String) -> String { paint(text) { $0.yellow } }
+    private func dim(_ text: String) -> String { paint(text) { $0.dim } }
+
+    // MARK: Lines
+
+    /// The banner at the start of a session.
+    public mutating func banner(session: SimulatorSession) -> [String] {
+        let who = session.state.contact
+        lastDay = Clock.day(session.now)
+        return [
+            dim("Flowgate simulator · flow \(flow.name.value) · contact \(who.name ?? who.id) (\(who.id))"),
+            dim("── \(Clock.weekday(session.now)) \(Clock.day(session.now)) ── clock at \(Clock.dateTime(session.now)) · type a message, or /help"),
+        ]
+    }
+
+    /// What the customer did, as a chat line (for piped input, where the terminal did not echo it).
+    public mutating func input(_ line: String, at time: Timestamp) -> [String] {
+        dayChange(time) + ["[\(Clock.time(time))] " + you("you: ") + line]
+    }
+
+    /// The prompt for an interactive terminal.
+    public mutating func prompt(at time: Timestamp) -> (lines: [String], prompt: String) {
+        (dayChange(time), "[\(Clock.time(time))] " + you("you: "))
+    }
+
+    /// Messages and notices from the engine, in the order they happened.
+    public mutating func transitions(_ transitions: [Transition]) -> [String] {
+        var lines: [String] = []
+        for transition in transitions {
+            var messages = transition.messages.makeIterator()
+            lines += dayChange(transition.time)
+            for event in transition.trace {
+                if event.kind == .messageSent, let message = messages.next() {
+                    lines += self.message(message, at: transition.time)
+                } else if let line = noteLine(event, at: transition.time) {
+                    lines.append(line)
+                }
+            }
+        }
+        return lines
+    }
+
+    /// The line under each turn: the window and where the flow waits.
+    public func status(_ session: SimulatorSession) -> String {
+        dim("   ── " + windowText(session) + " · " + positionText(session))
+    }
+
+    public func windowText(_ session: SimulatorSession) -> String {
+        let state = session.state
+        guard let closes = session.window.closesAt(state) else { return "no window: the contact has never written" }
+        if session.window.isOpen(state, at: session.now) {
+            return "window open until \(Clock.dateTime(closes)) (\(Clock.span(closes - session.now)) left)"
+        }
+        if let refused = state.windowRefusedAt, refused >= state.lastInboundAt! {
+            return "window closed: WhatsApp refused a message (131047) at \(Clock.dateTime(refused))"
+        }
+        return "window expired since \(Clock.dateTime(closes))"
+    }
+
+    func positionText(_ session: SimulatorSession) -> String {
+        let state = session.state
+        if let handoff = state.handoff { return "with a person since \(Clock.dateTime(handoff.since)) (/release to hand back)" }
+        guard let position = state.position else { return "flow not running (the next message starts it)" }
+        var text = "at \(position.node), waiting for \(position.waitingFor.phrase)"
+        if let due = position.timerDue { text += " until \(Clock.dateTime(due))" }
+        return text
+    }
+
+    /// `/state`: everything about the contact.
+    public func stateReport(_ session: SimulatorSession) -> [String] {
+        let state = session.state
+        var lines = [dim("   ┌ state at \(Clock.dateTime(session.now))")]
+        func row(_ text: String) { lines.append(dim("   │ ") + text) }
+        row(windowText(session))
+        row(positionText(session))
+        if let blocked = state.blocked { row("blocked step: \(blocked.node) (\(blocked.reason.rawValue)) since \(Clock.dateTime(blocked.at))") }
+        let timers = session.contact.timers.values.sorted { $0.due < $1.due }
+        row("timers: " + (timers.isEmpty ? "none" : timers.map { "\($0.kind.rawValue) at \(Clock.dateTime($0.due))" }.joined(separator: ", ")))
+        let variables = state.variables.sorted { $0.key < $1.key }
+        row("variables: " + (variables.isEmpty ? "none" : variables.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
+        let accounting = state.accounting
+        row("sent: \(accounting.freeFormMessages) free-form, templates \(Self.categories(accounting.templates)); windows opened: \(accounting.windowsOpened); steps blocked: \(accounting.blockedSteps)")
+        row("billable: \(Self.billable(accounting)) (free-form messages, and utility templates inside an open window, are free)")
+        lines.append(dim("   └"))
+        return lines
+    }
+
+    static func categories(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased())" }.joined(separator: ", ")
+    }
+
+    /// Templates WhatsApp charges for: every template, except utility ones sent inside an open window.
+    static func billable(_ accounting: Accounting) -> String {
+        var counts = accounting.templates
+        if let free = accounting.templatesInWindow["UTILITY"] { counts["UTILITY", default: 0] -= free }
+        counts = counts.filter { $0.value > 0 }
+        return counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased()) template\($0.value == 1 ? "" : "s")" }.joined(separator: ", ")
+    }
+
+    // MARK: Pieces
+
+    private mutating func dayChange(_ time: Timestamp) -> [String] {
+        let day = Clock.day(time)
+        guard day != lastDay else { return [] }
+        lastDay = day
+        return [dim("── \(Clock.weekday(time)) \(day) ──")]
+    }
+
+    private func message(_ message: Outbound, at time: Timestamp) -> [String] {
+        let body = MessageText.lines(message, flow: flow)
+        let head = "[\(Clock.time(time))] " + bot("bot: ")
+        let indent = String(repeating: " ", count: Clock.time(time).count + 8)
+        return body.enumerated().map { index, line in (index == 0 ? head : indent) + line }
+    }
+
+    private func noteLine(_ event: TraceEvent, at time: Timestamp) -> String? {
+        let clock = Clock.time(time)
+        switch event.kind {
+        case .blocked:
+            return guardNote("   ! guard: \(event.node.map { "'\($0)' " } ?? "")\(event.reason.map { "[\($0)] " } ?? "")\(event.detail)")
+        case .resumed:
+            return guardNote("   ! guard: \(event.detail) ('\(event.node ?? "")')")
+        case .timerFired:
+            return notice("   ⏱ \(clock) timer: \(event.detail)")
+        case .timerIgnored:
+            return notice("   ⏱ \(clock) timer ignored: \(event.detail)")
+        case .keyword:
+            return notice("   * \(event.detail)")
+        case .handoffStarted, .handoffSilent, .released:
+            return notice("   * handoff: \(event.detail)")
+        case .deliveryFailed:
+            return guardNote("   ! delivery failed: \(event.detail)")
+        case .truncated:
+            return notice("   ! shortened: \(event.detail)")
+        case .attemptsExhausted, .ignored, .flowEnded:
+            return notice("   * \(event.detail)")
+        case .error:
+            return guardNote("   ! error: \(event.detail)")
+        case .flowStarted where event.detail.contains("business"):
+            return notice("   * \(event.detail)")
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import FlowModel
+
+/// How the simulator writes times: `10:00`, `2026-11-03 10:00`, `Tuesday 2026-11-03`.
+enum Clock {
+    static func time(_ stamp: Timestamp) -> String {
+        let text = stamp.description  // 2026-11-03T10:00:00Z or with .250
+        let start = text.index(text.startIndex, offsetBy: 11)
+        let seconds = text[text.index(start, offsetBy: 5)...].prefix(3)
+        return String(text[start..<text.index(start, offsetBy: 5)]) + (seconds == ":00" ? "" : String(seconds))
+    }
+
+    static func day(_ stamp: Timestamp) -> String { String(stamp.description.prefix(10)) }
+
+    static func dateTime(_ stamp: Timestamp) -> String { "\(day(stamp)) \(time(stamp)) UTC" }
+
+    static func weekday(_ stamp: Timestamp) -> String {
+        let days = Int((stamp.millisecondsSince1970 / 86_400_000)) - (stamp.millisecondsSince1970 < 0 ? 1 : 0)
+        let names = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"]
+        return names[((days % 7) + 7) % 7]
+    }
+
+    /// `23h59m`, `45m`, `0s`: a length rounded down to the minute when over one.
+    static func span(_ span: TimeSpan) -> String {
+        let minutes = span.milliseconds / 60_000
+        if minutes == 0 { return TimeSpan(milliseconds: span.milliseconds / 1000 * 1000).description }
+        return TimeSpan.minutes(minutes).description
+    }
+}

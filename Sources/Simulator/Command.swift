@@ -1,0 +1,97 @@
+import FlowEngine
+import FlowModel
+
+/// A line typed into the simulator.
+public enum Command: Hashable, Sendable {
+    case act(Action)
+    case state
+    case help
+    case quit
+
+    /// Reads one line. With choices on screen, a number or a choice's title taps it; `/text 1`
+    /// sends the text "1".
+    public static func parse(_ line: String, choices: [SimulatorSession.Choice]) throws(SimulatorError) -> Command? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return nil }
+        guard trimmed.hasPrefix("/") else {
+            if let number = Int(trimmed), choices.indices.contains(number - 1) { return .act(.tap(trimmed)) }
+            if choices.contains(where: { $0.title.lowercased() == trimmed.lowercased() }) { return .act(.tap(trimmed)) }
+            return .act(.say(line))
+        }
+        let parts = trimmed.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
+        let name = parts[0].lowercased()
+        let rest = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        let words = rest.split(separator: " ").map(String.init)
+        func optional(_ text: String) -> String? { text.isEmpty ? nil : text }
+        switch name {
+        case "text": return .act(.say(rest))
+        case "tap": return .act(.tap(rest))
+        case "image", "video", "sticker":
+            return .act(.media(MediaKind(rawValue: name)!, caption: name == "sticker" ? nil : optional(rest), filename: nil, voice: false))
+        case "audio": return .act(.media(.audio, caption: nil, filename: nil, voice: false))
+        case "voice": return .act(.media(.audio, caption: nil, filename: nil, voice: true))
+        case "document":
+            return .act(.media(.document, caption: nil, filename: optional(rest) ?? "document.pdf", voice: false))
+        case "location":
+            let pieces = rest.split(separator: " ", maxSplits: 1).map(String.init)
+            let coordinates = (pieces.first ?? "").split(separator: ",").compactMap { Double($0) }
+            guard coordinates.count == 2 else { throw SimulatorError("usage: /location LAT,LON [NAME], e.g. /location 52.37,4.89 Dam Square") }
+            return .act(.location(latitude: coordinates[0], longitude: coordinates[1], name: pieces.count > 1 ? pieces[1] : nil))
+        case "contact":
+            guard words.count >= 2 else { throw SimulatorError("usage: /contact NAME PHONE, e.g. /contact Bo +31612345678") }
+            return .act(.contact(name: words.dropLast().joined(separator: " "), phone: words.last!))
+        case "react": return .act(.react(rest))
+        case "wait":
+            guard let span = TimeSpan(parsing: rest), span.milliseconds > 0 else { throw SimulatorError("usage: /wait 25h (or 30m, 2d, 1h30m)") }
+            return .act(.wait(span))
+        case "at":
+            guard let time = Timestamp(iso8601: rest) else { throw SimulatorError("usage: /at 2026-11-22T09:00:00Z (or 2026-11-22 09:00, UTC)") }
+            return .act(.at(time))
+        case "trigger":
+            guard let node = words.first else { throw SimulatorError("usage: /trigger NODE [key=value ...]") }
+            var parameters: [String: String] = [:]
+            for pair in words.dropFirst() {
+                let halves = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard halves.count == 2 else { throw SimulatorError("parameters are key=value; '\(pair)' is not") }
+                parameters[halves[0]] = halves[1]
+            }
+            return .act(.trigger(node: node, parameters: parameters))
+        case "status":
+            guard let word = words.first, let state = DeliveryStatus.State(rawValue: word.lowercased()) else {
+                throw SimulatorError("usage: /status sent|delivered|read|played|failed [CODE], e.g. /status failed 131047")
+            }
+            let code = words.count > 1 ? Int(words[1]) : nil
+            if words.count > 1, code == nil { throw SimulatorError("the error code must be a number, e.g. 131047") }
+            return .act(.status(state, code: code))
+        case "release": return .act(.release)
+        case "reset": return .act(.reset)
+        case "state": return .state
+        case "help", "?": return .help
+        case "quit", "exit", "q": return .quit
+        default:
+            throw SimulatorError("unknown command /\(name); type /help for the list")
+        }
+    }
+
+    public static let helpText = """
+    What the customer can do:
+      any text              send it as a message
+      1, 2, … or a title    tap that button, list row or quick reply
+      /text 1               send the text "1" instead of tapping
+      /image [caption]      send an image (also /video [caption], /audio, /voice, /sticker)
+      /document NAME        send a document
+      /location LAT,LON [NAME]   share a location
+      /contact NAME PHONE   share a contact card
+      /react EMOJI          react to the bot's last message (/react alone removes it)
+    The clock and the business:
+      /wait 25h             move the clock (30m, 2d, 1h30m); due timers fire in order
+      /at TIME              jump to a time (2026-11-22T09:00:00Z)
+      /trigger NODE [k=v …] the business starts the flow at NODE
+      /status read|failed CODE   a delivery status for the bot's last message (e.g. failed 131047)
+      /release              a person hands the contact back to the bot
+    And:
+      /state                node, variables, the window, timers, what the conversation cost
+      /reset                forget the contact and start over
+      /help, /quit
+    """
+}

@@ -1,0 +1,154 @@
+import FlowEngine
+import FlowModel
+import WhatsAppCloud
+
+/// Plays a scenario against its flow and compares what came with what was expected.
+public enum ScenarioRunner {
+    public struct Failure: Sendable, CustomStringConvertible {
+        public var turn: Int
+        public var label: String
+        public var location: SourceLocation
+        public var expected: String
+        public var got: [String]
+
+        public var description: String {
+            var lines = ["turn \(turn) (\(label)) at \(location):", "  expected: \(expected)"]
+            let shown = got.isEmpty ? ["nothing"] : got
+            lines.append("  got:      \(shown[0])")
+            lines += shown.dropFirst().map { "            \($0)" }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public struct Result: Sendable {
+        public var file: String
+        public var title: String
+        public var turns: Int
+        public var failures: [Failure]
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    /// Runs one scenario file: loads it and its flow (problems in either fail the scenario).
+    public static func run(file: String) -> Result {
+        let (scenario, diagnostics) = Scenario.load(file: file)
+        guard let scenario else {
+            return Result(file: file, title: "(not loaded)", turns: 0, failures: diagnostics.errors.map {
+                Failure(turn: 0, label: "loading", location: $0.location, expected: "a valid scenario", got: [$0.description])
+            })
+        }
+        let loaded = FlowLoader.load(file: scenario.flowPath)
+        let problems = loaded.diagnostics.errors + (loaded.flow.map { FlowValidator.validate($0).errors } ?? [])
+        guard let flow = loaded.flow, problems.isEmpty else {
+            return Result(file: file, title: scenario.title, turns: 0, failures: [
+                Failure(turn: 0, label: "flow", location: SourceLocation(file: file, line: 1, column: 1),
+                        expected: "a valid flow at \(scenario.flowPath)", got: problems.map(\.description)),
+            ])
+        }
+        return run(scenario, flow: flow)
+    }
+
+    public static func run(_ scenario: Scenario, flow: Flow) -> Result {
+        var session = SimulatorSession(flow: flow, contact: scenario.contact, start: scenario.start)
+        var failures: [Failure] = []
+        for (index, turn) in scenario.turns.enumerated() {
+            let number = index + 1
+            let transitions: [Transition]
+            do {
+                transitions = try session.perform(turn.action)
+            } catch {
+                failures.append(Failure(turn: number, label: turn.label, location: turn.location,
+                                        expected: "the action to be possible", got: [error.description]))
+                continue
+            }
+            let messages = transitions.flatMap(\.messages)
+            let trace = transitions.flatMap(\.trace)
+            let got = messages.map { describe($0, flow: flow) }
+            var cursor = 0
+            for expectation in turn.expectations {
+                func fail(_ got: [String]) {
+                    failures.append(Failure(turn: number, label: turn.label, location: expectation.location, expected: expectation.summary, got: got))
+                }
+                if expectation.isMessage {
+                    if let found = messages[cursor...].firstIndex(where: { matches(expectation.check, $0, flow: flow) }) {
+                        cursor = found + 1
+                    } else {
+                        fail(cursor == 0 ? got : ["(after the messages already matched)"] + got[cursor...])
+                    }
+                    continue
+                }
+                if let problem = check(expectation.check, session: session, messages: messages, trace: trace, got: got) {
+                    fail(problem)
+                }
+            }
+        }
+        return Result(file: scenario.file, title: scenario.title, turns: scenario.turns.count, failures: failures)
+    }
+
+    static func matches(_ check: Expectation.Check, _ message: Outbound, flow: Flow) -> Bool {
+        let payload = message.payload
+        switch check {
+        case .text(let exact, let contains):
+            guard let body = payload.text?.body else { return false }
+            return exact.map { body == $0 } ?? contains.map { body.contains($0) } ?? false
+        case .buttons(let titles):
+            return payload.interactive?.action.buttons?.map(\.reply.title) == titles
+        case .list(let titles):
+            return payload.interactive?.action.sections?.flatMap(\.rows).map(\.title) == titles
+        case .template(let name, let category):
+            guard let template = payload.template else { return false }
+            let keys = flow.templates.values.filter { $0.name.value == template.name }.map(\.key)
+            return (template.name == name || keys.contains(name)) && (category == nil || category == message.category)
+        case .media(let kind):
+            return payload.type.rawValue == kind.rawValue
+        case .ctaURL(let text):
+            return payload.interactive?.action.parameters?.displayText == text
+        case .locationRequest:
+            return payload.interactive?.type == .locationRequest
+        case .location:
+            return payload.type == .location
+        case .contacts:
+            return payload.type == .contacts
+        default:
+            return false
+        }
+    }
+
+    /// Nil when the check holds; else what was found instead.
+    static func check(_ check: Expectation.Check, session: SimulatorSession, messages: [Outbound], trace: [TraceEvent], got: [String]) -> [String]? {
+        let state = session.state
+        switch check {
+        case .nothing:
+            return messages.isEmpty ? nil : got
+        case .sent(let count):
+            return messages.count == count ? nil : ["\(messages.count) message(s)"] + got
+        case .blocked(let node, let reason):
+            let blocks = trace.filter { $0.kind == .blocked }
+            let hit = blocks.contains { (node == nil || $0.node == node) && (reason == nil || $0.reason == reason) }
+            return hit ? nil : (blocks.isEmpty ? ["no step blocked"] : blocks.map(\.description))
+        case .notBlocked:
+            let blocks = trace.filter { $0.kind == .blocked }
+            return blocks.isEmpty ? nil : blocks.map(\.description)
+        case .node(let node):
+            return state.position?.node == node ? nil : ["the contact at \(state.position?.node ?? "no node (flow not running)")"]
+        case .variables(let expected):
+            let wrong = expected.filter { state.variables[$0.key] != $0.value }
+            return wrong.isEmpty ? nil : wrong.sorted { $0.key < $1.key }.map { "\($0.key) = \(state.variables[$0.key].map { "\"\($0)\"" } ?? "(not set)")" }
+        case .window(let expected):
+            let open = session.window.isOpen(state, at: session.now)
+            let actual: Condition.WindowState = state.lastInboundAt == nil ? .never : open ? .open : .closed
+            return actual == expected ? nil : ["window \(actual.rawValue)"]
+        case .handoff(let expected):
+            return (state.handoff != nil) == expected ? nil : [state.handoff == nil ? "not with a person" : "with a person"]
+        case .trace(let kind, let contains):
+            let hit = trace.contains { $0.kind.rawValue == kind && (contains == nil || $0.detail.contains(contains!)) }
+            return hit ? nil : trace.map(\.description)
+        default:
+            return nil
+        }
+    }
+
+    /// One line per message, as the chat shows it.
+    static func describe(_ message: Outbound, flow: Flow) -> String {
+        MessageText.lines(message, flow: flow).joined(separator: " ⏎ ")
+    }
+}

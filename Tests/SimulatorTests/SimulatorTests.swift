@@ -1,0 +1,143 @@
+import FlowEngine
+import FlowModel
+import Foundation
+import Simulator
+import Testing
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func orderSupport() throws -> Flow {
+    try #require(FlowLoader.load(file: repository.appendingPathComponent("flows/order-support.yaml").path).flow)
+}
+
+/// Plays lines as `flowgate simulate` does when piped, returning the transcript.
+func transcript(_ lines: [String], json: Bool = false) throws -> String {
+    let flow = try orderSupport()
+    var session = SimulatorSession(flow: flow, contact: ContactIdentity(waID: "15550001234", name: "Ana"),
+                                   start: Timestamp(iso8601: "2026-11-02T10:00:00Z")!)
+    var printer = ChatPrinter(flow: flow, color: false)
+    var out = json ? [] : printer.banner(session: session)
+    for line in lines {
+        out += json ? JSONLines.input(line, at: session.now) : printer.input(line, at: session.now)
+        do {
+            guard let command = try Command.parse(line, choices: session.choices) else { continue }
+            switch command {
+            case .act(let action):
+                let transitions = try session.perform(action)
+                out += json ? JSONLines.transitions(transitions) + [JSONLines.window(session)] : printer.transitions(transitions) + [printer.status(session)]
+            case .state: out += printer.stateReport(session)
+            case .help, .quit: break
+            }
+        } catch {
+            out.append("   ? \(error.description)")
+        }
+    }
+    return out.joined(separator: "\n")
+}
+
+struct SimulatorTests {
+    static let script = ["hi", "1", "ORD-1", "ORD-12345", "/wait 25h", "/state", "/trigger delivery_today",
+                         "/status failed 131047", "Continue", "/image a photo", "/react 👍", "/tap 9", "/bogus"]
+
+    @Test("the same input and start time give byte-identical output, for people and as JSON")
+    func deterministic() throws {
+        #expect(try transcript(Self.script) == transcript(Self.script))
+        #expect(try transcript(Self.script, json: true) == transcript(Self.script, json: true))
+    }
+
+    @Test("the chat shows numbered buttons, list rows, templates with category, guard notices and the window")
+    func chatDrawing() throws {
+        let text = try transcript(Self.script)
+        #expect(text.contains("[10:00] bot: (image) https://cdn.acme.example/brand/support.png"))
+        #expect(text.contains("[1] Track my order"))
+        #expect(text.contains("  [2] Afternoon · 12:00-18:00"))
+        #expect(text.contains("[template order_update · UTILITY]"))
+        #expect(text.contains("! guard: 'delivery_today' [SESSION_EXPIRED]"))
+        #expect(text.contains("! delivery failed: 15550001234-"))
+        #expect(text.contains("⏱ 11:00 timer: no reply in 1h → slot_reminder"))
+        #expect(text.contains("── window open until 2026-11-03 09:55 UTC (23h55m left)"))
+        #expect(text.contains("│ billable:"))
+        #expect(text.contains("? no choice '9'"))
+        #expect(text.contains("? unknown command /bogus"))
+        #expect(!text.contains("\u{1B}["), "no colour codes when not at a terminal")
+    }
+
+    @Test("--json prints the exact Cloud API payloads and the trace, one object per line")
+    func jsonLines() throws {
+        let lines = try transcript(["hi"], json: true).split(separator: "\n")
+        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let message = try #require(objects.first { $0["type"] as? String == "message" })
+        let payload = try #require(message["payload"] as? [String: Any])
+        #expect(payload["messaging_product"] as? String == "whatsapp")
+        #expect(payload["type"] as? String == "interactive")
+        #expect(objects.contains { $0["type"] as? String == "trace" && $0["kind"] as? String == "window_opened" })
+        #expect(objects.last?["type"] as? String == "window")
+    }
+
+    @Test("a number or title taps when choices are shown; /text sends it as text", arguments: [
+        ("2", Command.act(.tap("2"))), ("change DELIVERY", .act(.tap("change DELIVERY"))), ("/text 2", .act(.say("2"))),
+        ("hello", .act(.say("hello"))), ("/wait 1h30m", .act(.wait(.minutes(90)))), ("/voice", .act(.media(.audio, caption: nil, filename: nil, voice: true))),
+        ("/location 52.37,4.89 Dam Square", .act(.location(latitude: 52.37, longitude: 4.89, name: "Dam Square"))),
+        ("/trigger shipped_notice order_id=ORD-1", .act(.trigger(node: "shipped_notice", parameters: ["order_id": "ORD-1"]))),
+        ("/status failed 131047", .act(.status(.failed, code: 131047))), ("/state", .state), ("/quit", .quit),
+    ])
+    func parsing(_ line: String, _ expected: Command) throws {
+        let choices = [SimulatorSession.Choice(kind: .button, id: "track", title: "Track my order"),
+                       SimulatorSession.Choice(kind: .button, id: "slot", title: "Change delivery")]
+        #expect(try Command.parse(line, choices: choices) == expected)
+    }
+
+    @Test("bad commands say how to use them", arguments: ["/wait soon", "/location here", "/status lost", "/at yesterday", "/trigger"])
+    func badCommands(_ line: String) {
+        #expect(throws: SimulatorError.self) { try Command.parse(line, choices: []) }
+    }
+
+    @Test("every scenario in simulator/ passes")
+    func scenariosPass() throws {
+        let files = FlowLoader.expand([repository.appendingPathComponent("simulator").path])
+        #expect(files.count >= 10)
+        for file in files {
+            let result = ScenarioRunner.run(file: file)
+            #expect(result.passed, "\(file): \(result.failures.map(\.description).joined(separator: "\n"))")
+        }
+    }
+
+    @Test("a wrong expectation fails and shows what was expected beside what came")
+    func wrongExpectation() throws {
+        let yaml = """
+        scenario: wrong on purpose
+        flow: \(repository.appendingPathComponent("flows/order-support.yaml").path)
+        start: 2026-11-02T10:00:00Z
+        turns:
+          - say: hi
+            expect:
+              - buttons: [Track my order, Change delivery, Something different]
+              - node: welcome
+          - tap: Track my order
+            expect:
+              - text: { contains: "tracking number" }
+              - var: { order_id: ORD-1 }
+        """
+        let (scenario, diagnostics) = Scenario.load(yaml: yaml, file: "wrong.yaml")
+        let loaded = try #require(scenario, "\(diagnostics)")
+        let result = ScenarioRunner.run(loaded, flow: try orderSupport())
+        #expect(!result.passed)
+        #expect(result.failures.count == 3)
+        let buttons = try #require(result.failures.first)
+        #expect(buttons.turn == 1 && buttons.location.line == 7)
+        #expect(buttons.expected == "buttons [\"Track my order\", \"Change delivery\", \"Something different\"]")
+        #expect(buttons.got.first?.contains("[3] Something else") == true)
+        #expect(buttons.description.contains("expected:") && buttons.description.contains("got:"))
+        #expect(result.failures[1].expected == "text containing \"tracking number\"")
+        #expect(result.failures[1].got == ["What is your order number? (e.g. ORD-12345)"])
+        #expect(result.failures[2].got == ["order_id = (not set)"])
+    }
+
+    @Test("a broken scenario file reports the line and column")
+    func brokenScenario() {
+        let (scenario, diagnostics) = Scenario.load(yaml: "scenario: x\nflow: f.yaml\nstart: 2026-11-02T10:00:00Z\nturns:\n  - sya: hi\n", file: "bad.yaml")
+        #expect(scenario == nil)
+        #expect(diagnostics.first?.location.line == 5)
+        #expect(diagnostics.first?.rule == .missingKey)
+    }
+}
