@@ -86,7 +86,7 @@ public struct ChatPrinter {
         if let handoff = state.handoff { return "with a person since \(Clock.dateTime(handoff.since)) (/release to hand back)" }
         guard let position = state.position else { return "flow not running (the next message starts it)" }
         var text = "at \(position.node), waiting for \(position.waitingFor.phrase)"
-        if let due = position.timerDue { text += " until \(Clock.dateTime(due))" }
+        if let due = position.timerDue { text += " until \(Clock.near(due, now: session.now))" }
         return text
     }
 

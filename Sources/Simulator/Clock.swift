@@ -13,6 +13,11 @@ enum Clock {
 
     static func dateTime(_ stamp: Timestamp) -> String { "\(day(stamp)) \(time(stamp)) UTC" }
 
+    /// `12:00` on the same day as `now`, else the date too.
+    static func near(_ stamp: Timestamp, now: Timestamp) -> String {
+        day(stamp) == day(now) ? time(stamp) : "\(day(stamp)) \(time(stamp))"
+    }
+
     static func weekday(_ stamp: Timestamp) -> String {
         let days = Int((stamp.millisecondsSince1970 / 86_400_000)) - (stamp.millisecondsSince1970 < 0 ? 1 : 0)
         let names = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"]
