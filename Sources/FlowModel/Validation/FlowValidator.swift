@@ -1,3 +1,5 @@
+import WhatsAppCloud
+
 /// Checks a loaded flow against WhatsApp's limits, the shape of its graph and the customer service
 /// window, and returns every problem, errors and warnings alike.
 ///
@@ -12,7 +14,7 @@ public enum FlowValidator {
         for node in flow.orderedNodes {
             node.step.checkLimits(&check, in: flow)
             if node.step.waitsForCustomer {
-                check.text(node.input.retry, max: 4096, rule: .textLength, what: "retry text")
+                check.text(node.input.retry, max: WhatsAppLimits.textBody, rule: .textLength, what: "retry text")
             }
         }
         let graph = GraphRules(flow: flow)
