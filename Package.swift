@@ -14,10 +14,18 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // WhatsApp Cloud API facts: the limits table, and (later) payload and webhook types.
-        .target(name: "WhatsAppCloud"),
+        .target(name: "WhatsAppCloud", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The flow language: model, YAML loader with source positions, validator, graph export.
         .target(
             name: "FlowModel",
@@ -32,6 +40,25 @@ let package = Package(
             dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", .product(name: "Yams", package: "Yams"),
                            .product(name: "Rainbow", package: "Rainbow")]
         ),
+        // Durable storage behind a protocol: contact state, seen message ids, outbox, timers.
+        .target(name: "FlowStore", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
+        // The embedded default store: SQLite through GRDB, in WAL mode.
+        .target(name: "FlowStoreSQLite", dependencies: ["FlowStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The webhook server: Hummingbird routes, per-contact ordering, the outbound dispatcher,
+        // timers, the admin API and metrics.
+        .target(
+            name: "FlowServer",
+            dependencies: [
+                "FlowEngine", "FlowModel", "FlowStore", "WhatsAppCloud",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The `flowgate` command.
         .executableTarget(
             name: "FlowgateCLI",
@@ -39,11 +66,21 @@ let package = Package(
                 "FlowModel",
                 "FlowEngine",
                 "Simulator",
+                "FlowServer",
+                "FlowStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "FlowEngine", "FlowModel"]),
+        .testTarget(
+            name: "FlowServerTests",
+            dependencies: [
+                "FlowServer", "FlowStore", "FlowStoreSQLite", "FlowEngine", "FlowModel", "WhatsAppCloud",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,112 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import Foundation
+import Hummingbird
+import NIOCore
+import WhatsAppCloud
+
+/// The admin API, behind `Authorization: Bearer <FLOWGATE_ADMIN_TOKEN>`:
+/// - `GET  /admin/contacts/{number}/{contact}`: state and window;
+/// - `POST /admin/contacts/{number}/{contact}/start` `{"node": "...", "params": {...}}`: a business-initiated start;
+/// - `POST /admin/contacts/{number}/{contact}/release`: hand a contact back from a person to the bot.
+struct AdminRoutes {
+    let conversations: Conversations
+    let token: String?
+
+    struct StartRequest: Decodable {
+        var node: String
+        var params: [String: String]?
+    }
+
+    struct ContactReport: Encodable {
+        var contact: String
+        var flow: String?
+        var node: String?
+        var waitingFor: String?
+        var windowOpen: Bool
+        var windowClosesAt: String?
+        var handoff: Bool
+        var blocked: String?
+        var variables: [String: String]
+        var accounting: Accounting
+
+        enum CodingKeys: String, CodingKey {
+            case contact, flow, node, handoff, blocked, variables, accounting
+            case waitingFor = "waiting_for"
+            case windowOpen = "window_open"
+            case windowClosesAt = "window_closes_at"
+        }
+    }
+
+    struct ActionReport: Encodable {
+        var sent: [String]
+        var trace: [TraceEvent]
+        var contact: ContactReport
+    }
+
+    func add(to router: Router<BasicRequestContext>, clock: any ServerClock) {
+        let admin = router.group("admin/contacts/:number/:contact")
+        admin.get { request, context in
+            try authorize(request)
+            let key = try contactKey(context)
+            guard let state = try await conversations.state(of: key) else { return Response(status: .notFound) }
+            return try await json(report(key, state, now: clock.now()))
+        }
+        admin.post("start") { request, context in
+            try authorize(request)
+            let key = try contactKey(context)
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            guard let start = try? JSONDecoder().decode(StartRequest.self, from: Data(body.readableBytesView)) else {
+                throw HTTPError(.badRequest, message: "expected {\"node\": \"…\", \"params\": {…}}")
+            }
+            guard let engine = await conversations.engine(for: key.phoneNumberID) else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
+            guard engine.flow.nodes[start.node] != nil else { throw HTTPError(.badRequest, message: "no node '\(start.node)' in flow '\(engine.flow.name.value)'") }
+            return try await act(.trigger(BusinessTrigger(node: start.node, parameters: start.params ?? [:])), key, clock: clock)
+        }
+        admin.post("release") { request, context in
+            try authorize(request)
+            return try await act(.release, try contactKey(context), clock: clock)
+        }
+    }
+
+    private func act(_ event: Event, _ key: ContactKey, clock: any ServerClock) async throws -> Response {
+        guard await conversations.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
+        guard let transition = try await conversations.perform(event, for: key) else { throw HTTPError(.internalServerError) }
+        let report = ActionReport(sent: transition.messages.map(\.ref), trace: transition.trace,
+                                  contact: await report(key, transition.state, now: clock.now()))
+        return try json(report)
+    }
+
+    private func report(_ key: ContactKey, _ state: ContactState, now: Timestamp) async -> ContactReport {
+        let window = await conversations.engine(for: key.phoneNumberID)?.window ?? SessionWindow()
+        return ContactReport(contact: key.description, flow: state.flow, node: state.position?.node,
+                             waitingFor: state.position?.waitingFor.rawValue, windowOpen: window.isOpen(state, at: now),
+                             windowClosesAt: window.closesAt(state)?.description, handoff: state.handoff != nil,
+                             blocked: state.blocked.map { "\($0.node) (\($0.reason.rawValue))" }, variables: state.variables,
+                             accounting: state.accounting)
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard let token else { throw HTTPError(.notFound, message: "the admin API is off: set the admin token variable") }
+        let given = request.headers[.authorization] ?? ""
+        guard WebhookRoutes.constantTimeEqual(Array(given.utf8), Array("Bearer \(token)".utf8)) else {
+            throw HTTPError(.unauthorized, message: "send Authorization: Bearer <admin token>")
+        }
+    }
+
+    private func contactKey(_ context: BasicRequestContext) throws -> ContactKey {
+        guard let number = context.parameters.get("number"), let contact = context.parameters.get("contact") else {
+            throw HTTPError(.badRequest)
+        }
+        return ContactKey(phoneNumberID: number, contactID: contact)
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

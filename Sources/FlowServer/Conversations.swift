@@ -1,0 +1,236 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import Logging
+import WhatsAppCloud
+
+/// Runs every contact's events through its number's engine, in arrival order, one at a time, and
+/// commits each batch (states, seen ids, outbox, timers) in one transaction before anyone hears
+/// back. Batching is what makes durable commits cheap: while one batch commits, the next gathers.
+public actor Conversations {
+    struct Job {
+        var items: [Incoming]
+        /// Timers that fired, deleted in the same commit unless replaced.
+        var fired: [StoredTimer] = []
+        var deadLetters: [(reason: String, body: [UInt8])] = []
+        var continuation: CheckedContinuation<[Transition], Error>?
+    }
+
+    let engines: [String: Engine]
+    let store: any FlowStore
+    let clock: any ServerClock
+    let metrics: ServerMetrics
+    let logger: Logger
+    let cacheLimit: Int
+    let maxBatch: Int
+
+    private var queue: [Job] = []
+    private var wake: CheckedContinuation<Void, Never>?
+    private var stopping = false
+    private var cache: [ContactKey: ContactState] = [:]
+    private var dispatcher: Dispatcher?
+    private var scheduler: TimerScheduler?
+
+    public init(engines: [String: Engine], store: any FlowStore, clock: any ServerClock, metrics: ServerMetrics,
+                logger: Logger, cacheLimit: Int = 20_000, maxBatch: Int = 512) {
+        self.engines = engines
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.cacheLimit = cacheLimit
+        self.maxBatch = maxBatch
+    }
+
+    func attach(dispatcher: Dispatcher, scheduler: TimerScheduler) {
+        self.dispatcher = dispatcher
+        self.scheduler = scheduler
+    }
+
+    // MARK: Submitting work
+
+    /// Queues items and returns once they are durably committed, with what each did.
+    func submit(_ items: [Incoming], deadLetters: [(reason: String, body: [UInt8])] = []) async throws -> [Transition] {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(Job(items: items, deadLetters: deadLetters, continuation: continuation))
+        }
+    }
+
+    /// Fires timers that came due.
+    func fire(_ timers: [StoredTimer]) async throws {
+        let items = timers.map { Incoming(contact: $0.contact, identity: nil, kind: .event(.timer($0.timer)), dedupeID: nil) }
+        _ = try await withCheckedThrowingContinuation { continuation in
+            enqueue(Job(items: items, fired: timers, continuation: continuation))
+        }
+    }
+
+    /// Feeds a message the Graph API refused for good back to the engine as a failed status.
+    func sendFailed(_ record: OutboxRecord, code: Int?, reason: String) {
+        let status = DeliveryStatus(ref: record.ref, state: .failed, errors: [DeliveryStatus.Failure(code: code ?? 0, title: reason)])
+        enqueue(Job(items: [Incoming(contact: record.contact, identity: nil, kind: .event(.status(status)), dedupeID: nil)]))
+    }
+
+    /// The contact's state as the engine sees it now.
+    public func state(of contact: ContactKey) async throws -> ContactState? {
+        if let cached = cache[contact] { return cached }
+        return try await store.states(for: [contact])[contact]
+    }
+
+    /// The engine serving a business number.
+    public func engine(for phoneNumberID: String) -> Engine? { engines[phoneNumberID] }
+
+    /// Runs an event for one contact (admin API) and returns what it did.
+    public func perform(_ event: Event, for contact: ContactKey) async throws -> Transition? {
+        let identity = ContactIdentity(waID: contact.contactID)
+        return try await submit([Incoming(contact: contact, identity: identity, kind: .event(event), dedupeID: nil)]).first
+    }
+
+    private func enqueue(_ job: Job) {
+        queue.append(job)
+        if let waiting = wake {
+            wake = nil
+            waiting.resume()
+        }
+    }
+
+    // MARK: The loop
+
+    /// Processes batches until ``stop()``, then finishes what was queued.
+    func run() async {
+        while true {
+            if queue.isEmpty {
+                if stopping { return }
+                await withCheckedContinuation { wake = $0 }
+                continue
+            }
+            var count = 0
+            var batch: [Job] = []
+            while !queue.isEmpty, count < maxBatch || batch.isEmpty {
+                let job = queue.removeFirst()
+                count += max(1, job.items.count)
+                batch.append(job)
+            }
+            await process(batch)
+        }
+    }
+
+    /// Lets the loop end once the queue is empty.
+    func stop() {
+        stopping = true
+        if let waiting = wake {
+            wake = nil
+            waiting.resume()
+        }
+    }
+
+    private func process(_ jobs: [Job]) async {
+        let now = clock.now()
+        var commit = Commit(time: now)
+        var results: [[Transition]] = []
+        var touched: Set<ContactKey> = []
+        do {
+            let items = jobs.flatMap(\.items)
+            // Statuses name WhatsApp's message id; find the contact and the engine's reference.
+            var references: [String: (contact: ContactKey, ref: String)] = [:]
+            for item in items {
+                guard case .status(let wamid, _, _) = item.kind, references[wamid] == nil else { continue }
+                if let known = await dispatcher?.reference(for: wamid) {
+                    references[wamid] = known
+                } else if let known = try await store.outboxReference(wamid: wamid) {
+                    references[wamid] = known
+                }
+            }
+            let contacts = Set(items.map { item -> ContactKey in
+                if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
+                return item.contact
+            })
+            let missing = contacts.filter { cache[$0] == nil }
+            let stored = try await store.states(for: Array(missing))
+            let seenBefore = try await store.seen(items.compactMap(\.dedupeID))
+            var seenNow: Set<String> = []
+
+            for job in jobs {
+                var transitions: [Transition] = []
+                for item in job.items {
+                    if let id = item.dedupeID {
+                        if seenBefore.contains(id) || !seenNow.insert(id).inserted {
+                            metrics.duplicates.increment()
+                            continue
+                        }
+                        commit.seen.append((id, now))
+                    }
+                    var contact = item.contact
+                    let event: Event
+                    switch item.kind {
+                    case .event(let engineEvent):
+                        event = engineEvent
+                    case .status(let wamid, let state, let errors):
+                        guard let known = references[wamid] else {
+                            logger.debug("status for an unknown message", metadata: ["wamid": "\(wamid)", "status": "\(state.rawValue)"])
+                            continue
+                        }
+                        contact = known.contact
+                        event = .status(DeliveryStatus(ref: known.ref, state: state, errors: errors))
+                    }
+                    guard let engine = engines[contact.phoneNumberID] else {
+                        metrics.unknownNumbers.increment()
+                        logger.warning("webhook for a phone number this server does not serve", metadata: ["phone_number_id": "\(contact.phoneNumberID)"])
+                        continue
+                    }
+                    let state = cache[contact] ?? stored[contact]
+                        ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
+                    let transition = engine.handle(event, state: state, now: now)
+                    cache[contact] = transition.state
+                    touched.insert(contact)
+                    commit.states[contact] = transition.state
+                    for message in transition.messages {
+                        commit.outbox.append(Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData())))
+                    }
+                    for change in transition.timers { commit.timers.append((contact, change)) }
+                    note(transition, contact: contact)
+                    transitions.append(transition)
+                }
+                commit.fired += job.fired
+                commit.deadLetters += job.deadLetters
+                results.append(transitions)
+            }
+            let started = ContinuousClock.now
+            let records = try await store.commit(commit)
+            metrics.commitLatency.recordInterval(since: started)
+            for (job, transitions) in zip(jobs, results) { job.continuation?.resume(returning: transitions) }
+            if !records.isEmpty { await dispatcher?.submit(records) }
+            let dues = commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
+            if let earliest = dues.min() { await scheduler?.notify(earliest) }
+            trimCache()
+        } catch {
+            // Nothing was stored: forget what the engine did, and let the platform retry.
+            for contact in touched { cache[contact] = nil }
+            logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
+            for job in jobs { job.continuation?.resume(throwing: error) }
+        }
+    }
+
+    private func note(_ transition: Transition, contact: ContactKey) {
+        for event in transition.trace {
+            switch event.kind {
+            case .blocked:
+                metrics.guardBlocks.increment()
+                logger.info("session guard held a step back", metadata: [
+                    "contact": "\(contact)", "node": "\(event.node ?? "")", "reason": "\(event.reason ?? "")", "detail": "\(event.detail)",
+                ])
+            case .timerFired:
+                metrics.timersFired.increment()
+            case .error, .deliveryFailed:
+                logger.warning("\(event.detail)", metadata: ["contact": "\(contact)", "node": "\(event.node ?? "")"])
+            default:
+                break
+            }
+        }
+    }
+
+    private func trimCache() {
+        guard cache.count > cacheLimit else { return }
+        // Drop an arbitrary quarter: the store holds everything, the cache only saves reads.
+        for key in cache.keys.prefix(cache.count / 4) { cache[key] = nil }
+    }
+}

@@ -1,0 +1,229 @@
+import Metrics
+import FlowModel
+import FlowStore
+import Logging
+import WhatsAppCloud
+
+/// Sends outbox messages to the Graph API: each contact's messages in order, one at a time;
+/// different contacts concurrently; each business number held to its send rate; 429, 5xx,
+/// 130429 and 131056 retried with exponential backoff and jitter; permanent errors recorded and
+/// fed back to the engine (131047 sends the flow to its re-entry template).
+public actor Dispatcher {
+    public struct Settings: Sendable {
+        /// Messages per second per business number (WhatsApp's default is 80).
+        public var ratePerSecond: [String: Double] = [:]
+        public var defaultRate = Double(WhatsAppLimits.defaultMessagesPerSecond)
+        /// Sends in flight at once, across contacts.
+        public var concurrency = 64
+        /// Tries before a transient error counts as permanent.
+        public var maxAttempts = 12
+        public var firstBackoff = TimeSpan.seconds(1)
+        public var maxBackoff = TimeSpan.minutes(10)
+
+        public init() {}
+    }
+
+    let sender: any GraphSender
+    let store: any FlowStore
+    let clock: any ServerClock
+    let metrics: ServerMetrics
+    let logger: Logger
+    let settings: Settings
+    private var conversations: Conversations?
+
+    private var queues: [ContactKey: [OutboxRecord]] = [:]
+    private var ready: [ContactKey] = []
+    private var readyHead = 0
+    private var busy: Set<ContactKey> = []
+    private var known: Set<Int64> = []
+    private var waiters: [CheckedContinuation<OutboxRecord?, Never>] = []
+    private var stopping = false
+    private var nextSlot: [String: Timestamp] = [:]
+    private var references: [String: (contact: ContactKey, ref: String)] = [:]
+    private var outcomes: [(id: Int64, outcome: SendOutcome)] = []
+
+    public init(sender: any GraphSender, store: any FlowStore, clock: any ServerClock, metrics: ServerMetrics,
+                logger: Logger, settings: Settings = Settings()) {
+        self.sender = sender
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.settings = settings
+    }
+
+    func attach(_ conversations: Conversations) { self.conversations = conversations }
+
+    /// Messages waiting to be sent, in memory.
+    public var depth: Int { queues.values.reduce(0) { $0 + $1.count } }
+
+    /// Takes committed messages; sending starts at once.
+    func submit(_ records: [OutboxRecord]) {
+        for record in records where known.insert(record.id).inserted {
+            let wasIdle = queues[record.contact, default: []].isEmpty
+            queues[record.contact, default: []].append(record)
+            if wasIdle, !busy.contains(record.contact) { makeReady(record.contact) }
+        }
+        metrics.outboxDepth.record(depth)
+    }
+
+    /// The contact and engine reference of a message the Graph API accepted (recent ones).
+    func reference(for wamid: String) -> (contact: ContactKey, ref: String)? { references[wamid] }
+
+    private func makeReady(_ contact: ContactKey) {
+        if let waiter = waiters.popLast() {
+            busy.insert(contact)
+            waiter.resume(returning: queues[contact]?.first)
+        } else {
+            ready.append(contact)
+        }
+    }
+
+    private func next() async -> OutboxRecord? {
+        while readyHead < ready.count {
+            let contact = ready[readyHead]
+            readyHead += 1
+            if readyHead > 1024, readyHead * 2 > ready.count { ready.removeFirst(readyHead); readyHead = 0 }
+            guard let head = queues[contact]?.first else { continue }
+            busy.insert(contact)
+            return head
+        }
+        if stopping { return nil }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// When this number may send next, keeping to its rate (a burst of one second's worth is allowed).
+    private func reserve(_ phoneNumberID: String) -> Timestamp {
+        let rate = settings.ratePerSecond[phoneNumberID] ?? settings.defaultRate
+        let spacing = TimeSpan(milliseconds: max(0, Int64((1000.0 / max(rate, 0.001)).rounded(.down))))
+        guard spacing.milliseconds > 0 else { return clock.now() }
+        let now = clock.now()
+        let earliest = max(nextSlot[phoneNumberID] ?? now, now - .seconds(1))
+        nextSlot[phoneNumberID] = earliest + spacing
+        return max(earliest, now)
+    }
+
+    private func complete(_ record: OutboxRecord, _ result: GraphSendResult) async {
+        let contact = record.contact
+        switch result {
+        case .accepted(let wamid):
+            metrics.sendsSent.increment()
+            references[wamid] = (contact, record.ref)
+            if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
+            outcomes.append((record.id, .sent(wamid: wamid)))
+            finishHead(of: contact)
+        case .refused, .unreachable:
+            let attempts = record.attempts + 1
+            let (code, reason) = Self.describe(result)
+            if result.isTransient, attempts < settings.maxAttempts {
+                metrics.sendsRetried.increment()
+                let delay = backoff(attempts: attempts)
+                let at = clock.now() + delay
+                outcomes.append((record.id, .retry(at: at, reason: reason)))
+                queues[contact]?[0].attempts = attempts
+                queues[contact]?[0].notBefore = at
+                logger.notice("send will be retried", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "attempt": "\(attempts)",
+                                                                  "in": "\(delay)", "reason": "\(reason)"])
+                busy.remove(contact)
+                makeReady(contact)
+            } else {
+                metrics.sendsFailed.increment()
+                outcomes.append((record.id, .failed(code: code, reason: reason)))
+                logger.warning("send failed for good", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
+                                                                  "reason": "\(reason)"])
+                finishHead(of: contact)
+                await conversations?.sendFailed(record, code: code, reason: reason)
+            }
+        }
+        metrics.outboxDepth.record(depth)
+    }
+
+    private func finishHead(of contact: ContactKey) {
+        if let first = queues[contact]?.first { known.remove(first.id) }
+        queues[contact]?.removeFirst()
+        busy.remove(contact)
+        if queues[contact]?.isEmpty ?? true { queues[contact] = nil } else { makeReady(contact) }
+    }
+
+    /// 1s, 2s, 4s … up to the maximum, each scaled by a random 0.5–1.5 so retries spread out.
+    private func backoff(attempts: Int) -> TimeSpan {
+        let base = Double(settings.firstBackoff.milliseconds) * pow2(attempts - 1)
+        let capped = min(base, Double(settings.maxBackoff.milliseconds))
+        return TimeSpan(milliseconds: Int64(capped * Double.random(in: 0.5...1.5)))
+    }
+
+    private func pow2(_ exponent: Int) -> Double { exponent <= 0 ? 1 : Double(1 << min(exponent, 30)) }
+
+    static func describe(_ result: GraphSendResult) -> (code: Int?, reason: String) {
+        switch result {
+        case .accepted: (nil, "")
+        case .refused(let status, let code, let message): (code, "HTTP \(status): \(message)")
+        case .unreachable(let message): (nil, "unreachable: \(message)")
+        }
+    }
+
+    // MARK: Running
+
+    /// Loads what a previous run left unsent, then sends until ``stop()``; in-flight sends finish.
+    func run() async {
+        do {
+            let pending = try await store.pendingOutbox(limit: 1_000_000)
+            if !pending.isEmpty { logger.info("resuming unsent messages", metadata: ["count": "\(pending.count)"]) }
+            submit(pending)
+        } catch {
+            logger.error("could not load the outbox", metadata: ["error": "\(error)"])
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<settings.concurrency {
+                group.addTask { await self.work() }
+            }
+            group.addTask { await self.flushLoop() }
+        }
+        await flush()
+    }
+
+    private func work() async {
+        while let record = await next() {
+            if record.notBefore > clock.now() { try? await clock.sleep(until: record.notBefore) }
+            let slot = reserve(record.contact.phoneNumberID)
+            if slot > clock.now() { try? await clock.sleep(until: slot) }
+            let started = ContinuousClock.now
+            let result = await sender.send(phoneNumberID: record.contact.phoneNumberID, body: record.body)
+            metrics.sendLatency.recordInterval(since: started)
+            await complete(record, result)
+        }
+    }
+
+    private func flushLoop() async {
+        while !stopping || !outcomes.isEmpty {
+            await flush()
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func flush() async {
+        guard !outcomes.isEmpty else { return }
+        let batch = outcomes
+        outcomes.removeAll(keepingCapacity: true)
+        do {
+            try await store.record(batch, at: clock.now())
+        } catch {
+            outcomes.insert(contentsOf: batch, at: 0)
+            logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops taking new sends; sends in flight finish and their results are stored.
+    func stop() {
+        stopping = true
+        for waiter in waiters { waiter.resume(returning: nil) }
+        waiters.removeAll()
+    }
+}
+
+extension Metrics.Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import FlowEngine
+import FlowModel
+import FlowStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WhatsAppCloud
+
+/// The webhook server, put together: routes on Hummingbird, and the runtime (conversations,
+/// dispatcher, timers) as a service that shuts down gracefully, finishing in-flight work.
+public struct FlowgateServer {
+    public let conversations: Conversations
+    public let dispatcher: Dispatcher
+    public let scheduler: TimerScheduler
+    public let metrics: ServerMetrics
+    let router: Router<BasicRequestContext>
+    let runtime: Runtime
+    let config: ServerConfig
+    let logger: Logger
+
+    /// Builds a server for flows already loaded and validated (`engines` by phone number id).
+    public init(config: ServerConfig, secrets: ServerSecrets, engines: [String: Engine], store: any FlowStore,
+                sender: any GraphSender, clock: any ServerClock = SystemClock(), logger: Logger) {
+        self.config = config
+        self.logger = logger
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        var settings = Dispatcher.Settings()
+        settings.concurrency = config.concurrency
+        settings.maxAttempts = config.maxAttempts
+        for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
+        conversations = Conversations(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
+        dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
+        scheduler = TimerScheduler(store: store, clock: clock, logger: logger)
+        runtime = Runtime(conversations: conversations, dispatcher: dispatcher, scheduler: scheduler, store: store, clock: clock,
+                          dedupeFor: config.dedupeFor, logger: logger)
+
+        let router = Router()
+        WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
+                      maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
+        AdminRoutes(conversations: conversations, token: secrets.adminToken).add(to: router, clock: clock)
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { [dispatcher] _, _ in
+            metrics.outboxDepth.record(await dispatcher.depth)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
+        self.router = router
+    }
+
+    /// The Hummingbird application: the HTTP server and the runtime in one service group.
+    /// `onServerRunning` receives the bound port (useful with port 0).
+    public func application(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router,
+                    configuration: .init(address: .hostname(config.host, port: port ?? config.port), serverName: "flowgate"),
+                    services: [runtime],
+                    onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                    logger: logger)
+    }
+
+    /// Loads every number's flow; refuses to start on any validation error.
+    public static func engines(for config: ServerConfig) throws -> [String: Engine] {
+        var engines: [String: Engine] = [:]
+        for number in config.numbers {
+            let loaded = FlowLoader.load(file: number.flowPath)
+            let diagnostics = loaded.diagnostics + (loaded.flow.map(FlowValidator.validate) ?? [])
+            guard let flow = loaded.flow, !diagnostics.hasErrors else {
+                throw ServerError(diagnostics.errors.map(\.description).joined(separator: "\n"))
+            }
+            engines[number.phoneNumberID] = Engine(flow: flow)
+        }
+        guard !engines.isEmpty else { throw ServerError("the config maps no phone number to a flow") }
+        return engines
+    }
+}
+
+/// Conversations, dispatcher and timers, run together; on graceful shutdown the queue drains,
+/// sends in flight finish and their results are stored.
+struct Runtime: Service {
+    let conversations: Conversations
+    let dispatcher: Dispatcher
+    let scheduler: TimerScheduler
+    let store: any FlowStore
+    let clock: any ServerClock
+    let dedupeFor: TimeSpan
+    let logger: Logger
+
+    func run() async throws {
+        await conversations.attach(dispatcher: dispatcher, scheduler: scheduler)
+        await dispatcher.attach(conversations)
+        await scheduler.attach(conversations)
+        await withGracefulShutdownHandler {
+            let pruning = Task { await pruneLoop() }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await conversations.run() }
+                group.addTask { await dispatcher.run() }
+                group.addTask { await scheduler.run() }
+            }
+            pruning.cancel()
+        } onGracefulShutdown: {
+            Task {
+                await scheduler.stop()
+                await conversations.stop()
+                await dispatcher.stop()
+            }
+        }
+        logger.info("runtime stopped")
+    }
+
+    /// Forgets inbound message ids older than the dedupe period, hourly.
+    private func pruneLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(until: clock.now() + .hours(1))
+                let pruned = try await store.pruneSeen(before: clock.now() - dedupeFor)
+                if pruned > 0 { logger.info("forgot old message ids", metadata: ["count": "\(pruned)"]) }
+            } catch {
+                return
+            }
+        }
+    }
+}

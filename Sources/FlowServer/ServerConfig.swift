@@ -1,0 +1,135 @@
+import FlowModel
+import Foundation
+import Yams
+
+/// `flowgate.yaml`: which flow answers which business number, where the Graph API is, where state
+/// lives. Secrets are not in it: it names the environment variables that hold them.
+///
+/// ```yaml
+/// listen: { host: 127.0.0.1, port: 8080 }
+/// graph: { base_url: https://graph.facebook.com, version: v23.0 }
+/// store: { sqlite: flowgate.sqlite }
+/// numbers:
+///   - { phone_number_id: "106540352242922", flow: flows/auto-ack.yaml, rate: 80 }
+/// ```
+public struct ServerConfig: Sendable {
+    public struct Number: Sendable {
+        public var phoneNumberID: String
+        /// The flow file, resolved against the config's folder.
+        public var flowPath: String
+        public var rate: Double?
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var graphBaseURL = "https://graph.facebook.com"
+    public var graphVersion = "v23.0"
+    public var sqlitePath = "flowgate.sqlite"
+    public var numbers: [Number] = []
+    public var maxBodyBytes = 1 << 20
+    public var concurrency = 64
+    public var maxAttempts = 12
+    public var stateCache = 20_000
+    /// How long inbound message ids are remembered for deduplication (the platform retries for days).
+    public var dedupeFor = TimeSpan.days(7)
+    public var appSecretVariable = "WHATSAPP_APP_SECRET"
+    public var verifyTokenVariable = "WHATSAPP_VERIFY_TOKEN"
+    public var accessTokenVariable = "WHATSAPP_ACCESS_TOKEN"
+    public var adminTokenVariable = "FLOWGATE_ADMIN_TOKEN"
+
+    public init() {}
+
+    /// Reads a config file; problems come back as diagnostics with line and column.
+    public static func load(file path: String) -> (config: ServerConfig?, diagnostics: [Diagnostic]) {
+        guard let yaml = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return (nil, [.error(.yamlSyntax, "cannot read the config file", hint: "check the path given to --config",
+                                 at: SourceLocation(file: path, line: 1, column: 1))])
+        }
+        let (root, context) = FlowLoader.document(yaml: yaml, file: path, emptyHint: "see docs/server.md for the keys")
+        guard let root, let reader = context.mapping(root, "the config") else { return (nil, context.diagnostics) }
+        let folder = (path as NSString).deletingLastPathComponent
+        func resolve(_ file: String) -> String {
+            file.hasPrefix("/") || folder.isEmpty ? file : ((folder + "/" + file) as NSString).standardizingPath
+        }
+        var config = ServerConfig()
+        if let listen = reader.mapping("listen") {
+            config.host = listen.string("host")?.value ?? config.host
+            config.port = listen.int("port")?.value ?? config.port
+            listen.reportUnknownKeys(in: "listen")
+        }
+        if let graph = reader.mapping("graph") {
+            config.graphBaseURL = graph.string("base_url")?.value ?? config.graphBaseURL
+            config.graphVersion = graph.string("version")?.value ?? config.graphVersion
+            graph.reportUnknownKeys(in: "graph")
+        }
+        if let store = reader.mapping("store") {
+            config.sqlitePath = resolve(store.string("sqlite")?.value ?? config.sqlitePath)
+            store.reportUnknownKeys(in: "store")
+        } else {
+            config.sqlitePath = resolve(config.sqlitePath)
+        }
+        for item in reader.list("numbers", required: true, hint: "map each business phone number id to a flow") ?? [] {
+            guard let number = context.mapping(item, "a number") else { continue }
+            let id = number.string("phone_number_id", required: true)
+            let flow = number.string("flow", required: true)
+            let rate = number.double("rate")
+            number.reportUnknownKeys(in: "a number")
+            if let id, let flow {
+                config.numbers.append(Number(phoneNumberID: id.value, flowPath: resolve(flow.value), rate: rate?.value))
+            }
+        }
+        if let webhook = reader.mapping("webhook") {
+            config.maxBodyBytes = webhook.int("max_body_bytes")?.value ?? config.maxBodyBytes
+            config.dedupeFor = webhook.span("dedupe_for")?.value ?? config.dedupeFor
+            webhook.reportUnknownKeys(in: "webhook")
+        }
+        if let dispatcher = reader.mapping("dispatcher") {
+            config.concurrency = dispatcher.int("concurrency")?.value ?? config.concurrency
+            config.maxAttempts = dispatcher.int("max_attempts")?.value ?? config.maxAttempts
+            dispatcher.reportUnknownKeys(in: "dispatcher")
+        }
+        config.stateCache = reader.int("state_cache")?.value ?? config.stateCache
+        if let env = reader.mapping("env") {
+            config.appSecretVariable = env.string("app_secret")?.value ?? config.appSecretVariable
+            config.verifyTokenVariable = env.string("verify_token")?.value ?? config.verifyTokenVariable
+            config.accessTokenVariable = env.string("access_token")?.value ?? config.accessTokenVariable
+            config.adminTokenVariable = env.string("admin_token")?.value ?? config.adminTokenVariable
+            env.reportUnknownKeys(in: "env")
+        }
+        reader.reportUnknownKeys(in: "the config")
+        return (context.diagnostics.hasErrors ? nil : config, context.diagnostics)
+    }
+}
+
+/// The secrets, read from the environment. Never printed: `description` masks them.
+public struct ServerSecrets: Sendable, CustomStringConvertible {
+    public var appSecret: String
+    public var verifyToken: String
+    public var accessToken: String
+    /// Nil disables the admin API.
+    public var adminToken: String?
+
+    public init(appSecret: String, verifyToken: String, accessToken: String, adminToken: String?) {
+        self.appSecret = appSecret
+        self.verifyToken = verifyToken
+        self.accessToken = accessToken
+        self.adminToken = adminToken
+    }
+
+    /// Reads the variables the config names; throws naming the ones missing.
+    public static func fromEnvironment(_ config: ServerConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerSecrets {
+        let required = [config.appSecretVariable, config.verifyTokenVariable, config.accessTokenVariable]
+        let missing = required.filter { (environment[$0] ?? "").isEmpty }
+        guard missing.isEmpty else { throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))") }
+        return ServerSecrets(appSecret: environment[config.appSecretVariable]!, verifyToken: environment[config.verifyTokenVariable]!,
+                             accessToken: environment[config.accessTokenVariable]!,
+                             adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    public var description: String { "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"))" }
+}
+
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,53 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+
+/// The server's metrics, through swift-metrics with its own Prometheus registry (so several servers
+/// can live in one process, as in tests). `GET /metrics` prints ``text()``.
+public struct ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    let messagesReceived: CoreMetrics.Counter
+    let statusesReceived: CoreMetrics.Counter
+    let duplicates: CoreMetrics.Counter
+    let signatureFailures: CoreMetrics.Counter
+    let malformed: CoreMetrics.Counter
+    let unknownTypes: CoreMetrics.Counter
+    let unknownNumbers: CoreMetrics.Counter
+    let guardBlocks: CoreMetrics.Counter
+    let timersFired: CoreMetrics.Counter
+    let sendsSent: CoreMetrics.Counter
+    let sendsRetried: CoreMetrics.Counter
+    let sendsFailed: CoreMetrics.Counter
+    let outboxDepth: CoreMetrics.Gauge
+    let sendLatency: Metrics.Timer
+    let commitLatency: Metrics.Timer
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                   .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)]
+        factory.defaultDurationHistogramBuckets = buckets
+        self.factory = factory
+        messagesReceived = CoreMetrics.Counter(label: "flowgate_events_received_total", dimensions: [("kind", "message")], factory: factory)
+        statusesReceived = CoreMetrics.Counter(label: "flowgate_events_received_total", dimensions: [("kind", "status")], factory: factory)
+        duplicates = CoreMetrics.Counter(label: "flowgate_duplicates_total", dimensions: [], factory: factory)
+        signatureFailures = CoreMetrics.Counter(label: "flowgate_signature_failures_total", dimensions: [], factory: factory)
+        malformed = CoreMetrics.Counter(label: "flowgate_malformed_webhooks_total", dimensions: [], factory: factory)
+        unknownTypes = CoreMetrics.Counter(label: "flowgate_unknown_message_types_total", dimensions: [], factory: factory)
+        unknownNumbers = CoreMetrics.Counter(label: "flowgate_unknown_phone_numbers_total", dimensions: [], factory: factory)
+        guardBlocks = CoreMetrics.Counter(label: "flowgate_guard_blocks_total", dimensions: [], factory: factory)
+        timersFired = CoreMetrics.Counter(label: "flowgate_timers_fired_total", dimensions: [], factory: factory)
+        sendsSent = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "sent")], factory: factory)
+        sendsRetried = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "retry")], factory: factory)
+        sendsFailed = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "failed")], factory: factory)
+        outboxDepth = CoreMetrics.Gauge(label: "flowgate_outbox_depth", dimensions: [], factory: factory)
+        sendLatency = Metrics.Timer(label: "flowgate_send_latency_seconds", dimensions: [], factory: factory)
+        commitLatency = Metrics.Timer(label: "flowgate_commit_latency_seconds", dimensions: [], factory: factory)
+    }
+
+    /// The Prometheus text exposition.
+    public func text() -> String { registry.emitToString() }
+}

@@ -1,0 +1,58 @@
+import FlowModel
+import FlowStore
+import Logging
+
+/// Fires stored timers when they come due, with no message needed: reply timeouts, pauses,
+/// before_expiry. Timers live in the store, so they survive a restart and fire late rather than never.
+public actor TimerScheduler {
+    let store: any FlowStore
+    let clock: any ServerClock
+    let logger: Logger
+    private var conversations: Conversations?
+    private var sleeping: (until: Timestamp, task: Task<Void, Error>)?
+    private var stopping = false
+    private var nudged = false
+
+    public init(store: any FlowStore, clock: any ServerClock, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func attach(_ conversations: Conversations) { self.conversations = conversations }
+
+    /// A timer was set for `due`: wake early if the scheduler sleeps past it.
+    func notify(_ due: Timestamp) {
+        guard let sleeping else { nudged = true; return }
+        if due < sleeping.until { sleeping.task.cancel() }
+    }
+
+    func run() async {
+        while !stopping {
+            do {
+                let due = try await store.dueTimers(until: clock.now(), limit: 512)
+                if !due.isEmpty {
+                    try await conversations?.fire(due)
+                    continue
+                }
+                let next = try await store.nextTimerDue()
+                if nudged { nudged = false; continue }
+                // Wake at the next timer, and at least every minute to notice anything missed.
+                let horizon = clock.now() + .minutes(1)
+                let until = min(next ?? horizon, horizon)
+                let task = Task { [clock] in try await clock.sleep(until: until) }
+                sleeping = (until, task)
+                _ = try? await task.value
+                sleeping = nil
+            } catch {
+                logger.error("timer scheduling failed; trying again in a second", metadata: ["error": "\(error)"])
+                try? await clock.sleep(until: clock.now() + .seconds(1))
+            }
+        }
+    }
+
+    func stop() {
+        stopping = true
+        sleeping?.task.cancel()
+    }
+}

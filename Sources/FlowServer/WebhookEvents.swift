@@ -1,0 +1,86 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import WhatsAppCloud
+
+/// One thing for one contact, read from a webhook (or made by the server itself).
+struct Incoming: Sendable {
+    enum Kind: Sendable {
+        /// Something the engine handles as it is.
+        case event(Event)
+        /// A delivery status, by WhatsApp's message id; the engine's reference is looked up.
+        case status(wamid: String, DeliveryStatus.State, [DeliveryStatus.Failure])
+    }
+
+    var contact: ContactKey
+    /// Who the contact is, from the webhook's `contacts` (name, wa_id, user_id).
+    var identity: ContactIdentity?
+    var kind: Kind
+    /// The inbound message id, for deduplication.
+    var dedupeID: String?
+}
+
+/// Turns a notification into per-contact work, in the order the platform listed it.
+enum WebhookEvents {
+    static func incoming(from notification: WebhookNotification) -> (items: [Incoming], unknownTypes: [String]) {
+        var items: [Incoming] = []
+        var unknown: [String] = []
+        for entry in notification.entry {
+            for change in entry.changes where change.field == "messages" {
+                let value = change.value
+                guard let number = value.metadata?.phoneNumberID else { continue }
+                let contacts = value.contacts ?? []
+                for message in value.messages ?? [] {
+                    let waID = message.from.flatMap { $0.isEmpty ? nil : $0 }
+                    let profile = contacts.first { ($0.waID.map { !$0.isEmpty && $0 == waID } ?? false) || ($0.userID != nil && $0.userID == message.fromUserID) }
+                        ?? (contacts.count == 1 ? contacts.first : nil)
+                    let identity = ContactIdentity(waID: waID ?? profile?.waID, userID: message.fromUserID ?? profile?.userID,
+                                                   name: profile?.profile?.name)
+                    guard !identity.id.isEmpty else { continue }
+                    let content = self.content(of: message)
+                    if case .other(let type) = content { unknown.append(type) }
+                    let sentAt = message.timestamp.flatMap { Int64($0) }.map { Timestamp(millisecondsSince1970: $0 * 1000) }
+                    let inbound = InboundMessage(id: message.id, sentAt: sentAt, profileName: profile?.profile?.name, content: content)
+                    items.append(Incoming(contact: ContactKey(phoneNumberID: number, contactID: identity.id), identity: identity,
+                                          kind: .event(.inbound(inbound)), dedupeID: message.id))
+                }
+                for status in value.statuses ?? [] {
+                    guard let state = DeliveryStatus.State(rawValue: status.status) else { continue }
+                    let recipient = [status.recipientID, status.recipientUserID].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+                    let errors = (status.errors ?? []).map { DeliveryStatus.Failure(code: $0.code, title: $0.title ?? $0.message ?? "") }
+                    items.append(Incoming(contact: ContactKey(phoneNumberID: number, contactID: recipient), identity: nil,
+                                          kind: .status(wamid: status.id, state, errors), dedupeID: nil))
+                }
+            }
+        }
+        return (items, unknown)
+    }
+
+    static func content(of message: WebhookNotification.Message) -> InboundMessage.Content {
+        func media(_ kind: MediaKind, _ object: WebhookNotification.Message.Media?) -> InboundMessage.Content {
+            .media(kind: kind, id: object?.id ?? "", caption: object?.caption, filename: object?.filename, voice: object?.voice ?? false)
+        }
+        switch message.type {
+        case "text": return .text(message.text?.body ?? "")
+        case "interactive":
+            if let reply = message.interactive?.buttonReply { return .buttonReply(id: reply.id, title: reply.title) }
+            if let reply = message.interactive?.listReply { return .listReply(id: reply.id, title: reply.title, description: reply.description) }
+            return .other(type: "interactive.\(message.interactive?.type ?? "unknown")")
+        case "button": return .quickReply(payload: message.button?.payload ?? message.button?.text ?? "", text: message.button?.text ?? "")
+        case "image": return media(.image, message.image)
+        case "video": return media(.video, message.video)
+        case "audio", "voice": return media(.audio, message.audio)
+        case "document": return media(.document, message.document)
+        case "sticker": return media(.sticker, message.sticker)
+        case "location":
+            guard let location = message.location else { return .other(type: "location") }
+            return .location(latitude: location.latitude, longitude: location.longitude, name: location.name, address: location.address)
+        case "contacts":
+            return .contacts((message.contacts ?? []).map { .init(name: $0.name?.formattedName ?? "", phone: $0.phones?.first?.phone) })
+        case "reaction":
+            return .reaction(messageID: message.reaction?.messageID ?? "", emoji: message.reaction?.emoji ?? "")
+        default:
+            return .other(type: message.type)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import FlowEngine
+import FlowModel
+
+/// Identifies a contact of one business number: conversations with the same customer on two
+/// numbers are separate.
+public struct ContactKey: Hashable, Sendable, CustomStringConvertible {
+    public var phoneNumberID: String
+    public var contactID: String
+
+    public init(phoneNumberID: String, contactID: String) {
+        self.phoneNumberID = phoneNumberID
+        self.contactID = contactID
+    }
+
+    /// `<phone number id>:<contact id>`, the key stores use.
+    public var description: String { "\(phoneNumberID):\(contactID)" }
+
+    public init?(_ text: String) {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        phoneNumberID = String(text[..<colon])
+        contactID = String(text[text.index(after: colon)...])
+    }
+}
+
+/// A message waiting in, or sent from, the transactional outbox.
+public struct OutboxRecord: Sendable, Hashable {
+    public var id: Int64
+    public var contact: ContactKey
+    /// The engine's reference, for statuses.
+    public var ref: String
+    /// The exact request body (JSON).
+    public var body: [UInt8]
+    public var attempts: Int
+    /// Not to be sent before this time (a retry's backoff).
+    public var notBefore: Timestamp
+
+    public init(id: Int64, contact: ContactKey, ref: String, body: [UInt8], attempts: Int, notBefore: Timestamp) {
+        self.id = id
+        self.contact = contact
+        self.ref = ref
+        self.body = body
+        self.attempts = attempts
+        self.notBefore = notBefore
+    }
+}
+
+/// A timer as stored: one row per contact and kind.
+public struct StoredTimer: Sendable, Hashable {
+    public var contact: ContactKey
+    public var timer: FlowTimer
+
+    public init(contact: ContactKey, timer: FlowTimer) {
+        self.contact = contact
+        self.timer = timer
+    }
+}
+
+/// Everything one batch of events changes, committed in one transaction: a state change and the
+/// messages it sends are never stored apart.
+public struct Commit: Sendable {
+    public struct NewMessage: Sendable {
+        public var contact: ContactKey
+        public var ref: String
+        public var body: [UInt8]
+
+        public init(contact: ContactKey, ref: String, body: [UInt8]) {
+            self.contact = contact
+            self.ref = ref
+            self.body = body
+        }
+    }
+
+    /// Inbound message ids, for deduplication, with when they were seen.
+    public var seen: [(id: String, at: Timestamp)] = []
+    public var states: [ContactKey: ContactState] = [:]
+    public var outbox: [NewMessage] = []
+    /// Timers that fired: removed unless the same batch set a new one of their kind.
+    public var fired: [StoredTimer] = []
+    public var timers: [(contact: ContactKey, change: TimerChange)] = []
+    /// Signed notifications that could not be understood, kept for a person to look at.
+    public var deadLetters: [(reason: String, body: [UInt8])] = []
+    public var time: Timestamp
+
+    public init(time: Timestamp) { self.time = time }
+
+    public var isEmpty: Bool {
+        seen.isEmpty && states.isEmpty && outbox.isEmpty && fired.isEmpty && timers.isEmpty && deadLetters.isEmpty
+    }
+}
+
+/// What happened to one outbox message.
+public enum SendOutcome: Sendable, Hashable {
+    /// Accepted by the Graph API, with its message id.
+    case sent(wamid: String)
+    /// Refused for good (the error is fed to the engine as a failed status).
+    case failed(code: Int?, reason: String)
+    /// To be tried again after a backoff.
+    case retry(at: Timestamp, reason: String)
+}
+
+/// Durable storage for the server. The SQLite store is the embedded default; any store must make
+/// ``commit(_:)`` atomic and durable before it returns.
+public protocol FlowStore: Sendable {
+    /// Creates or upgrades the schema.
+    func migrate() async throws
+
+    /// The stored states of these contacts (absent ones are new contacts).
+    func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState]
+
+    /// Which of these inbound message ids were seen before.
+    func seen(_ ids: [String]) async throws -> Set<String>
+
+    /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
+    func commit(_ commit: Commit) async throws -> [OutboxRecord]
+
+    /// Outbox messages not yet sent or failed, oldest first (after a restart).
+    func pendingOutbox(limit: Int) async throws -> [OutboxRecord]
+
+    /// Records what happened to sent messages.
+    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws
+
+    /// The contact and engine reference of a message the Graph API accepted.
+    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)?
+
+    /// Timers due at or before `time`, earliest first.
+    func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer]
+
+    /// When the earliest timer is due.
+    func nextTimerDue() async throws -> Timestamp?
+
+    /// Forgets inbound message ids seen before `time`; returns how many.
+    func pruneSeen(before time: Timestamp) async throws -> Int
+
+    /// Messages waiting to be sent.
+    func outboxDepth() async throws -> Int
+}

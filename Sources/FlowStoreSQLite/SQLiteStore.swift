@@ -1,0 +1,188 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file through GRDB, in WAL mode, with
+/// `synchronous = FULL` so a commit that returned survives a power cut.
+public final class SQLiteStore: FlowStore {
+    let pool: DatabasePool
+
+    /// Opens (or creates) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS contacts (
+                key TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL, updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
+            CREATE TABLE IF NOT EXISTS outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, contact TEXT NOT NULL, ref TEXT NOT NULL, body BLOB NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,
+                wamid TEXT, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(id) WHERE state = 'pending';
+            CREATE INDEX IF NOT EXISTS outbox_wamid ON outbox(wamid) WHERE wamid IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS timers (
+                contact TEXT NOT NULL, kind TEXT NOT NULL, due INTEGER NOT NULL, token INTEGER NOT NULL,
+                PRIMARY KEY (contact, kind)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS timers_due ON timers(due);
+            CREATE TABLE IF NOT EXISTS dead_letters (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
+            );
+            """)
+        }
+    }
+
+    public func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] {
+        guard !keys.isEmpty else { return [:] }
+        let names = keys.map(\.description)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
+                             arguments: StatementArguments(names))
+                .map { (key: $0["key"] as String, state: $0["state"] as Data) }
+        }
+        let decoder = JSONDecoder()
+        var result: [ContactKey: ContactState] = [:]
+        for row in rows {
+            guard let key = ContactKey(row.key) else { continue }
+            result[key] = try decoder.decode(ContactState.self, from: row.state)
+        }
+        return result
+    }
+
+    public func seen(_ ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
+                                    arguments: StatementArguments(ids)))
+        }
+    }
+
+    public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
+        guard !commit.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        let states = try commit.states.map { (key: $0.key.description, data: try encoder.encode($0.value)) }
+        let time = commit.time.millisecondsSince1970
+        return try await pool.write { db in
+            let seen = try db.cachedStatement(sql: "INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)")
+            for item in commit.seen { try seen.execute(arguments: [item.id, item.at.millisecondsSince1970]) }
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO contacts (key, state, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                """)
+            for state in states { try upsert.execute(arguments: [state.key, state.data, time]) }
+            let fired = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ? AND due = ? AND token = ?")
+            for timer in commit.fired {
+                try fired.execute(arguments: [timer.contact.description, timer.timer.kind.rawValue,
+                                              timer.timer.due.millisecondsSince1970, timer.timer.token])
+            }
+            let setTimer = try db.cachedStatement(sql: """
+                INSERT INTO timers (contact, kind, due, token) VALUES (?, ?, ?, ?)
+                ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
+                """)
+            let cancelTimer = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ?")
+            for (contact, change) in commit.timers {
+                switch change {
+                case .set(let timer):
+                    try setTimer.execute(arguments: [contact.description, timer.kind.rawValue, timer.due.millisecondsSince1970, timer.token])
+                case .cancel(let kind):
+                    try cancelTimer.execute(arguments: [contact.description, kind.rawValue])
+                }
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            var records: [OutboxRecord] = []
+            for message in commit.outbox {
+                try insert.execute(arguments: [message.contact.description, message.ref, Data(message.body), time, time, time])
+                records.append(OutboxRecord(id: db.lastInsertedRowID, contact: message.contact, ref: message.ref,
+                                            body: message.body, attempts: 0, notBefore: commit.time))
+            }
+            let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
+            for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
+            return records
+        }
+    }
+
+    public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, contact, ref, body, attempts, not_before FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?
+                """, arguments: [limit]).compactMap { row in
+                guard let contact = ContactKey(row["contact"] as String) else { return nil }
+                return OutboxRecord(id: row["id"], contact: contact, ref: row["ref"], body: [UInt8](row["body"] as Data),
+                                    attempts: row["attempts"], notBefore: Timestamp(millisecondsSince1970: row["not_before"]))
+            }
+        }
+    }
+
+    public func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
+        guard !outcomes.isEmpty else { return }
+        let now = time.millisecondsSince1970
+        try await pool.write { db in
+            let sent = try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            let failed = try db.cachedStatement(sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            let retry = try db.cachedStatement(sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            for (id, outcome) in outcomes {
+                switch outcome {
+                case .sent(let wamid): try sent.execute(arguments: [wamid, now, id])
+                case .failed(let code, let reason): try failed.execute(arguments: ["\(code.map(String.init) ?? "-") \(reason)", now, id])
+                case .retry(let at, let reason): try retry.execute(arguments: [at.millisecondsSince1970, reason, now, id])
+                }
+            }
+        }
+    }
+
+    public func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT contact, ref FROM outbox WHERE wamid = ?", arguments: [wamid]),
+                  let contact = ContactKey(row["contact"] as String) else { return nil }
+            return (contact, row["ref"] as String)
+        }
+    }
+
+    public func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT contact, kind, due, token FROM timers WHERE due <= ? ORDER BY due LIMIT ?",
+                             arguments: [time.millisecondsSince1970, limit]).compactMap { row in
+                guard let contact = ContactKey(row["contact"] as String),
+                      let kind = FlowTimer.Kind(rawValue: row["kind"] as String) else { return nil }
+                return StoredTimer(contact: contact, timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: row["due"]), token: row["token"]))
+            }
+        }
+    }
+
+    public func nextTimerDue() async throws -> Timestamp? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(due) FROM timers").map(Timestamp.init(millisecondsSince1970:))
+        }
+    }
+
+    public func pruneSeen(before time: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM seen WHERE at < ?", arguments: [time.millisecondsSince1970])
+            return db.changesCount
+        }
+    }
+
+    public func outboxDepth() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") ?? 0 }
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+}

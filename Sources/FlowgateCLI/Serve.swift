@@ -1,0 +1,62 @@
+import ArgumentParser
+import AsyncHTTPClient
+import FlowEngine
+import FlowServer
+import FlowStoreSQLite
+import Foundation
+import Hummingbird
+import Logging
+
+/// `flowgate serve --config flowgate.yaml`: the WhatsApp Cloud API webhook server.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the webhook server: flows answer real WhatsApp customers.",
+        discussion: """
+        Secrets come from the environment (names configurable in the config's `env:`): WHATSAPP_APP_SECRET, \
+        WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, and FLOWGATE_ADMIN_TOKEN for the admin API. See docs/server.md.
+        """
+    )
+
+    @Option(help: "The server config (YAML).")
+    var config = "flowgate.yaml"
+
+    @Option(help: "Override the config's listen port.")
+    var port: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "flowgate")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let (loaded, diagnostics) = ServerConfig.load(file: config)
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        guard var serverConfig = loaded else { throw ExitCode.failure }
+        if let port { serverConfig.port = port }
+        let secrets: ServerSecrets
+        let engines: [String: Engine]
+        do {
+            secrets = try ServerSecrets.fromEnvironment(serverConfig)
+            engines = try FlowgateServer.engines(for: serverConfig)
+        } catch {
+            printError("flowgate serve: \(error)")
+            throw ExitCode.failure
+        }
+        let store = try SQLiteStore(path: serverConfig.sqlitePath)
+        try await store.migrate()
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: serverConfig.concurrency)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let sender = GraphClient(client: client, base: serverConfig.graphBaseURL, version: serverConfig.graphVersion, accessToken: secrets.accessToken)
+        let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: store, sender: sender, logger: logger)
+        logger.info("starting", metadata: ["listen": "\(serverConfig.host):\(serverConfig.port)", "store": "\(serverConfig.sqlitePath)",
+                                           "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)"])
+        do {
+            try await server.application().runService()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,176 @@
+/// A WhatsApp Cloud API webhook notification (`POST` body), as far as Flowgate reads it.
+///
+/// Decoding is lenient where the platform is: unknown fields are ignored, unknown message types
+/// keep their `type` name, and every object the platform may leave out is optional.
+public struct WebhookNotification: Decodable, Sendable {
+    public var object: String
+    public var entry: [Entry]
+
+    public struct Entry: Decodable, Sendable {
+        public var id: String?
+        public var changes: [Change]
+    }
+
+    public struct Change: Decodable, Sendable {
+        public var field: String
+        public var value: Value
+    }
+
+    public struct Value: Decodable, Sendable {
+        public var messagingProduct: String?
+        public var metadata: Metadata?
+        public var contacts: [Contact]?
+        public var messages: [Message]?
+        public var statuses: [Status]?
+
+        enum CodingKeys: String, CodingKey {
+            case messagingProduct = "messaging_product"
+            case metadata, contacts, messages, statuses
+        }
+    }
+
+    public struct Metadata: Decodable, Sendable {
+        public var displayPhoneNumber: String?
+        public var phoneNumberID: String
+
+        enum CodingKeys: String, CodingKey {
+            case displayPhoneNumber = "display_phone_number"
+            case phoneNumberID = "phone_number_id"
+        }
+    }
+
+    public struct Contact: Decodable, Sendable {
+        public struct Profile: Decodable, Sendable { public var name: String? }
+        public var profile: Profile?
+        /// Empty for some username contacts (from 2026); `userID` then identifies them.
+        public var waID: String?
+        public var userID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case profile
+            case waID = "wa_id"
+            case userID = "user_id"
+        }
+    }
+
+    public struct Message: Decodable, Sendable {
+        public var from: String?
+        public var fromUserID: String?
+        public var id: String
+        /// Seconds since 1970, as a string.
+        public var timestamp: String?
+        public var type: String
+        public var text: Text?
+        public var interactive: Interactive?
+        public var button: Button?
+        public var image: Media?
+        public var video: Media?
+        public var audio: Media?
+        public var document: Media?
+        public var sticker: Media?
+        public var location: Location?
+        public var contacts: [SharedContact]?
+        public var reaction: Reaction?
+        public var context: Context?
+
+        enum CodingKeys: String, CodingKey {
+            case from
+            case fromUserID = "from_user_id"
+            case id, timestamp, type, text, interactive, button, image, video, audio, document, sticker, location, contacts, reaction, context
+        }
+
+        public struct Text: Decodable, Sendable { public var body: String }
+
+        public struct Interactive: Decodable, Sendable {
+            public struct Reply: Decodable, Sendable {
+                public var id: String
+                public var title: String
+                public var description: String?
+            }
+            public var type: String
+            public var buttonReply: Reply?
+            public var listReply: Reply?
+
+            enum CodingKeys: String, CodingKey {
+                case type
+                case buttonReply = "button_reply"
+                case listReply = "list_reply"
+            }
+        }
+
+        /// A template quick-reply tap.
+        public struct Button: Decodable, Sendable {
+            public var payload: String?
+            public var text: String?
+        }
+
+        public struct Media: Decodable, Sendable {
+            public var id: String?
+            public var mimeType: String?
+            public var caption: String?
+            public var filename: String?
+            public var voice: Bool?
+
+            enum CodingKeys: String, CodingKey {
+                case id
+                case mimeType = "mime_type"
+                case caption, filename, voice
+            }
+        }
+
+        public struct Location: Decodable, Sendable {
+            public var latitude: Double
+            public var longitude: Double
+            public var name: String?
+            public var address: String?
+        }
+
+        public struct SharedContact: Decodable, Sendable {
+            public struct Name: Decodable, Sendable {
+                public var formattedName: String?
+                enum CodingKeys: String, CodingKey { case formattedName = "formatted_name" }
+            }
+            public struct Phone: Decodable, Sendable { public var phone: String? }
+            public var name: Name?
+            public var phones: [Phone]?
+        }
+
+        public struct Reaction: Decodable, Sendable {
+            public var messageID: String?
+            /// Empty or missing when the customer removed the reaction.
+            public var emoji: String?
+            enum CodingKeys: String, CodingKey {
+                case messageID = "message_id"
+                case emoji
+            }
+        }
+
+        public struct Context: Decodable, Sendable {
+            public var from: String?
+            public var id: String?
+        }
+    }
+
+    public struct Status: Decodable, Sendable {
+        public struct Failure: Decodable, Sendable {
+            public var code: Int
+            public var title: String?
+            public var message: String?
+        }
+
+        /// The `wamid` of the message the status is about.
+        public var id: String
+        /// sent, delivered, read, played or failed.
+        public var status: String
+        public var timestamp: String?
+        public var recipientID: String?
+        public var recipientUserID: String?
+        public var errors: [Failure]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, timestamp, errors
+            case recipientID = "recipient_id"
+            case recipientUserID = "recipient_user_id"
+        }
+    }
+}
