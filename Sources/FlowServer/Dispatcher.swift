@@ -41,6 +41,8 @@ public actor Dispatcher {
     private var nextSlot: [String: Timestamp] = [:]
     private var references: [String: (contact: ContactKey, ref: String)] = [:]
     private var outcomes: [(id: Int64, outcome: SendOutcome)] = []
+    private var naps: [UInt64: Task<Void, Error>] = [:]
+    private var napCounter: UInt64 = 0
 
     public init(sender: any GraphSender, store: any FlowStore, clock: any ServerClock, metrics: ServerMetrics,
                 logger: Logger, settings: Settings = Settings()) {
@@ -184,14 +186,29 @@ public actor Dispatcher {
 
     private func work() async {
         while let record = await next() {
-            if record.notBefore > clock.now() { try? await clock.sleep(until: record.notBefore) }
-            let slot = reserve(record.contact.phoneNumberID)
-            if slot > clock.now() { try? await clock.sleep(until: slot) }
+            guard await nap(until: record.notBefore), await nap(until: reserve(record.contact.phoneNumberID)) else {
+                // Stopping: the message stays pending in the store and goes after the restart.
+                busy.remove(record.contact)
+                return
+            }
             let started = ContinuousClock.now
             let result = await sender.send(phoneNumberID: record.contact.phoneNumberID, body: record.body)
             metrics.sendLatency.recordInterval(since: started)
             await complete(record, result)
         }
+    }
+
+    /// Waits until `time` on the server clock; false when ``stop()`` cut the wait short.
+    private func nap(until time: Timestamp) async -> Bool {
+        if time > clock.now() {
+            napCounter += 1
+            let id = napCounter
+            let task = Task { [clock] in try await clock.sleep(until: time) }
+            naps[id] = task
+            _ = try? await task.value
+            naps[id] = nil
+        }
+        return !stopping
     }
 
     private func flushLoop() async {
@@ -218,6 +235,7 @@ public actor Dispatcher {
         stopping = true
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters.removeAll()
+        for nap in naps.values { nap.cancel() }
     }
 }
 

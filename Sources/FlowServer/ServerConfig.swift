@@ -18,6 +18,12 @@ public struct ServerConfig: Sendable {
         /// The flow file, resolved against the config's folder.
         public var flowPath: String
         public var rate: Double?
+
+        public init(phoneNumberID: String, flowPath: String, rate: Double? = nil) {
+            self.phoneNumberID = phoneNumberID
+            self.flowPath = flowPath
+            self.rate = rate
+        }
     }
 
     public var host = "127.0.0.1"

@@ -1,0 +1,205 @@
+import AsyncHTTPClient
+import FlowEngine
+import FlowModel
+import FlowServer
+import FlowStore
+import FlowStoreSQLite
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import Testing
+import WhatsAppCloud
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let phoneNumberID = "106540352242922"
+let appSecret = "test-app-secret"
+let verifyToken = "test-verify-token"
+let accessToken = "test-access-token"
+let adminToken = "test-admin-token"
+let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!   // Monday 11:00 in Amsterdam
+
+/// Waits for a condition that another task makes true, checking every few milliseconds, up to a
+/// deadline. (Waiting on an outcome, not sleeping for a fixed time.)
+func eventually(_ what: String, within seconds: Double = 10, _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    throw CancellationError()
+}
+
+/// A fake Graph API on 127.0.0.1: records every send, answers from a script (default: accepted).
+final class FakeGraph: Sendable {
+    struct Received: Sendable {
+        var path: String
+        var authorization: String?
+        var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:] }
+        var bytes: [UInt8]
+        var type: String? { body["type"] as? String }
+        var text: String? { (body["text"] as? [String: Any])?["body"] as? String }
+        var templateName: String? { (body["template"] as? [String: Any])?["name"] as? String }
+    }
+
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status
+        var body: String
+        static func error(_ status: HTTPResponse.Status, code: Int) -> Reply {
+            Reply(status: status, body: #"{"error":{"message":"scripted","type":"OAuthException","code":\#(code)}}"#)
+        }
+    }
+
+    private let state = Mutex<(received: [Received], script: [Reply], counter: Int)>(([], [], 0))
+    private(set) nonisolated(unsafe) var port = 0
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+
+    init() async throws {
+        let router = Router()
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        nonisolated(unsafe) var this: FakeGraph?
+        router.post("/:version/:number/messages") { request, context -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            return this!.handle(path: request.uri.path, authorization: request.headers[.authorization], body: Array(body.readableBytesView))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
+                              logger: Logger(label: "fake-graph", factory: { _ in SwiftLogNoOpLogHandler() }))
+        group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "fake-graph", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let group = group
+        task = Task { try await group.run() }
+        var iterator = stream.makeAsyncIterator()
+        port = await iterator.next() ?? 0
+        this = self
+    }
+
+    private func handle(path: String, authorization: String?, body: [UInt8]) -> Response {
+        let reply = state.withLock { state -> Reply in
+            state.received.append(Received(path: path, authorization: authorization, bytes: body))
+            state.counter += 1
+            if !state.script.isEmpty { return state.script.removeFirst() }
+            return Reply(status: .ok, body: #"{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.out.\#(state.counter)"}]}"#)
+        }
+        return Response(status: reply.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+    }
+
+    var received: [Received] { state.withLock { $0.received } }
+
+    /// Answers the next sends with these replies, in order.
+    func script(_ replies: [Reply]) { state.withLock { $0.script += replies } }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
+/// A `flowgate serve` on 127.0.0.1 with its own SQLite file and a manual clock.
+final class TestServer {
+    let server: FlowgateServer
+    let clock: ManualClock
+    let port: Int
+    let client: HTTPClient
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+
+    init(flow: String, database: String, graph: FakeGraph, clock: ManualClock) async throws {
+        var config = ServerConfig()
+        config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: repository.appendingPathComponent("flows/\(flow).yaml").path, rate: 1_000_000)]
+        config.graphBaseURL = graph.base
+        config.sqlitePath = database
+        config.port = 0
+        let secrets = ServerSecrets(appSecret: appSecret, verifyToken: verifyToken, accessToken: accessToken, adminToken: adminToken)
+        let store = try SQLiteStore(path: database)
+        try await store.migrate()
+        client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
+        let logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        server = FlowgateServer(config: config, secrets: secrets, engines: try FlowgateServer.engines(for: config), store: store,
+                                sender: sender, clock: clock, logger: logger)
+        self.clock = clock
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let app = server.application(port: 0, onServerRunning: { continuation.yield($0) })
+        group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = group
+        task = Task { try await group.run() }
+        var iterator = stream.makeAsyncIterator()
+        port = await iterator.next() ?? 0
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Graceful shutdown: in-flight work finishes.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+        try await client.shutdown()
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    /// POSTs a webhook body signed with the app secret (or with `signature` when given).
+    func webhook(_ body: [UInt8], signature: String? = nil) async throws -> Int {
+        let header = signature ?? WebhookSignature(appSecret: appSecret).header(for: body)
+        return try await request(.POST, "/webhook", body: body, headers: [("X-Hub-Signature-256", header), ("Content-Type", "application/json")]).status
+    }
+
+    func admin(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
+        try await request(method, "/admin/contacts/\(phoneNumberID)/\(path)", body: json.map { Array($0.utf8) },
+                          headers: [("Authorization", "Bearer \(adminToken)")])
+    }
+
+    /// A metric's value, summed over its label sets; `name{label="value"}` picks one set.
+    func metric(_ name: String) -> Double {
+        let lines = server.metrics.text().split(separator: "\n").filter { line in
+            !line.hasPrefix("#") && (name.contains("{") ? line.hasPrefix(name + " ") : (line.hasPrefix(name + " ") || line.hasPrefix(name + "{")))
+        }
+        return lines.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+}
+
+func temporaryDatabase() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-test-\(UUID().uuidString).sqlite").path
+}
+
+/// Webhook bodies as the platform sends them.
+enum Payload {
+    static func envelope(messages: String = "[]", statuses: String = "[]", contacts: String? = nil) -> [UInt8] {
+        let contactList = contacts ?? #"[{"profile":{"name":"Ana"},"wa_id":"31612345678"}]"#
+        let json = #"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":\#(contactList),"messages":\#(messages),"statuses":\#(statuses)}}]}]}"#
+        return Array(json.utf8)
+    }
+
+    static func message(id: String, type: String, _ object: String, from: String = "31612345678", at time: Timestamp = start) -> String {
+        #"{"from":"\#(from)","id":"\#(id)","timestamp":"\#(time.millisecondsSince1970 / 1000)","type":"\#(type)"\#(object.isEmpty ? "" : ",\(object)")}"#
+    }
+
+    static func text(_ body: String, id: String, from: String = "31612345678", at time: Timestamp = start) -> [UInt8] {
+        envelope(messages: "[" + message(id: id, type: "text", #""text":{"body":"\#(body)"}"#, from: from, at: time) + "]")
+    }
+
+    static func tap(_ buttonID: String, _ title: String, id: String, at time: Timestamp = start) -> [UInt8] {
+        envelope(messages: "[" + message(id: id, type: "interactive", #""interactive":{"type":"button_reply","button_reply":{"id":"\#(buttonID)","title":"\#(title)"}}"#, at: time) + "]")
+    }
+
+    static func status(wamid: String, _ status: String, code: Int? = nil) -> [UInt8] {
+        let errors = code.map { #","errors":[{"code":\#($0),"title":"Re-engagement message","message":"more than 24 hours"}]"# } ?? ""
+        return envelope(statuses: #"[{"id":"\#(wamid)","status":"\#(status)","timestamp":"\#(start.millisecondsSince1970 / 1000)","recipient_id":"31612345678"\#(errors)}]"#)
+    }
+}
