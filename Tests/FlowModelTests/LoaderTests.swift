@@ -100,6 +100,14 @@ struct LoaderTests {
         #expect(Timestamp(iso8601: "2026-11-21T11:00:00.250+01:00")?.description == "2026-11-21T10:00:00.250Z")
         #expect(Timestamp(iso8601: "1969-12-31T23:59:59Z")?.millisecondsSince1970 == -1000)
         #expect(Timestamp(iso8601: "2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamp(iso8601: "2026-11-21T10:00:00.5Z")?.description == "2026-11-21T10:00:00.500Z")
+        #expect(Timestamp(iso8601: "2026-11-21T10:00:00.123456Z")?.description == "2026-11-21T10:00:00.123Z")
+        #expect(Timestamp(iso8601: "2026-11-21 10:00")?.description == "2026-11-21T10:00:00Z")
+        #expect(Timestamp(iso8601: "2026-11-21")?.description == "2026-11-21T00:00:00Z")
+        #expect(Timestamp(iso8601: "2026-11-21T10:00:00-0230")?.description == "2026-11-21T12:30:00Z")
+        for bad in ["", "2026-11", "2026-11-21T", "2026-11-21T10", "2026-11-21T10:00:00.Z", "2026-11-21T10:00:00Zjunk", "x2026-11-21"] {
+            #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
+        }
     }
 
     @Test("a generated 1,000-node flow is valid")
