@@ -4,6 +4,10 @@ import FlowModel
 /// `Codable` and carries a version; ``ContactState/currentVersion`` changes when the shape does.
 public struct ContactState: Codable, Hashable, Sendable {
     public static let currentVersion = 1
+    /// How many sent messages are kept awaiting a status.
+    public static let awaitingStatusLimit = 12
+    /// How long a sent message is kept awaiting a status.
+    public static let statusHorizon = TimeSpan.days(2)
 
     public var version: Int
     public var contact: ContactIdentity
@@ -28,7 +32,8 @@ public struct ContactState: Codable, Hashable, Sendable {
     public var blocked: BlockedStep?
     /// A person has the conversation.
     public var handoff: Handoff?
-    /// Messages sent and not yet delivered, read or failed (the newest 32).
+    /// Messages sent and not yet delivered, read or failed: the newest ``awaitingStatusLimit``, at
+    /// most ``statusHorizon`` old. Every contact's state is stored on every event, so this stays small.
     public var awaitingStatus: [SentMessage]
     /// When before_expiry is due, if set.
     public var beforeExpiryDue: Timestamp?

@@ -175,7 +175,12 @@ struct Run {
         }
         state.awaitingStatus.append(ContactState.SentMessage(ref: ref, node: node, sequence: state.outboundSequence,
                                                              isTemplate: category != nil, sentAt: now, state: nil))
-        if state.awaitingStatus.count > 32 { state.awaitingStatus.removeFirst(state.awaitingStatus.count - 32) }
+        // Keep what a status can still matter for: the newest few, from the last two days. A status
+        // for an older message finds nothing and is ignored (it cannot reopen a closed window).
+        let horizon = now - ContactState.statusHorizon
+        state.awaitingStatus.removeAll { $0.sentAt < horizon }
+        let excess = state.awaitingStatus.count - ContactState.awaitingStatusLimit
+        if excess > 0 { state.awaitingStatus.removeFirst(excess) }
     }
 
     // MARK: Variables

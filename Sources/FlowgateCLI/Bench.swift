@@ -3,10 +3,10 @@ import Foundation
 import FlowModel
 
 /// `flowgate bench`: measures Flowgate's hot paths (a benchmark, not a test).
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Flowgate's hot paths and print medians.",
-        subcommands: [LoadBench.self, EngineBench.self]
+        subcommands: [LoadBench.self, EngineBench.self, PopulateBench.self]
     )
 }
 
