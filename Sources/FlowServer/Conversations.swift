@@ -28,6 +28,8 @@ public actor Conversations {
     private var wake: CheckedContinuation<Void, Never>?
     private var stopping = false
     private var cache: [ContactKey: ContactState] = [:]
+    /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
+    private var uncommittedSeen: Set<String> = []
     private var dispatcher: Dispatcher?
     private var scheduler: TimerScheduler?
 
@@ -95,10 +97,28 @@ public actor Conversations {
 
     // MARK: The loop
 
+    /// A batch the engine has run, waiting for (or in) its commit.
+    struct Prepared {
+        var jobs: [Job]
+        var commit: Commit
+        var results: [[Transition]]
+        var touched: Set<ContactKey>
+        var seenIDs: [String]
+    }
+
     /// Processes batches until ``stop()``, then finishes what was queued.
+    ///
+    /// Pipelined: while one batch commits, the next is read and run through the engine (against
+    /// the cache, which already holds the first batch's states, and with its message ids counted
+    /// as seen). Commits stay in order; if one fails, the batch after it fails too, since it was
+    /// computed from states that were never stored.
     func run() async {
+        var committing: Task<Bool, Never>?
         while true {
             if queue.isEmpty {
+                if let committing { _ = await committing.value }
+                committing = nil
+                if !queue.isEmpty { continue }
                 if stopping { return }
                 await withCheckedContinuation { wake = $0 }
                 continue
@@ -110,7 +130,9 @@ public actor Conversations {
                 count += max(1, job.items.count)
                 batch.append(job)
             }
-            await process(batch)
+            let prepared = await prepare(batch)
+            let previous = committing
+            committing = Task { await self.commit(prepared, after: previous) }
         }
     }
 
@@ -123,11 +145,10 @@ public actor Conversations {
         }
     }
 
-    private func process(_ jobs: [Job]) async {
+    /// Reads what the batch needs and runs it through the engine.
+    private func prepare(_ jobs: [Job]) async -> Prepared? {
         let now = clock.now()
-        var commit = Commit(time: now)
-        var results: [[Transition]] = []
-        var touched: Set<ContactKey> = []
+        var prepared = Prepared(jobs: jobs, commit: Commit(time: now), results: [], touched: [], seenIDs: [])
         do {
             let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
@@ -144,20 +165,19 @@ public actor Conversations {
                 if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
                 return item.contact
             })
-            let missing = contacts.filter { cache[$0] == nil }
-            let stored = try await store.states(for: Array(missing))
-            let seenBefore = try await store.seen(items.compactMap(\.dedupeID))
-            var seenNow: Set<String> = []
-
+            let (stored, seenBefore) = try await store.snapshot(states: contacts.filter { cache[$0] == nil },
+                                                                seen: items.compactMap(\.dedupeID))
             for job in jobs {
                 var transitions: [Transition] = []
                 for item in job.items {
                     if let id = item.dedupeID {
-                        if seenBefore.contains(id) || !seenNow.insert(id).inserted {
+                        if seenBefore.contains(id) || uncommittedSeen.contains(id) {
                             metrics.duplicates.increment()
                             continue
                         }
-                        commit.seen.append((id, now))
+                        uncommittedSeen.insert(id)
+                        prepared.seenIDs.append(id)
+                        prepared.commit.seen.append((id, now))
                     }
                     var contact = item.contact
                     let event: Event
@@ -181,33 +201,58 @@ public actor Conversations {
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
                     cache[contact] = transition.state
-                    touched.insert(contact)
-                    commit.states[contact] = transition.state
+                    prepared.touched.insert(contact)
+                    prepared.commit.states[contact] = transition.state
                     for message in transition.messages {
-                        commit.outbox.append(Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData())))
+                        prepared.commit.outbox.append(Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData())))
                     }
-                    for change in transition.timers { commit.timers.append((contact, change)) }
+                    for change in transition.timers { prepared.commit.timers.append((contact, change)) }
                     note(transition, contact: contact)
                     transitions.append(transition)
                 }
-                commit.fired += job.fired
-                commit.deadLetters += job.deadLetters
-                results.append(transitions)
+                prepared.commit.fired += job.fired
+                prepared.commit.deadLetters += job.deadLetters
+                prepared.results.append(transitions)
             }
+            return prepared
+        } catch {
+            fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            return nil
+        }
+    }
+
+    /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
+    /// and timers. Returns whether it was stored.
+    private func commit(_ prepared: Prepared?, after previous: Task<Bool, Never>?) async -> Bool {
+        let previousStored = await previous?.value ?? true
+        guard let prepared else { return false }
+        guard previousStored else {
+            fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: ServerError("the batch before this one was not stored"))
+            return false
+        }
+        do {
             let started = ContinuousClock.now
-            let records = try await store.commit(commit)
+            let records = try await store.commit(prepared.commit)
             metrics.commitLatency.recordInterval(since: started)
-            for (job, transitions) in zip(jobs, results) { job.continuation?.resume(returning: transitions) }
+            for id in prepared.seenIDs { uncommittedSeen.remove(id) }
+            for (job, transitions) in zip(prepared.jobs, prepared.results) { job.continuation?.resume(returning: transitions) }
             if !records.isEmpty { await dispatcher?.submit(records) }
-            let dues = commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
+            let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
             trimCache()
+            return true
         } catch {
-            // Nothing was stored: forget what the engine did, and let the platform retry.
-            for contact in touched { cache[contact] = nil }
-            logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
-            for job in jobs { job.continuation?.resume(throwing: error) }
+            fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            return false
         }
+    }
+
+    /// Nothing was stored: forget what the engine did, and let the platform retry.
+    private func fail(_ jobs: [Job], touched: Set<ContactKey>, seenIDs: [String], error: any Error) {
+        for contact in touched { cache[contact] = nil }
+        for id in seenIDs { uncommittedSeen.remove(id) }
+        logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
+        for job in jobs { job.continuation?.resume(throwing: error) }
     }
 
     private func note(_ transition: Transition, contact: ContactKey) {

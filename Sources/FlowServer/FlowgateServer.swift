@@ -94,12 +94,15 @@ struct Runtime: Service {
         await scheduler.attach(conversations)
         await withGracefulShutdownHandler {
             let pruning = Task { await pruneLoop() }
+            let maintenance = Task { await maintenanceLoop() }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await conversations.run() }
                 group.addTask { await dispatcher.run() }
                 group.addTask { await scheduler.run() }
             }
             pruning.cancel()
+            maintenance.cancel()
+            try? await store.maintain()
         } onGracefulShutdown: {
             Task {
                 await scheduler.stop()
@@ -108,6 +111,20 @@ struct Runtime: Service {
             }
         }
         logger.info("runtime stopped")
+    }
+
+    /// Store housekeeping every 250 ms of real time (it is I/O upkeep, not flow time).
+    private func maintenanceLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(250))
+                try await store.maintain()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("store maintenance failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Forgets inbound message ids older than the dedupe period, hourly.

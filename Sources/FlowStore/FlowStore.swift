@@ -110,6 +110,10 @@ public protocol FlowStore: Sendable {
     /// Which of these inbound message ids were seen before.
     func seen(_ ids: [String]) async throws -> Set<String>
 
+    /// Both reads a batch needs, in one trip: the stored states of these contacts, and which of
+    /// these message ids were seen before.
+    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>)
+
     /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
     func commit(_ commit: Commit) async throws -> [OutboxRecord]
 
@@ -133,4 +137,8 @@ public protocol FlowStore: Sendable {
 
     /// Messages waiting to be sent.
     func outboxDepth() async throws -> Int
+
+    /// Housekeeping the server runs a few times a second, off the commit path (SQLite checkpoints
+    /// its write-ahead log here).
+    func maintain() async throws
 }

@@ -6,17 +6,30 @@ import GRDB
 
 /// The embedded default store: one SQLite file through GRDB, in WAL mode, with
 /// `synchronous = FULL` so a commit that returned survives a power cut.
+///
+/// SQLite's automatic checkpoint (copying the write-ahead log into the database file) would run
+/// inside whichever commit crosses the threshold and stall it; it is turned off, and
+/// ``maintain()`` checkpoints from a connection of its own, beside the writer.
 public final class SQLiteStore: FlowStore {
     let pool: DatabasePool
+    let checkpointer: DatabaseQueue
 
     /// Opens (or creates) the database at `path`.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        var side = Configuration()
+        side.busyMode = .timeout(10)
+        checkpointer = try DatabaseQueue(path: path, configuration: side)
+    }
+
+    public func maintain() async throws {
+        _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
     public func migrate() async throws {
@@ -47,28 +60,30 @@ public final class SQLiteStore: FlowStore {
     }
 
     public func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] {
-        guard !keys.isEmpty else { return [:] }
-        let names = keys.map(\.description)
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
-                             arguments: StatementArguments(names))
-                .map { (key: $0["key"] as String, state: $0["state"] as Data) }
-        }
-        let decoder = JSONDecoder()
-        var result: [ContactKey: ContactState] = [:]
-        for row in rows {
-            guard let key = ContactKey(row.key) else { continue }
-            result[key] = try decoder.decode(ContactState.self, from: row.state)
-        }
-        return result
+        try await snapshot(states: Set(keys), seen: []).states
     }
 
     public func seen(_ ids: [String]) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        return try await pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
-                                    arguments: StatementArguments(ids)))
+        try await snapshot(states: [], seen: ids).seen
+    }
+
+    public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
+        guard !keys.isEmpty || !ids.isEmpty else { return ([:], []) }
+        let names = keys.map(\.description)
+        let (rows, seen) = try await pool.read { db -> ([(String, Data)], Set<String>) in
+            let rows = names.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
+                                                               arguments: StatementArguments(names)).map { ($0["key"] as String, $0["state"] as Data) }
+            let seen = ids.isEmpty ? [] : Set(try String.fetchAll(db, sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
+                                                                   arguments: StatementArguments(ids)))
+            return (rows, seen)
         }
+        let decoder = JSONDecoder()
+        var states: [ContactKey: ContactState] = [:]
+        for (name, data) in rows {
+            guard let key = ContactKey(name) else { continue }
+            states[key] = try decoder.decode(ContactState.self, from: data)
+        }
+        return (states, seen)
     }
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
