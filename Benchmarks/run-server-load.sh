@@ -13,7 +13,7 @@ python3 Benchmarks/fresh_payloads.py "$PAYLOADS" >/dev/null
 pkill -f "flowgate serve" 2>/dev/null || true
 sleep 0.5
 mkdir -p /tmp/flowgate-bench && rm -f /tmp/flowgate-bench/flowgate.sqlite*
-.build/release/flowgate serve --config Benchmarks/bench-server.yaml --log-level warning > /tmp/flowgate-bench/serve.log 2>&1 &
+.build/release/flowgate serve --config ${FLOWGATE_BENCH_CONFIG:-Benchmarks/bench-server.yaml} --log-level warning > /tmp/flowgate-bench/serve.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:8080/healthz >/dev/null && break; sleep 0.1; done
