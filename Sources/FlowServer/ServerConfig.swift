@@ -30,6 +30,8 @@ public struct ServerConfig: Sendable {
     public var port = 8080
     public var graphBaseURL = "https://graph.facebook.com"
     public var graphVersion = "v23.0"
+    /// The SQLite file: `flowgate.sqlite` in the working folder unless the config names one
+    /// (relative to the config file).
     public var sqlitePath = "flowgate.sqlite"
     public var numbers: [Number] = []
     public var maxBodyBytes = 1 << 20
@@ -71,8 +73,6 @@ public struct ServerConfig: Sendable {
         if let store = reader.mapping("store") {
             config.sqlitePath = resolve(store.string("sqlite")?.value ?? config.sqlitePath)
             store.reportUnknownKeys(in: "store")
-        } else {
-            config.sqlitePath = resolve(config.sqlitePath)
         }
         for item in reader.list("numbers", required: true, hint: "map each business phone number id to a flow") ?? [] {
             guard let number = context.mapping(item, "a number") else { continue }

@@ -48,6 +48,11 @@ public struct ServerMetrics: Sendable {
         commitLatency = Metrics.Timer(label: "flowgate_commit_latency_seconds", dimensions: [], factory: factory)
     }
 
+    /// Statuses WhatsApp marked billable, by pricing category.
+    func billable(_ category: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "flowgate_billable_messages_total", dimensions: [("category", category.lowercased())], factory: factory)
+    }
+
     /// The Prometheus text exposition.
     public func text() -> String { registry.emitToString() }
 }

@@ -22,9 +22,12 @@ struct Incoming: Sendable {
 
 /// Turns a notification into per-contact work, in the order the platform listed it.
 enum WebhookEvents {
-    static func incoming(from notification: WebhookNotification) -> (items: [Incoming], unknownTypes: [String]) {
+    /// The work, the message types Flowgate does not know, and the pricing categories of
+    /// billable statuses (for the billing metric).
+    static func incoming(from notification: WebhookNotification) -> (items: [Incoming], unknownTypes: [String], billable: [String]) {
         var items: [Incoming] = []
         var unknown: [String] = []
+        var billable: [String] = []
         for entry in notification.entry {
             for change in entry.changes where change.field == "messages" {
                 let value = change.value
@@ -45,6 +48,7 @@ enum WebhookEvents {
                                           kind: .event(.inbound(inbound)), dedupeID: message.id))
                 }
                 for status in value.statuses ?? [] {
+                    if status.pricing?.billable == true { billable.append(status.pricing?.category ?? "unknown") }
                     guard let state = DeliveryStatus.State(rawValue: status.status) else { continue }
                     let recipient = [status.recipientID, status.recipientUserID].compactMap { $0 }.first { !$0.isEmpty } ?? ""
                     let errors = (status.errors ?? []).map { DeliveryStatus.Failure(code: $0.code, title: $0.title ?? $0.message ?? "") }
@@ -53,7 +57,7 @@ enum WebhookEvents {
                 }
             }
         }
-        return (items, unknown)
+        return (items, unknown, billable)
     }
 
     static func content(of message: WebhookNotification.Message) -> InboundMessage.Content {

@@ -73,7 +73,8 @@ struct WebhookRoutes {
                 return Response(status: .internalServerError)
             }
         }
-        let (items, unknownTypes) = WebhookEvents.incoming(from: notification)
+        let (items, unknownTypes, billable) = WebhookEvents.incoming(from: notification)
+        for category in billable { metrics.billable(category).increment() }
         for item in items {
             if case .status = item.kind { metrics.statusesReceived.increment() } else { metrics.messagesReceived.increment() }
         }

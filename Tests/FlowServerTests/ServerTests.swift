@@ -109,6 +109,22 @@ struct ServerTests {
         try await graph.stop()
     }
 
+    @Test("statuses are matched to sent messages; pricing marks billable ones; statuses never open the window")
+    func statuses() async throws {
+        let graph = try await FakeGraph()
+        let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+        #expect(try await server.webhook(Payload.text("hi", id: "wamid.s1", at: start - .hours(30))) == 200)
+        let statuses = #"[{"id":"wamid.out.1","status":"delivered","timestamp":"1","recipient_id":"31612345678","pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}},{"id":"wamid.unknown","status":"read","timestamp":"1","recipient_id":"31612345678"}]"#
+        #expect(try await server.webhook(Payload.envelope(statuses: statuses)) == 200)
+        #expect(server.metric("flowgate_billable_messages_total") == 1)
+        #expect(server.metric("flowgate_events_received_total{kind=\"status\"}") == 2)
+        let state = try #require(try await server.server.conversations.state(of: .init(phoneNumberID: phoneNumberID, contactID: "31612345678")))
+        #expect(state.lastInboundAt == start - .hours(30), "a status does not move the window")
+        #expect(graph.received.isEmpty, "a message sent 30 hours ago gets no free-form answer")
+        try await server.stop()
+        try await graph.stop()
+    }
+
     @Test("a username contact with an empty wa_id is keyed by its user_id")
     func usernameContact() async throws {
         let graph = try await FakeGraph()

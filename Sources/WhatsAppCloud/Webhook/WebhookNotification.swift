@@ -166,9 +166,23 @@ public struct WebhookNotification: Decodable, Sendable {
         public var recipientID: String?
         public var recipientUserID: String?
         public var errors: [Failure]?
+        /// How WhatsApp prices the message (since July 2025: per delivered template, by category).
+        public var pricing: Pricing?
+
+        public struct Pricing: Decodable, Sendable {
+            public var billable: Bool?
+            public var pricingModel: String?
+            public var category: String?
+            public var type: String?
+
+            enum CodingKeys: String, CodingKey {
+                case billable, category, type
+                case pricingModel = "pricing_model"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case id, status, timestamp, errors
+            case id, status, timestamp, errors, pricing
             case recipientID = "recipient_id"
             case recipientUserID = "recipient_user_id"
         }
