@@ -61,10 +61,18 @@ public actor Dispatcher {
 
     /// Takes committed messages; sending starts at once.
     func submit(_ records: [OutboxRecord]) {
+        let now = clock.now()
         for record in records where known.insert(record.id).inserted {
             let wasIdle = queues[record.contact, default: []].isEmpty
             queues[record.contact, default: []].append(record)
-            if wasIdle, !busy.contains(record.contact) { makeReady(record.contact) }
+            guard wasIdle, !busy.contains(record.contact) else { continue }
+            if record.notBefore > now {
+                // Left in backoff by an earlier run.
+                busy.insert(record.contact)
+                Task { await self.resume(record.contact, at: record.notBefore) }
+            } else {
+                makeReady(record.contact)
+            }
         }
         metrics.outboxDepth.record(depth)
     }
@@ -126,8 +134,8 @@ public actor Dispatcher {
                 queues[contact]?[0].notBefore = at
                 logger.notice("send will be retried", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "attempt": "\(attempts)",
                                                                   "in": "\(delay)", "reason": "\(reason)"])
-                busy.remove(contact)
-                makeReady(contact)
+                // The contact stays busy through its backoff, without holding a worker.
+                Task { await self.resume(contact, at: at) }
             } else {
                 metrics.sendsFailed.increment()
                 outcomes.append((record.id, .failed(code: code, reason: reason)))
@@ -138,6 +146,15 @@ public actor Dispatcher {
             }
         }
         metrics.outboxDepth.record(depth)
+    }
+
+    /// Makes a contact sendable again once its backoff has passed (at once when stopping: the
+    /// worker then leaves the message pending for the next run).
+    private func resume(_ contact: ContactKey, at time: Timestamp) async {
+        _ = await nap(until: time)
+        busy.remove(contact)
+        if stopping { return }
+        makeReady(contact)
     }
 
     private func finishHead(of contact: ContactKey) {
@@ -186,7 +203,7 @@ public actor Dispatcher {
 
     private func work() async {
         while let record = await next() {
-            guard await nap(until: record.notBefore), await nap(until: reserve(record.contact.phoneNumberID)) else {
+            guard await nap(until: reserve(record.contact.phoneNumberID)) else {
                 // Stopping: the message stays pending in the store and goes after the restart.
                 busy.remove(record.contact)
                 return

@@ -111,8 +111,9 @@ final class TestServer {
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
-    init(flow: String, database: String, graph: FakeGraph, clock: ManualClock) async throws {
+    init(flow: String, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64) async throws {
         var config = ServerConfig()
+        config.concurrency = concurrency
         config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: repository.appendingPathComponent("flows/\(flow).yaml").path, rate: 1_000_000)]
         config.graphBaseURL = graph.base
         config.sqlitePath = database

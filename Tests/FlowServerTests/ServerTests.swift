@@ -181,6 +181,24 @@ struct ServerTests {
         try await graph.stop()
     }
 
+    @Test("a contact in backoff does not hold up other contacts, even with a single sender")
+    func backoffDoesNotBlock() async throws {
+        let graph = try await FakeGraph()
+        graph.script([.error(.tooManyRequests, code: 131056)])
+        let clock = ManualClock(start: start)
+        let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: clock, concurrency: 1)
+        #expect(try await server.webhook(Payload.text("hi", id: "wamid.a", from: "31600000001")) == 200)
+        try await eventually("the first contact's send is refused") { graph.received.count == 1 }
+        #expect(try await server.webhook(Payload.text("hi", id: "wamid.b", from: "31600000002")) == 200)
+        try await eventually("the second contact is answered while the first waits") { graph.received.count == 2 }
+        #expect(graph.received[1].body["to"] as? String == "31600000002")
+        clock.advance(by: .seconds(2))
+        try await eventually("the first contact's retry goes") { graph.received.count == 3 }
+        #expect(graph.received[2].body["to"] as? String == "31600000001")
+        try await server.stop()
+        try await graph.stop()
+    }
+
     @Test("a restart midway loses nothing: the unsent acknowledgement goes out from the new process")
     func restartKeepsOutbox() async throws {
         let database = temporaryDatabase()
