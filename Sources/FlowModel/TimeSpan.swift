@@ -4,6 +4,16 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
+    /// Encoded as a plain number of milliseconds.
+    public init(from decoder: any Decoder) throws {
+        milliseconds = try decoder.singleValueContainer().decode(Int64.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(milliseconds)
+    }
+
     public static func seconds(_ value: Int64) -> TimeSpan { TimeSpan(milliseconds: value * 1000) }
     public static func minutes(_ value: Int64) -> TimeSpan { .seconds(value * 60) }
     public static func hours(_ value: Int64) -> TimeSpan { .minutes(value * 60) }

@@ -8,6 +8,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public init(millisecondsSince1970: Int64) { self.millisecondsSince1970 = millisecondsSince1970 }
 
+    /// Encoded as a plain number of milliseconds: compact, and cheap for the state stored on every event.
+    public init(from decoder: any Decoder) throws {
+        millisecondsSince1970 = try decoder.singleValueContainer().decode(Int64.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(millisecondsSince1970)
+    }
+
     public init(_ date: Date) {
         millisecondsSince1970 = Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
