@@ -45,6 +45,7 @@ struct PopulateBench: AsyncParsableCommand {
                     commit.seen.append((message.id, now))
                 }
                 _ = try await sqlite.commit(commit)
+                try await sqlite.maintain()
             }
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: store)[.size] as? Int) ?? 0
