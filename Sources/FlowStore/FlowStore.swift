@@ -107,9 +107,6 @@ public protocol FlowStore: Sendable {
     /// The stored states of these contacts (absent ones are new contacts).
     func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState]
 
-    /// Which of these inbound message ids were seen before.
-    func seen(_ ids: [String]) async throws -> Set<String>
-
     /// Both reads a batch needs, in one trip: the stored states of these contacts, and which of
     /// these message ids were seen before.
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>)
@@ -134,9 +131,6 @@ public protocol FlowStore: Sendable {
 
     /// Forgets inbound message ids seen before `time`; returns how many.
     func pruneSeen(before time: Timestamp) async throws -> Int
-
-    /// Messages waiting to be sent.
-    func outboxDepth() async throws -> Int
 
     /// Housekeeping the server runs a few times a second, off the commit path (SQLite checkpoints
     /// its write-ahead log here).

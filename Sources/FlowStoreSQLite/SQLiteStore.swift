@@ -63,10 +63,6 @@ public final class SQLiteStore: FlowStore {
         try await snapshot(states: Set(keys), seen: []).states
     }
 
-    public func seen(_ ids: [String]) async throws -> Set<String> {
-        try await snapshot(states: [], seen: ids).seen
-    }
-
     public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
         guard !keys.isEmpty || !ids.isEmpty else { return ([:], []) }
         let names = keys.map(\.description)
@@ -191,10 +187,6 @@ public final class SQLiteStore: FlowStore {
             try db.execute(sql: "DELETE FROM seen WHERE at < ?", arguments: [time.millisecondsSince1970])
             return db.changesCount
         }
-    }
-
-    public func outboxDepth() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") ?? 0 }
     }
 
     static func placeholders(_ count: Int) -> String {
