@@ -18,7 +18,7 @@ extension Run {
         for (name, value) in trigger.parameters.sorted(by: { $0.key < $1.key }) {
             save(name, value, node: trigger.node)
         }
-        note(.flowStarted, node: trigger.node, "the business starts flow '\(flow.name.value)' at '\(trigger.node)'")
+        note(.flowStarted, node: trigger.node, reason: "BUSINESS_TRIGGER", "the business starts flow '\(flow.name.value)' at '\(trigger.node)'")
         leaveWait()
         state.blocked = nil
         run(from: trigger.node)

@@ -160,7 +160,7 @@ public struct ChatPrinter {
             return notice("   * \(event.detail)")
         case .error:
             return guardNote("   ! error: \(event.detail)")
-        case .flowStarted where event.detail.contains("business"):
+        case .flowStarted where event.reason == "BUSINESS_TRIGGER":
             return notice("   * \(event.detail)")
         default:
             return nil
