@@ -34,6 +34,9 @@ let package = Package(
         // The pure engine: one contact, one event, the current time in; new state, messages,
         // timers and a trace out. No clock, store or network.
         .target(name: "FlowEngine", dependencies: ["FlowModel", "WhatsAppCloud"]),
+        // Random conversations with every event kind WhatsApp sends, checked against the session
+        // guard's promises (the property test and `flowgate bench guard`).
+        .target(name: "GuardAudit", dependencies: ["FlowEngine", "FlowModel"]),
         // The customer's side at a terminal, and scripted conversation tests.
         .target(
             name: "Simulator",
@@ -65,6 +68,7 @@ let package = Package(
             dependencies: [
                 "FlowModel",
                 "FlowEngine",
+                "GuardAudit",
                 "Simulator",
                 "FlowServer",
                 "FlowStoreSQLite",
@@ -72,7 +76,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
-        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "FlowEngine", "FlowModel"]),
         .testTarget(
             name: "FlowServerTests",

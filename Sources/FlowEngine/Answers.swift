@@ -60,10 +60,14 @@ enum Answers {
     /// `2026-11-21`, `21/11/2026`, `21-11-2026` or `21.11.2026` as YYYY-MM-DD, if it is a real date.
     static func isoDate(_ text: String) -> String? {
         let year: Int, month: Int, day: Int
-        if let match = text.wholeMatch(of: /(\d{4})-(\d{1,2})-(\d{1,2})/) {
-            (year, month, day) = (Int(match.1)!, Int(match.2)!, Int(match.3)!)
-        } else if let match = text.wholeMatch(of: /(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})/) {
-            (year, month, day) = (Int(match.3)!, Int(match.2)!, Int(match.1)!)
+        // `\d` matches every script's decimal digits (٢٠٢٦, २०२६); they are read by value, never
+        // force-unwrapped.
+        if let match = text.wholeMatch(of: /(\d{4})-(\d{1,2})-(\d{1,2})/),
+           let y = decimal(match.1), let m = decimal(match.2), let d = decimal(match.3) {
+            (year, month, day) = (y, m, d)
+        } else if let match = text.wholeMatch(of: /(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})/),
+                  let y = decimal(match.3), let m = decimal(match.2), let d = decimal(match.1) {
+            (year, month, day) = (y, m, d)
         } else {
             return nil
         }
@@ -71,6 +75,17 @@ enum Answers {
         let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard (1...12).contains(month), (1...lengths[month - 1]).contains(day) else { return nil }
         return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    /// The value of a short run of decimal digits in any script, or nil.
+    static func decimal(_ digits: Substring) -> Int? {
+        var value = 0
+        for character in digits {
+            guard character.unicodeScalars.count == 1, character.unicodeScalars.first?.properties.numericType == .decimal,
+                  let digit = character.wholeNumberValue, value < 100_000 else { return nil }
+            value = value * 10 + digit
+        }
+        return digits.isEmpty ? nil : value
     }
 
     /// The re-prompt when the node gives no `retry`.

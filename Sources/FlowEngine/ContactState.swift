@@ -1,9 +1,14 @@
 import FlowModel
+import WhatsAppCloud
 
 /// Everything the engine knows about one contact, between events. Stores keep it as JSON, so it is
 /// `Codable` and carries a version; ``ContactState/currentVersion`` changes when the shape does.
 public struct ContactState: Codable, Hashable, Sendable {
-    public static let currentVersion = 1
+    /// 2: held steps replace the single blocked step; a refusal records the refused message's
+    /// send time; accounting counts delivered templates.
+    public static let currentVersion = 2
+    /// How many held-back steps are kept; past it the oldest is dropped with a trace entry.
+    public static let heldLimit = 16
     /// How many sent messages are kept awaiting a status.
     public static let awaitingStatusLimit = 12
     /// How long a sent message is kept awaiting a status.
@@ -25,11 +30,20 @@ public struct ContactState: Codable, Hashable, Sendable {
     public var lastInboundAt: Timestamp?
     /// When the customer wrote before that, for `silent_for`.
     public var previousInboundAt: Timestamp?
-    /// WhatsApp refused a free-form message (131047) after the last inbound message: the window is
-    /// closed whatever the clock says, until the customer writes again.
-    public var windowRefusedAt: Timestamp?
-    /// The step the session guard held back, resumed when the customer answers the re-entry template.
-    public var blocked: BlockedStep?
+    /// The send time of the latest free-form message WhatsApp refused with 131047. WhatsApp found
+    /// the window closed at that moment, so it is closed until the customer writes *after* it.
+    public var refusedSentAt: Timestamp?
+    /// Steps the session guard held back, in send order, delivered when the customer reopens the
+    /// window. At most one is a flow step (the node to run on); the others are refused messages
+    /// to send again as they were.
+    public var held: [HeldStep]
+    /// Where the flow waited when a refusal interrupted it; restored after the held steps go.
+    public var heldPosition: Position?
+    /// The re-entry template sent for the window that is closed now: one per closed window until
+    /// the customer writes again.
+    public var reentry: ReentryMark?
+    /// Counts held steps, for their ids.
+    public var heldSequence: Int64
     /// A person has the conversation.
     public var handoff: Handoff?
     /// Messages sent and not yet delivered, read or failed: the newest ``awaitingStatusLimit``, at
@@ -49,6 +63,8 @@ public struct ContactState: Codable, Hashable, Sendable {
         variables = [:]
         failedAttempts = 0
         awaitingStatus = []
+        held = []
+        heldSequence = 0
         waitSequence = 0
         outboundSequence = 0
         accounting = Accounting()
@@ -99,12 +115,34 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var text: String?
     }
 
-    public struct BlockedStep: Codable, Hashable, Sendable {
+    /// A step the session guard held back.
+    public struct HeldStep: Codable, Hashable, Sendable {
+        /// Unique per contact, so a trace entry names exactly which step resumed or dropped.
+        public var id: Int64
+        /// The node it belongs to.
         public var node: String
         public var reason: BlockReason
+        /// When it was held: the block's time, or the refused message's send time.
         public var at: Timestamp
-        /// The outbound sequence of the refused message, for a 131047 block.
-        public var refusedSequence: Int64?
+        /// For a message WhatsApp refused: the message, sent again as it was. Nil for a flow step
+        /// the guard stopped before sending, which runs again from its node.
+        public var message: RefusedMessage?
+
+        public var isFlowStep: Bool { message == nil }
+    }
+
+    /// A free-form message WhatsApp refused, kept to be sent again.
+    public struct RefusedMessage: Codable, Hashable, Sendable {
+        public var ref: String
+        public var sequence: Int64
+        public var payload: OutboundMessage
+    }
+
+    /// A re-entry template sent for a closed window.
+    public struct ReentryMark: Codable, Hashable, Sendable {
+        /// The template node.
+        public var node: String
+        public var at: Timestamp
     }
 
     public struct Handoff: Codable, Hashable, Sendable {
@@ -120,6 +158,12 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var isTemplate: Bool
         public var sentAt: Timestamp
         public var state: DeliveryStatus.State?
+        /// For templates: the pricing category, and whether WhatsApp's own window (no margin)
+        /// was open when it went, which makes a utility template free.
+        public var category: String?
+        public var insideWhatsAppWindow: Bool?
+        /// For a re-prompt (retry text): its text, since no node renders it again.
+        public var text: String?
     }
 }
 
@@ -151,20 +195,42 @@ public enum BlockReason: String, Codable, Hashable, Sendable {
     case sessionExpired = "SESSION_EXPIRED"
     /// The contact has never written, so no window was ever open.
     case noActiveSession = "NO_ACTIVE_SESSION"
+    /// A person had the conversation when WhatsApp refused the message; the bot sends nothing then.
+    case handoff = "HANDOFF"
 }
 
-/// What a conversation has sent, for cost: WhatsApp prices delivered templates by category;
-/// free-form messages inside the window are free, and so are utility templates inside it.
+/// What a conversation has sent, for cost. Since July 2025 WhatsApp charges per *delivered*
+/// template, by category; free-form messages inside the window are free, and so are utility
+/// templates sent while WhatsApp's own window is open (Flowgate's margin does not count).
 public struct Accounting: Codable, Hashable, Sendable {
     public var freeFormMessages = 0
     /// Templates sent, by category (`MARKETING`, `UTILITY`, `AUTHENTICATION`).
     public var templates: [String: Int] = [:]
-    /// Of those, sent while the window was open.
-    public var templatesInWindow: [String: Int] = [:]
+    /// Templates reported delivered (or read, or played), by category.
+    public var templatesDelivered: [String: Int] = [:]
+    /// Of those, the ones WhatsApp charges for, by category.
+    public var billableTemplates: [String: Int] = [:]
+    /// Templates refused or failed: never charged.
+    public var templatesFailed = 0
     /// Windows opened by the customer writing when none was open.
     public var windowsOpened = 0
     /// Steps the session guard held back.
     public var blockedSteps = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case freeFormMessages, templates, templatesDelivered, billableTemplates, templatesFailed, windowsOpened, blockedSteps
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        freeFormMessages = try values.decodeIfPresent(Int.self, forKey: .freeFormMessages) ?? 0
+        templates = try values.decodeIfPresent([String: Int].self, forKey: .templates) ?? [:]
+        templatesDelivered = try values.decodeIfPresent([String: Int].self, forKey: .templatesDelivered) ?? [:]
+        billableTemplates = try values.decodeIfPresent([String: Int].self, forKey: .billableTemplates) ?? [:]
+        templatesFailed = try values.decodeIfPresent(Int.self, forKey: .templatesFailed) ?? 0
+        windowsOpened = try values.decodeIfPresent(Int.self, forKey: .windowsOpened) ?? 0
+        blockedSteps = try values.decodeIfPresent(Int.self, forKey: .blockedSteps) ?? 0
+    }
 }

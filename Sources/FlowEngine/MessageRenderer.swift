@@ -78,13 +78,13 @@ struct MessageRenderer {
         case .ask(let step):
             return Rendered(payload: OutboundMessage(to: to, text: TextObject(body: fit(step.prompt, WhatsAppLimits.textBody, "question"))))
         case .template(let step):
-            return template(step)
+            return template(step, node: node.id)
         case .branch, .set, .wait, .handoff, .end:
             return nil
         }
     }
 
-    private mutating func template(_ step: TemplateStep) -> Rendered? {
+    private mutating func template(_ step: TemplateStep, node: String) -> Rendered? {
         guard let definition = flow.templates[step.template.value] else { return nil }
         var components: [TemplateObject.Component] = []
         if !step.params.header.isEmpty {
@@ -104,7 +104,7 @@ struct MessageRenderer {
         }
         for (index, button) in definition.buttons.enumerated() {
             if case .quickReply(let label) = button {
-                components.append(.init(type: "button", subType: "quick_reply", index: index, parameters: [.payload(label.value)]))
+                components.append(.init(type: "button", subType: "quick_reply", index: index, parameters: [.payload(QuickReplyPayload.make(node: node, label: label.value))]))
             }
         }
         let object = TemplateObject(name: definition.name.value, languageCode: definition.language, components: components)

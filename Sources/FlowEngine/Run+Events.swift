@@ -2,25 +2,30 @@ import FlowModel
 
 extension Run {
     /// A business trigger: start the flow at a node. The guard turns a free-form start into the
-    /// re-entry template when no window is open.
+    /// re-entry template when no window is open. While a person has the conversation the trigger
+    /// is refused (the admin API answers 409), never dropped silently.
     mutating func trigger(_ trigger: BusinessTrigger) {
         guard state.handoff == nil else {
-            note(.ignored, node: trigger.node, "a person has the conversation; release the contact before triggering the flow")
+            note(.triggerRefused(node: trigger.node, why: .handoff))
             return
         }
         guard flow.nodes[trigger.node] != nil else {
-            note(.error, node: trigger.node, reason: "UNKNOWN_NODE", "no node '\(trigger.node)' in flow '\(flow.name.value)'")
+            note(.triggerRefused(node: trigger.node, why: .unknownNode))
             return
         }
-        if !flow.triggers.contains(where: { $0.name == trigger.node }) {
-            note(.ignored, node: trigger.node, "'\(trigger.node)' is not listed under `triggers:`; starting there anyway")
-        }
+        let declared = flow.triggers.contains { $0.name == trigger.node }
         for (name, value) in trigger.parameters.sorted(by: { $0.key < $1.key }) {
+            // The business may name a contact who has not written yet (no profile name to read).
+            if name == "contact.name" {
+                if !value.isEmpty { state.contact.name = value }
+                continue
+            }
             save(name, value, node: trigger.node)
         }
-        note(.flowStarted, node: trigger.node, reason: "BUSINESS_TRIGGER", "the business starts flow '\(flow.name.value)' at '\(trigger.node)'")
+        note(.flowStarted(node: trigger.node, cause: declared ? .businessTrigger : .undeclaredTrigger))
+        // The business moves the flow: a held flow step is superseded; refused messages stay held.
+        dropHeldFlowStep(.trigger(trigger.node))
         leaveWait()
-        state.blocked = nil
         run(from: trigger.node)
     }
 
@@ -29,95 +34,85 @@ extension Run {
         switch timer.kind {
         case .wait:
             guard let position = state.position, timer.token == state.waitSequence, let node = flow.nodes[position.node] else {
-                note(.timerIgnored, "a wait timer for an earlier step; the contact has moved on")
+                note(.timerIgnored(kind: .wait, why: .staleWait))
                 return
             }
             if position.waitingFor == .pause {
-                note(.timerFired, node: node.id, "the pause ended")
+                let next = node.next?.name ?? Target.endName
+                note(.timerFired(kind: .wait, node: node.id, target: next, cause: .pauseEnded))
                 leaveWait()
-                run(from: node.next?.name ?? Target.endName)
+                run(from: next)
             } else if let timeout = node.input.timeout {
-                note(.timerFired, node: node.id, "no reply in \(timeout.after) → \(timeout.target.name)")
+                note(.timerFired(kind: .wait, node: node.id, target: timeout.target.name, cause: .timeout(timeout.after)))
                 leaveWait()
                 run(from: timeout.target.name)
             } else {
-                note(.timerIgnored, node: node.id, "the node has no timeout")
+                note(.timerIgnored(kind: .wait, why: .noTimeout))
             }
         case .beforeExpiry:
             guard let before = flow.session.beforeExpiry, timer.token == state.lastInboundAt?.millisecondsSince1970 else {
-                note(.timerIgnored, "before_expiry was set for an earlier window; the customer has written since")
+                note(.timerIgnored(kind: .beforeExpiry, why: .staleWindow))
                 return
             }
             state.beforeExpiryDue = nil
             guard state.handoff == nil else {
-                note(.timerIgnored, "before_expiry: a person has the conversation")
+                note(.timerIgnored(kind: .beforeExpiry, why: .handoff))
                 return
             }
             guard window.isOpen(state, at: now) else {
-                note(.timerIgnored, "before_expiry: the window is already closed")
+                note(.timerIgnored(kind: .beforeExpiry, why: .windowClosed))
                 return
             }
-            note(.timerFired, node: before.target.name, "\(before.lead) before the window closes → \(before.target.name)")
+            note(.timerFired(kind: .beforeExpiry, node: before.target.name, target: before.target.name, cause: .beforeExpiry(before.lead)))
             leaveWait()
             run(from: before.target.name)
         }
     }
 
-    /// A delivery status. Statuses never touch the window; a 131047 failure means WhatsApp found the
-    /// window closed, so the step is blocked and the re-entry route runs.
+    /// A delivery status. Statuses never touch the window; a 131047 failure says WhatsApp found the
+    /// window closed when the message was sent (see ``refused(_:)``). Templates count as billable
+    /// only once delivered.
     mutating func update(_ status: DeliveryStatus) {
         guard let index = state.awaitingStatus.firstIndex(where: { $0.ref == status.ref }) else {
-            note(.ignored, "a \(status.state.rawValue) status for \(status.ref), which is not awaited (already final, or unknown)")
+            note(.ignored(.statusNotAwaited(ref: status.ref, state: status.state)))
             return
         }
         let sent = state.awaitingStatus[index]
         switch status.state {
         case .sent:
             state.awaitingStatus[index].state = .sent
-            note(.statusUpdated, node: sent.node, "\(sent.ref) sent")
+            note(.statusUpdated(ref: sent.ref, node: sent.node, state: .sent))
         case .delivered, .read, .played:
             state.awaitingStatus.remove(at: index)
-            note(.statusUpdated, node: sent.node, "\(sent.ref) \(status.state.rawValue)")
+            if let category = sent.category {
+                state.accounting.templatesDelivered[category, default: 0] += 1
+                let free = category == "UTILITY" && sent.insideWhatsAppWindow == true
+                if !free { state.accounting.billableTemplates[category, default: 0] += 1 }
+            }
+            note(.statusUpdated(ref: sent.ref, node: sent.node, state: status.state))
         case .failed:
             state.awaitingStatus.remove(at: index)
+            if sent.isTemplate { state.accounting.templatesFailed += 1 }
             let failure = status.errors.first
-            note(.deliveryFailed, node: sent.node, reason: failure.map { String($0.code) },
-                 "\(sent.ref) failed: \(failure.map { "\($0.code) \($0.title)" } ?? "no error given")")
+            note(.deliveryFailed(ref: sent.ref, node: sent.node, code: failure?.code, title: failure?.title))
             if status.errors.contains(where: { $0.code == DeliveryStatus.reEngagementErrorCode }), !sent.isTemplate {
-                refusedOutsideWindow(sent)
+                refused(sent)
             }
         }
     }
 
-    /// WhatsApp refused a free-form message as outside the window (clock skew, a late send): block
-    /// that step and send the re-entry template, once per burst of refusals.
-    mutating func refusedOutsideWindow(_ sent: ContactState.SentMessage) {
-        state.windowRefusedAt = now
-        if let blocked = state.blocked, let earlier = blocked.refusedSequence, blocked.at >= sent.sentAt {
-            // Another refusal from the same burst: keep the earliest step, send no second template.
-            if sent.sequence < earlier {
-                state.blocked?.node = sent.node
-                state.blocked?.refusedSequence = sent.sequence
-            }
-            note(.blocked, node: sent.node, reason: BlockReason.sessionExpired.rawValue, "WhatsApp refused this step too (131047); the re-entry template already went")
-            return
-        }
-        guard let node = flow.nodes[sent.node] else { return }
-        leaveWait()
-        if let next = block(node, reason: .sessionExpired, refusedSequence: sent.sequence) {
-            run(from: next)
-        }
-    }
-
-    /// A person hands the contact back: the flow goes on from the handoff node's `goto`.
+    /// A person hands the contact back: the flow goes on from the handoff node's `goto`. Steps
+    /// held while the person had the conversation are dropped with a trace entry: the person has
+    /// spoken with the customer since, so the bot's older messages would come out of turn.
     mutating func release() {
         guard let handoff = state.handoff else {
-            note(.ignored, "the contact is not with a person")
+            note(.ignored(.notWithPerson))
             return
         }
         state.handoff = nil
+        dropHeld(.handoff)
         let next = flow.nodes[handoff.node]?.next?.name ?? Target.endName
-        note(.released, node: handoff.node, "a person handed the contact back → \(next)")
+        note(.released(node: handoff.node, next: next))
         leaveWait()
         run(from: next)
     }

@@ -1,32 +1,62 @@
 import FlowModel
 
 extension Run {
-    /// A customer message: it opens or resets the window, then interrupts (keyword), answers the
-    /// wait, or starts the flow.
+    /// A customer message: it opens or resets the window (counted from when the customer sent it),
+    /// then resumes what the guard held back, interrupts (keyword), answers the wait, or starts
+    /// the flow.
     mutating func receive(_ message: InboundMessage) {
         if let name = message.profileName, !name.isEmpty { state.contact.name = name }
-        note(.messageReceived, "\(message.content.typeName): \(message.content.summary)")
-        openWindow(sentAt: message.sentAt)
+        let sentAt = min(message.sentAt ?? now, now)
+        note(.messageReceived(type: message.content.typeName, summary: message.content.summary, sentAt: sentAt))
+        openWindow(sentAt: sentAt)
         state.reply = message.content.reply
 
-        if state.handoff != nil {
-            note(.handoffSilent, node: state.handoff?.node, "a person has the conversation; the bot stays silent")
+        if let handoff = state.handoff {
+            note(.handoffSilent(node: handoff.node))
             return
         }
-        if case .reaction = message.content {
-            note(.ignored, "a reaction does not answer the flow")
+        let keyword = matchKeyword(message.content)
+        let route = quickReplyRoute(message.content)
+        let holding = !state.held.isEmpty || state.position?.waitingFor == .blocked
+        if holding, window.isOpen(state, at: now) {
+            if let keyword {
+                dropHeld(.keyword(keyword.phrase))
+            } else if let route, !route.target.isResume {
+                dropHeld(.routed(to: route.target.name))
+            } else if route != nil || state.position?.waitingFor != .templateReply {
+                // Any customer message that reopens the window resumes what was held back: a
+                // reply, a tap on any template, a reaction, media.
+                resumeHeldOrRestart()
+                return
+            }
+        } else if holding, state.position?.waitingFor == .blocked, keyword == nil, route == nil {
+            note(.ignored(.tooLateToAnswer(sentAt: sentAt)))
             return
         }
-        if let keyword = matchKeyword(message.content) {
-            note(.keyword, reason: keyword.phrase, "keyword '\(keyword.phrase)' → \(keyword.target)")
+        if let keyword {
+            note(.keyword(phrase: keyword.phrase, target: keyword.target))
             leaveWait()
-            state.blocked = nil
             run(from: keyword.target)
             return
         }
+        if let route {
+            // A tap on a template's quick reply routes by the button's own payload, even on an older
+            // template after the flow has moved on.
+            note(.choiceMade(node: route.node, choice: route.label, target: route.target.name))
+            if route.target.isResume, !maySendFreeForm {
+                note(.ignored(.tooLateToAnswer(sentAt: sentAt)))
+                return
+            }
+            leaveWait()
+            if route.target.isResume { resumeHeldOrRestart() } else { run(from: route.target.name) }
+            return
+        }
+        if case .reaction = message.content {
+            note(.ignored(.reaction))
+            return
+        }
         guard let position = state.position, let node = flow.nodes[position.node] else {
-            note(.flowStarted, node: flow.start.name, "flow '\(flow.name.value)' starts")
-            state.blocked = nil
+            note(.flowStarted(node: flow.start.name, cause: .customer))
             run(from: flow.start.name)
             return
         }
@@ -41,35 +71,59 @@ extension Run {
             leaveWait()
             run(from: node.next?.name ?? Target.endName)
         case .pause:
-            note(.ignored, node: node.id, "the flow is pausing until \(position.timerDue?.description ?? "later"); the message does not move it")
+            note(.ignored(.pausing(node: node.id, until: position.timerDue)))
         case .handoff:
-            note(.handoffSilent, node: node.id, "a person has the conversation; the bot stays silent")
+            note(.handoffSilent(node: node.id))
         case .blocked:
-            resumeBlocked(fallback: flow.start.name)
+            resumeHeldOrRestart()
         }
     }
 
-    /// Every customer message resets the window; one that comes when none is open opens a new one.
-    mutating func openWindow(sentAt: Timestamp?) {
-        let wasOpen = window.isOpen(state, at: now)
-        let sent = min(sentAt ?? now, now)
-        guard sent >= (state.lastInboundAt ?? Timestamp(millisecondsSince1970: .min)) else {
-            note(.ignored, "an older message arrived late; the window still counts from \(state.lastInboundAt!)")
+    /// Resumes the held steps; with none held (a parked flow from an older state), runs the parked
+    /// node again.
+    mutating func resumeHeldOrRestart() {
+        if state.held.isEmpty, state.heldPosition == nil {
+            let node = state.position?.waitingFor == .blocked ? state.position?.node : nil
+            leaveWait()
+            state.reentry = nil
+            run(from: node ?? flow.start.name)
             return
         }
+        resumeHeld()
+    }
+
+    /// Every customer message sent after the newest one seen resets the window; an older one
+    /// delivered late does not move it back.
+    mutating func openWindow(sentAt sent: Timestamp) {
+        if let last = state.lastInboundAt, sent < last {
+            note(.lateMessage(sentAt: sent, windowCountsFrom: last))
+            return
+        }
+        let wasOpen = window.isOpen(state, at: now)
         state.previousInboundAt = state.lastInboundAt
         state.lastInboundAt = sent
-        state.windowRefusedAt = nil
-        let closes = window.closesAt(state)!
+        guard window.isOpen(state, at: now), let closes = window.closesAt(state) else { return }
+        // The customer replied: the next closed window may have its own re-entry template.
+        state.reentry = nil
         if wasOpen {
-            note(.windowExtended, "window open until \(closes)")
+            note(.windowExtended(until: closes))
         } else {
             state.accounting.windowsOpened += 1
-            note(.windowOpened, "window open until \(closes)")
+            note(.windowOpened(until: closes))
         }
-        if let before = flow.session.beforeExpiry {
-            state.beforeExpiryDue = sent + SessionWindow.length - before.lead
+        if let before = flow.session.beforeExpiry, let due = window.beforeExpiryDue(state, lead: before.lead), due > now {
+            state.beforeExpiryDue = due
+        } else {
+            state.beforeExpiryDue = nil
         }
+    }
+
+    /// The route a tap on a Flowgate template's quick reply names, on any template node.
+    func quickReplyRoute(_ content: InboundMessage.Content) -> (node: String, label: String, target: Target)? {
+        guard case .quickReply(let payload, _) = content, let named = QuickReplyPayload.parse(payload),
+              case .template(let template)? = flow.nodes[named.node]?.step,
+              let route = template.quickReplies.first(where: { $0.label.value == named.label }) else { return nil }
+        return (named.node, named.label, route.target)
     }
 
     func matchKeyword(_ content: InboundMessage.Content) -> (phrase: String, target: String)? {
@@ -87,7 +141,7 @@ extension Run {
             return
         }
         state.reply = ContactState.Reply(type: content.typeName, id: choice.id, title: choice.title, text: content.text)
-        note(.choiceMade, node: node.id, "'\(choice.title)' → \(choice.target ?? Target.endName)")
+        note(.choiceMade(node: node.id, choice: choice.title, target: choice.target ?? Target.endName))
         leaveWait()
         run(from: choice.target ?? Target.endName)
     }
@@ -112,63 +166,66 @@ extension Run {
         run(from: node.next?.name ?? Target.endName)
     }
 
+    /// A reply while the flow waits at a template: a quick-reply route, else `on_reply`, else
+    /// `goto`. With steps held back and the window open again, a reply that names no route of its
+    /// own resumes them.
     mutating func answerTemplate(_ content: InboundMessage.Content, at node: FlowNode) {
         guard case .template(let template) = node.step else { return }
+        let holding = !state.held.isEmpty && window.isOpen(state, at: now)
         var label: String?
         switch content {
-        case .quickReply(let payload, let text): label = [payload, text].first { candidate in
-            template.quickReplies.contains { $0.label.value.foldedForMatching == candidate.foldedForMatching }
-        }
-        case .text(let text): label = template.quickReplies.first { $0.label.value.foldedForMatching == text.foldedForMatching }?.label.value
+        case .quickReply(let payload, let text):
+            label = [QuickReplyPayload.label(payload), text].first { candidate in
+                template.quickReplies.contains { $0.label.value.foldedForMatching == candidate.foldedForMatching }
+            }
+        case .text(let text):
+            label = template.quickReplies.first { $0.label.value.foldedForMatching == text.foldedForMatching }?.label.value
         default: break
         }
-        if let label, let route = template.quickReplies.first(where: { $0.label.value.foldedForMatching == label.foldedForMatching }) {
-            note(.choiceMade, node: node.id, "quick reply '\(route.label.value)' → \(route.target.name)")
-            leaveWait()
-            if route.target.isResume { resumeBlocked(fallback: node.next?.name ?? Target.endName) }
-            else { state.blocked = nil; run(from: route.target.name) }
+        let route = label.flatMap { label in template.quickReplies.first { $0.label.value.foldedForMatching == label.foldedForMatching } }
+        let target: Target?
+        if let route {
+            note(.choiceMade(node: node.id, choice: route.label.value, target: route.target.name))
+            target = route.target
+        } else if let onReply = template.onReply {
+            target = onReply
+        } else if holding {
+            target = Target(name: Target.resumeName, at: node.location)
+        } else {
+            target = node.next
+        }
+        guard let target else {
+            reject(content, at: node, hint: "Please tap one of the buttons.")
             return
         }
-        if let onReply = template.onReply {
-            leaveWait()
-            if onReply.isResume { resumeBlocked(fallback: node.next?.name ?? Target.endName) }
-            else { state.blocked = nil; run(from: onReply.name) }
+        if target.isResume, !maySendFreeForm {
+            // A reply sent before the window closed, delivered late: it reopens nothing, so the
+            // held steps keep waiting and the flow stays at the template.
+            note(.ignored(.tooLateToAnswer(sentAt: state.lastInboundAt ?? now)))
             return
         }
-        if let next = node.next {
-            leaveWait()
-            state.blocked = nil
-            run(from: next.name)
-            return
+        leaveWait()
+        if target.isResume {
+            resumeHeldOrRestart()
+        } else {
+            if holding { dropHeld(.routed(to: target.name)) }
+            run(from: target.name)
         }
-        reject(content, at: node, hint: "Please tap one of the buttons.")
-    }
-
-    /// Sends the step the guard held back, now that the customer wrote and the window is open.
-    mutating func resumeBlocked(fallback: String) {
-        guard let blocked = state.blocked else {
-            run(from: fallback)
-            return
-        }
-        state.blocked = nil
-        note(.resumed, node: blocked.node, "the customer answered: the held-back step goes now")
-        run(from: blocked.node)
     }
 
     /// An answer that does not fit: re-prompt, or give up after the attempts.
     mutating func reject(_ content: InboundMessage.Content, at node: FlowNode, hint: String) {
         state.failedAttempts += 1
         let allowed = node.input.attempts
-        note(.inputRejected, node: node.id, "\(content.typeName) '\(content.summary)' does not answer (attempt \(state.failedAttempts) of \(allowed))")
+        note(.inputRejected(node: node.id, type: content.typeName, summary: content.summary, attempt: state.failedAttempts, of: allowed))
         guard state.failedAttempts < allowed else {
             let target = node.input.onFail?.name ?? Target.endName
-            note(.attemptsExhausted, node: node.id, "no usable answer after \(allowed) attempts → \(target)")
+            note(.attemptsExhausted(node: node.id, attempts: allowed, target: target))
             leaveWait()
             run(from: target)
             return
         }
-        let retry = node.input.retry?.render(lookup) ?? hint
-        sendText(retry, node: node.id)
+        reprompt(node.input.retry?.render(lookup) ?? hint, at: node)
     }
 }
 

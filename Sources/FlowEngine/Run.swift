@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 import WhatsAppCloud
 
 /// One event's work on one contact: the "sprint". Mutable while it runs, then frozen into a
@@ -10,6 +11,8 @@ struct Run {
     var messages: [Outbound] = []
     var trace: [TraceEvent] = []
     var steps = 0
+    /// The re-entry template node the guard just routed to, so its send is traced as re-entry.
+    var reentryPending: String?
 
     init(engine: Engine, state: ContactState, now: Timestamp) {
         self.engine = engine
@@ -20,8 +23,8 @@ struct Run {
     var flow: Flow { engine.flow }
     var window: SessionWindow { engine.window }
 
-    mutating func note(_ kind: TraceEvent.Kind, node: String? = nil, reason: String? = nil, _ detail: String) {
-        trace.append(TraceEvent(kind, node: node, reason: reason, detail))
+    mutating func note(_ event: TraceEvent) {
+        trace.append(event)
     }
 
     // MARK: Running nodes
@@ -35,69 +38,53 @@ struct Run {
                 return
             }
             guard steps < engine.stepLimit else {
-                note(.error, node: name, reason: "STEP_LIMIT", "stopped after \(engine.stepLimit) steps in one event; the flow loops without waiting")
+                note(.error(node: name, code: .stepLimit, detail: "stopped after \(engine.stepLimit) steps in one event; the flow loops without waiting"))
                 endFlow()
                 return
             }
             steps += 1
             guard let node = flow.nodes[name] else {
-                note(.error, node: name, reason: "UNKNOWN_NODE", "no node '\(name)' in flow '\(flow.name.value)'")
+                note(.error(node: name, code: .unknownNode, detail: "no node '\(name)' in flow '\(flow.name.value)'"))
                 endFlow()
                 return
             }
-            note(.nodeEntered, node: name, "entered \(node.step.kind) node")
-            if node.step.isFreeForm, !window.isOpen(state, at: now) {
-                current = block(node)
-                continue
-            }
+            note(.nodeEntered(node: name, kind: node.step.kind))
             current = execute(node)
         }
     }
 
-    /// The session guard: nothing is sent; the flow goes to the node's re-entry template, or parks
-    /// until the customer writes when there is none.
-    mutating func block(_ node: FlowNode, reason: BlockReason? = nil, refusedSequence: Int64? = nil) -> String? {
-        let reason = reason ?? window.blockReason(state)
-        state.blocked = ContactState.BlockedStep(node: node.id, reason: reason, at: now, refusedSequence: refusedSequence)
-        state.accounting.blockedSteps += 1
-        let why = refusedSequence != nil ? "WhatsApp refused it with 131047, the window had closed"
-            : reason == .noActiveSession ? "the contact has never written" : "the 24-hour customer service window has expired"
-        guard let reentry = flow.reentry(for: node), let target = flow.nodes[reentry.name], !target.step.isFreeForm else {
-            note(.blocked, node: node.id, reason: reason.rawValue, "\(node.step.kind) step held back: \(why); no re-entry template, so the flow waits for the customer to write")
-            wait(at: node, for: .blocked, timer: nil)
-            return nil
-        }
-        note(.blocked, node: node.id, reason: reason.rawValue, "\(node.step.kind) step held back: \(why); sending re-entry template '\(reentry.name)' instead")
-        return reentry.name
-    }
-
     /// Does what the node does; returns where to go next, or nil when the flow now waits or ended.
+    /// A node that sends goes through ``send(_:)``, where the session guard sits: when it refuses,
+    /// the step is held back and the flow goes to the re-entry template.
     mutating func execute(_ node: FlowNode) -> String? {
         let next = node.next?.name ?? Target.endName
         switch node.step {
         case .text, .media, .location, .contacts, .ctaURL:
-            send(node)
+            guard send(node) else { return hold(node, cause: .windowClosed) }
             return next
         case .buttons, .list:
-            send(node)
+            guard send(node) else { return hold(node, cause: .windowClosed) }
             wait(at: node, for: .choice, timer: node.input.timeout?.after)
             return nil
         case .ask, .locationRequest:
-            send(node)
+            guard send(node) else { return hold(node, cause: .windowClosed) }
             wait(at: node, for: .answer, timer: node.input.timeout?.after)
             return nil
         case .template(let template):
-            send(node)
+            guard send(node) else {
+                templateNotSent(node)
+                return nil
+            }
             guard template.waitsForReply else { return next }
             wait(at: node, for: .templateReply, timer: node.input.timeout?.after)
             return nil
         case .branch(let branch):
             let evaluator = Conditions(scope: scope, state: state, window: window)
             for item in branch.cases where evaluator.holds(item.condition) {
-                note(.choiceMade, node: node.id, "branch: \(item.condition.summary) → \(item.target.name)")
+                note(.choiceMade(node: node.id, choice: item.condition.summary, target: item.target.name))
                 return item.target.name
             }
-            note(.choiceMade, node: node.id, "branch: no case held → \(next)")
+            note(.choiceMade(node: node.id, choice: "else", target: next))
             return next
         case .set(let set):
             for assignment in set.assignments {
@@ -113,7 +100,7 @@ struct Run {
             return nil
         case .handoff(let handoff):
             state.handoff = ContactState.Handoff(node: node.id, queue: handoff.queue, since: now)
-            note(.handoffStarted, node: node.id, "handed to a person\(handoff.queue.map { " (queue \($0))" } ?? ""); the bot is silent until released")
+            note(.handoffStarted(node: node.id, queue: handoff.queue))
             wait(at: node, for: .handoff, timer: nil)
             return nil
         case .end:
@@ -125,15 +112,15 @@ struct Run {
     mutating func wait(at node: FlowNode, for kind: ContactState.Wait, timer: TimeSpan?) {
         state.waitSequence += 1
         state.failedAttempts = 0
-        state.position = ContactState.Position(node: node.id, waitingFor: kind, timerDue: timer.map { now + $0 })
-        let until = timer.map { " until \(now + $0)" } ?? ""
-        note(.waiting, node: node.id, "waiting for \(kind.phrase)\(until)")
+        let due = timer.map { now + $0 }
+        state.position = ContactState.Position(node: node.id, waitingFor: kind, timerDue: due)
+        note(.waiting(node: node.id, for: kind, until: due))
     }
 
     mutating func endFlow() {
         state.position = nil
         state.failedAttempts = 0
-        note(.flowEnded, "flow ended")
+        note(.flowEnded)
     }
 
     /// Leaves the current wait without going anywhere yet.
@@ -142,45 +129,87 @@ struct Run {
         state.failedAttempts = 0
     }
 
-    // MARK: Sending
+    // MARK: Sending: the one way out, with the guard on it
 
-    mutating func send(_ node: FlowNode) {
+    /// True when a free-form message may go now: the window is open and no person has the
+    /// conversation.
+    var maySendFreeForm: Bool {
+        state.handoff == nil && window.isOpen(state, at: now)
+    }
+
+    /// Renders and sends the node's message. False when nothing went: the guard refused a
+    /// free-form message, or a template could not be filled in.
+    mutating func send(_ node: FlowNode) -> Bool {
+        guard !node.step.isFreeForm || maySendFreeForm else { return false }
         var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         guard let rendered = renderer.render(node) else {
-            note(.error, node: node.id, reason: "RENDER", "nothing to send for this node")
-            return
+            note(.error(node: node.id, code: .render, detail: "nothing to send for this node"))
+            return false
         }
-        for warning in renderer.warnings { note(.truncated, node: node.id, warning) }
-        emit(rendered.payload, node: node.id, category: rendered.category)
+        if let template = rendered.payload.template, let empty = Self.emptyParameter(in: template) {
+            note(.templateParameterEmpty(node: node.id, template: template.name, component: empty.component, position: empty.position))
+            return false
+        }
+        for warning in renderer.warnings { note(.truncated(node: node.id, warning: warning)) }
+        let purpose: TraceEvent.SendPurpose = reentryPending == node.id ? .reentry : .step
+        if purpose == .reentry { reentryPending = nil }
+        return emit(rendered.payload, node: node.id, category: rendered.category, purpose: purpose)
     }
 
-    mutating func sendText(_ body: String, node: String) {
+    /// A re-prompt after an answer that did not fit. With the window closed it is a held step
+    /// like any other: the question is asked again when the customer reopens the window.
+    mutating func reprompt(_ body: String, at node: FlowNode) {
         var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         let text = renderer.fit(body, WhatsAppLimits.textBody, "text body")
-        emit(OutboundMessage(to: state.contact.recipient, text: TextObject(body: text)), node: node, category: nil)
+        let payload = OutboundMessage(to: state.contact.recipient, text: TextObject(body: text))
+        guard emit(payload, node: node.id, category: nil, purpose: .reprompt, text: text) else {
+            leaveWait()
+            if let next = hold(node, cause: .reprompt) { run(from: next) }
+            return
+        }
     }
 
-    mutating func emit(_ payload: OutboundMessage, node: String, category: String?) {
+    /// The only place a message leaves the engine. A free-form message goes only while
+    /// ``maySendFreeForm``; otherwise nothing is sent and the caller holds the step back.
+    @discardableResult
+    mutating func emit(_ payload: OutboundMessage, node: String, category: String?, purpose: TraceEvent.SendPurpose,
+                       text: String? = nil) -> Bool {
+        guard category != nil || maySendFreeForm else { return false }
         state.outboundSequence += 1
         let ref = "\(state.contact.id)-\(state.outboundSequence)"
         messages.append(Outbound(ref: ref, node: node, payload: payload, category: category))
-        let open = window.isOpen(state, at: now)
         if let category {
             state.accounting.templates[category, default: 0] += 1
-            if open { state.accounting.templatesInWindow[category, default: 0] += 1 }
-            note(.messageSent, node: node, reason: category, "template '\(payload.template?.name ?? "")' (\(category))")
         } else {
             state.accounting.freeFormMessages += 1
-            note(.messageSent, node: node, "\(payload.type.rawValue)\(payload.interactive.map { " (\($0.type.rawValue))" } ?? "")")
         }
-        state.awaitingStatus.append(ContactState.SentMessage(ref: ref, node: node, sequence: state.outboundSequence,
-                                                             isTemplate: category != nil, sentAt: now, state: nil))
+        note(.messageSent(TraceEvent.SentRecord(node: node, ref: ref, messageType: payload.type.rawValue, template: payload.template?.name,
+                                                category: category, purpose: purpose)))
+        state.awaitingStatus.append(ContactState.SentMessage(
+            ref: ref, node: node, sequence: state.outboundSequence, isTemplate: category != nil, sentAt: now, state: nil,
+            category: category, insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
+            text: text))
         // Keep what a status can still matter for: the newest few, from the last two days. A status
-        // for an older message finds nothing and is ignored (it cannot reopen a closed window).
+        // for an older message finds nothing and is ignored.
         let horizon = now - ContactState.statusHorizon
         state.awaitingStatus.removeAll { $0.sentAt < horizon }
         let excess = state.awaitingStatus.count - ContactState.awaitingStatusLimit
         if excess > 0 { state.awaitingStatus.removeFirst(excess) }
+        return true
+    }
+
+    /// The first template parameter that rendered empty, which the Cloud API refuses.
+    static func emptyParameter(in template: TemplateObject) -> (component: String, position: Int)? {
+        for component in template.components ?? [] {
+            for (index, parameter) in component.parameters.enumerated() {
+                let value = parameter.text ?? parameter.payload ?? parameter.image?.link ?? parameter.video?.link ?? parameter.document?.link
+                if (value ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    let name = component.subType.map { "\(component.type) \($0)" } ?? component.type
+                    return (name, index + 1)
+                }
+            }
+        }
+        return nil
     }
 
     // MARK: Variables
@@ -195,7 +224,7 @@ struct Run {
 
     mutating func save(_ name: String, _ value: String, node: String) {
         state.variables[name] = value
-        note(.variableSaved, node: node, "\(name) = \(value)")
+        note(.variableSaved(node: node, name: name, value: value))
     }
 
     // MARK: Finishing

@@ -2,8 +2,9 @@ import FlowModel
 import WhatsAppCloud
 
 /// The customer service window: open while `now < lastInbound + 24h - margin`, reset by every
-/// customer message, untouched by statuses and business messages, and closed early when WhatsApp
-/// refused a free-form message with 131047 after the last customer message.
+/// customer message (counted from the time the customer sent it), untouched by statuses and
+/// business messages, and closed early when WhatsApp refused a free-form message with 131047 that
+/// was *sent* after the customer's last message: the refusal speaks about that moment.
 public struct SessionWindow: Sendable {
     public static let length = TimeSpan.hours(Int64(WhatsAppLimits.serviceWindowHours))
 
@@ -18,9 +19,27 @@ public struct SessionWindow: Sendable {
     }
 
     public func isOpen(_ state: ContactState, at now: Timestamp) -> Bool {
-        guard let last = state.lastInboundAt, let end = closesAt(state), now < end else { return false }
-        if let refused = state.windowRefusedAt, refused >= last { return false }
-        return true
+        guard let end = closesAt(state), now < end else { return false }
+        return !isRefused(state)
+    }
+
+    /// WhatsApp refused a message sent at or after the customer's last message: closed until the
+    /// customer writes again, whatever the clock says.
+    public func isRefused(_ state: ContactState) -> Bool {
+        guard let last = state.lastInboundAt, let refused = state.refusedSentAt else { return false }
+        return refused >= last
+    }
+
+    /// WhatsApp's own window, without Flowgate's margin: what decides whether a utility template
+    /// is free.
+    public func isOpenForWhatsApp(_ state: ContactState, at now: Timestamp) -> Bool {
+        guard let last = state.lastInboundAt, now < last + Self.length else { return false }
+        return !isRefused(state)
+    }
+
+    /// When `session.before_expiry` fires: `lead` before the effective close (24 h less the margin).
+    public func beforeExpiryDue(_ state: ContactState, lead: TimeSpan) -> Timestamp? {
+        closesAt(state).map { $0 - lead }
     }
 
     /// Why a free-form step cannot go now.

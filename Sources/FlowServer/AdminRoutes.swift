@@ -27,16 +27,26 @@ struct AdminRoutes {
         var windowOpen: Bool
         var windowClosesAt: String?
         var handoff: Bool
-        var blocked: String?
+        /// Steps the session guard holds back, in send order.
+        var held: [HeldReport]
         var variables: [String: String]
         var accounting: Accounting
 
         enum CodingKeys: String, CodingKey {
-            case contact, flow, node, handoff, blocked, variables, accounting
+            case contact, flow, node, handoff, held, variables, accounting
             case waitingFor = "waiting_for"
             case windowOpen = "window_open"
             case windowClosesAt = "window_closes_at"
         }
+    }
+
+    struct HeldReport: Encodable {
+        var id: Int64
+        var node: String
+        var reason: String
+        var since: String
+        /// For a refused message: its reference.
+        var refused: String?
     }
 
     struct ActionReport: Encodable {
@@ -74,6 +84,10 @@ struct AdminRoutes {
     private func act(_ event: Event, _ key: ContactKey, clock: any ServerClock) async throws -> Response {
         guard await conversations.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
         guard let transition = try await conversations.perform(event, for: key) else { throw HTTPError(.internalServerError) }
+        for case .triggerRefused(let node, let why) in transition.trace where why == .handoff {
+            // Never lost silently: the caller learns the trigger did not run, and why.
+            throw HTTPError(.conflict, message: "a person has the conversation; release contact \(key.contactID) before starting the flow at '\(node)'")
+        }
         let report = ActionReport(sent: transition.messages.map(\.ref), trace: transition.trace,
                                   contact: await report(key, transition.state, now: clock.now()))
         return try json(report)
@@ -84,7 +98,8 @@ struct AdminRoutes {
         return ContactReport(contact: key.description, flow: state.flow, node: state.position?.node,
                              waitingFor: state.position?.waitingFor.rawValue, windowOpen: window.isOpen(state, at: now),
                              windowClosesAt: window.closesAt(state)?.description, handoff: state.handoff != nil,
-                             blocked: state.blocked.map { "\($0.node) (\($0.reason.rawValue))" }, variables: state.variables,
+                             held: state.held.map { HeldReport(id: $0.id, node: $0.node, reason: $0.reason.rawValue, since: $0.at.description, refused: $0.message?.ref) },
+                             variables: state.variables,
                              accounting: state.accounting)
     }
 

@@ -257,16 +257,20 @@ public actor Conversations {
 
     private func note(_ transition: Transition, contact: ContactKey) {
         for event in transition.trace {
-            switch event.kind {
-            case .blocked:
+            switch event {
+            case .held(let record):
                 metrics.guardBlocks.increment()
                 logger.info("session guard held a step back", metadata: [
-                    "contact": "\(contact)", "node": "\(event.node ?? "")", "reason": "\(event.reason ?? "")", "detail": "\(event.detail)",
+                    "contact": "\(contact)", "node": "\(record.node)", "reason": "\(record.reason.rawValue)", "held_id": "\(record.id)",
                 ])
+            case .dropped, .reentrySuppressed, .refusalSuperseded, .templateParameterEmpty, .triggerRefused:
+                logger.info("session guard", metadata: ["contact": "\(contact)", "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": "\(event.detail)"])
             case .timerFired:
                 metrics.timersFired.increment()
             case .error, .deliveryFailed:
-                logger.warning("\(event.detail)", metadata: ["contact": "\(contact)", "node": "\(event.node ?? "")"])
+                logger.warning("engine reported a problem", metadata: [
+                    "contact": "\(contact)", "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": "\(event.detail)",
+                ])
             default:
                 break
             }

@@ -54,7 +54,7 @@ public struct ChatPrinter {
             var messages = transition.messages.makeIterator()
             lines += dayChange(transition.time)
             for event in transition.trace {
-                if event.kind == .messageSent, let message = messages.next() {
+                if case .messageSent = event, let message = messages.next() {
                     lines += self.message(message, at: transition.time)
                 } else if let line = noteLine(event, at: transition.time) {
                     lines.append(line)
@@ -73,10 +73,10 @@ public struct ChatPrinter {
         let state = session.state
         guard let closes = session.window.closesAt(state) else { return "no window: the contact has never written" }
         if session.window.isOpen(state, at: session.now) {
-            return "window open until \(Clock.dateTime(closes)) (\(Clock.span(closes - session.now)) left)"
+            return "window open until \(Clock.dateTime(closes)) (\(Clock.left(closes - session.now)) left)"
         }
-        if let refused = state.windowRefusedAt, refused >= state.lastInboundAt! {
-            return "window closed: WhatsApp refused a message (131047) at \(Clock.dateTime(refused))"
+        if session.window.isRefused(state), let refused = state.refusedSentAt {
+            return "window closed: WhatsApp refused a message sent at \(Clock.dateTime(refused)) (131047)"
         }
         return "window expired since \(Clock.dateTime(closes))"
     }
@@ -97,14 +97,18 @@ public struct ChatPrinter {
         func row(_ text: String) { lines.append(dim("   │ ") + text) }
         row(windowText(session))
         row(positionText(session))
-        if let blocked = state.blocked { row("blocked step: \(blocked.node) (\(blocked.reason.rawValue)) since \(Clock.dateTime(blocked.at))") }
+        for step in state.held {
+            let what = step.message == nil ? "flow step" : "refused message \(step.message?.ref ?? "")"
+            row("held #\(step.id): \(step.node), \(what) (\(step.reason.rawValue)) since \(Clock.dateTime(step.at))")
+        }
+        if let mark = state.reentry { row("re-entry template '\(mark.node)' sent at \(Clock.dateTime(mark.at)); no other until the customer writes") }
         let timers = session.contact.timers.values.sorted { $0.due < $1.due }
         row("timers: " + (timers.isEmpty ? "none" : timers.map { "\($0.kind.rawValue) at \(Clock.dateTime($0.due))" }.joined(separator: ", ")))
         let variables = state.variables.sorted { $0.key < $1.key }
         row("variables: " + (variables.isEmpty ? "none" : variables.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
         let accounting = state.accounting
         row("sent: \(accounting.freeFormMessages) free-form, templates \(Self.categories(accounting.templates)); windows opened: \(accounting.windowsOpened); steps blocked: \(accounting.blockedSteps)")
-        row("billable: \(Self.billable(accounting)) (free-form messages, and utility templates inside an open window, are free)")
+        row("billable: \(Self.billable(accounting)) (delivered templates only; free-form messages, and utility templates sent inside WhatsApp's window, are free)")
         lines.append(dim("   └"))
         return lines
     }
@@ -113,12 +117,17 @@ public struct ChatPrinter {
         counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased())" }.joined(separator: ", ")
     }
 
-    /// Templates WhatsApp charges for: every template, except utility ones sent inside an open window.
+    /// Templates WhatsApp charges for: delivered ones, except utility templates sent while
+    /// WhatsApp's own window was open.
     static func billable(_ accounting: Accounting) -> String {
-        var counts = accounting.templates
-        if let free = accounting.templatesInWindow["UTILITY"] { counts["UTILITY", default: 0] -= free }
-        counts = counts.filter { $0.value > 0 }
-        return counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased()) template\($0.value == 1 ? "" : "s")" }.joined(separator: ", ")
+        let counts = accounting.billableTemplates.filter { $0.value > 0 }
+        var text = counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased()) template\($0.value == 1 ? "" : "s")" }.joined(separator: ", ")
+        let delivered = accounting.templatesDelivered.values.reduce(0, +)
+        let sent = accounting.templates.values.reduce(0, +)
+        let awaiting = sent - delivered - accounting.templatesFailed
+        if awaiting > 0 { text += "; \(awaiting) template\(awaiting == 1 ? "" : "s") not reported delivered yet" }
+        if accounting.templatesFailed > 0 { text += "; \(accounting.templatesFailed) failed (free)" }
+        return text
     }
 
     // MARK: Pieces
@@ -132,18 +141,21 @@ public struct ChatPrinter {
 
     private func message(_ message: Outbound, at time: Timestamp) -> [String] {
         let body = MessageText.lines(message, flow: flow)
-        let head = "[\(Clock.time(time))] " + bot("bot: ")
-        let indent = String(repeating: " ", count: Clock.time(time).count + 8)
+        let label = "bot #\(SimulatorSession.number(of: message)): "
+        let head = "[\(Clock.time(time))] " + bot(label)
+        let indent = String(repeating: " ", count: Clock.time(time).count + 3 + label.count)
         return body.enumerated().map { index, line in (index == 0 ? head : indent) + line }
     }
 
     private func noteLine(_ event: TraceEvent, at time: Timestamp) -> String? {
         let clock = Clock.time(time)
-        switch event.kind {
-        case .blocked:
-            return guardNote("   ! guard: \(event.node.map { "'\($0)' " } ?? "")\(event.reason.map { "[\($0)] " } ?? "")\(event.detail)")
-        case .resumed:
-            return guardNote("   ! guard: \(event.detail) ('\(event.node ?? "")')")
+        switch event {
+        case .held(let record):
+            return guardNote("   ! guard: '\(record.node)' [\(record.reason.rawValue)] \(event.detail) (#\(record.id))")
+        case .reentrySuppressed, .parked, .resumed, .dropped, .refusalSuperseded, .templateParameterEmpty:
+            return guardNote("   ! guard: \(event.detail)\(event.node.map { " ('\($0)')" } ?? "")")
+        case .lateMessage:
+            return notice("   * late: \(event.detail)")
         case .timerFired:
             return notice("   ⏱ \(clock) timer: \(event.detail)")
         case .timerIgnored:
@@ -156,11 +168,13 @@ public struct ChatPrinter {
             return guardNote("   ! delivery failed: \(event.detail)")
         case .truncated:
             return notice("   ! shortened: \(event.detail)")
+        case .triggerRefused:
+            return guardNote("   ! trigger refused: \(event.detail)")
         case .attemptsExhausted, .ignored, .flowEnded:
             return notice("   * \(event.detail)")
         case .error:
             return guardNote("   ! error: \(event.detail)")
-        case .flowStarted where event.reason == "BUSINESS_TRIGGER":
+        case .flowStarted(_, let cause) where cause != .customer:
             return notice("   * \(event.detail)")
         default:
             return nil

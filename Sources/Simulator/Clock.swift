@@ -25,6 +25,11 @@ enum Clock {
     }
 
     /// `23h59m`, `45m`, `0s`: a length rounded down to the minute when over one.
+    /// Time left, never shown as zero while any is left: under a second reads "<1s".
+    static func left(_ span: TimeSpan) -> String {
+        span.milliseconds > 0 && span.milliseconds < 1000 ? "<1s" : self.span(span)
+    }
+
     static func span(_ span: TimeSpan) -> String {
         let minutes = span.milliseconds / 60_000
         if minutes == 0 { return TimeSpan(milliseconds: span.milliseconds / 1000 * 1000).description }

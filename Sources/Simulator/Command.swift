@@ -19,7 +19,8 @@ public enum Command: Hashable, Sendable {
             return .act(.say(line))
         }
         let parts = trimmed.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
-        let name = parts[0].lowercased()
+        guard let first = parts.first else { throw SimulatorError("a command follows the slash, e.g. /help") }
+        let name = first.lowercased()
         let rest = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         let words = rest.split(separator: " ").map(String.init)
         func optional(_ text: String) -> String? { text.isEmpty ? nil : text }
@@ -56,13 +57,33 @@ public enum Command: Hashable, Sendable {
                 parameters[halves[0]] = halves[1]
             }
             return .act(.trigger(node: node, parameters: parameters))
-        case "status":
-            guard let word = words.first, let state = DeliveryStatus.State(rawValue: word.lowercased()) else {
-                throw SimulatorError("usage: /status sent|delivered|read|played|failed [CODE], e.g. /status failed 131047")
+        case "late":
+            let pieces = rest.split(separator: " ", maxSplits: 1).map(String.init)
+            guard pieces.count == 2, let span = TimeSpan(parsing: pieces[0]), span.milliseconds >= 0 else {
+                throw SimulatorError("usage: /late 30h TEXT: a message the customer sent 30 hours ago, delivered now")
             }
-            let code = words.count > 1 ? Int(words[1]) : nil
-            if words.count > 1, code == nil { throw SimulatorError("the error code must be a number, e.g. 131047") }
-            return .act(.status(state, code: code))
+            return .act(.sayLate(pieces[1], sent: .ago(span)))
+        case "say-at":
+            let pieces = rest.split(separator: " ", maxSplits: 1).map(String.init)
+            guard pieces.count == 2, let time = Timestamp(iso8601: pieces[0]) else {
+                throw SimulatorError("usage: /say-at 2026-11-03T09:59:30Z TEXT: a message sent at that time, delivered now")
+            }
+            return .act(.sayLate(pieces[1], sent: .at(time)))
+        case "status":
+            var words = words[...]
+            var number: Int64?
+            if let first = words.first, first.hasPrefix("#") {
+                guard let value = Int64(first.dropFirst()), value > 0 else { throw SimulatorError("a message number is #1, #2, …, as the transcript shows") }
+                number = value
+                words = words.dropFirst()
+            }
+            guard let word = words.first, let state = DeliveryStatus.State(rawValue: word.lowercased()) else {
+                throw SimulatorError("usage: /status [#N] sent|delivered|read|played|failed [CODE], e.g. /status #3 failed 131047")
+            }
+            let rest = words.dropFirst()
+            let code = rest.first.flatMap { Int($0) }
+            if rest.first != nil, code == nil { throw SimulatorError("the error code must be a number, e.g. 131047") }
+            return .act(.status(state, code: code, message: number))
         case "release": return .act(.release)
         case "reset": return .act(.reset)
         case "state": return .state
@@ -87,7 +108,10 @@ public enum Command: Hashable, Sendable {
       /wait 25h             move the clock (30m, 2d, 1h30m); due timers fire in order
       /at TIME              jump to a time (2026-11-22T09:00:00Z)
       /trigger NODE [k=v …] the business starts the flow at NODE
-      /status read|failed CODE   a delivery status for the bot's last message (e.g. failed 131047)
+      /status [#N] STATE [CODE]  a status (sent, delivered, read, played, failed) for the bot's
+                            message #N, or its last (e.g. /status #3 failed 131047)
+      /late 30h TEXT        a message the customer sent 30 hours ago, delivered only now
+      /say-at TIME TEXT     a message sent at TIME (2026-11-03T09:59:30Z), delivered now
       /release              a person hands the contact back to the bot
     And:
       /state                node, variables, the window, timers, what the conversation cost

@@ -8,7 +8,8 @@ import WhatsAppCloud
 public enum JSONLines {
     struct Input: Encodable { let type = "input"; let at: String; let text: String }
     struct Message: Encodable { let type = "message"; let at: String; let ref: String; let node: String; let category: String?; let payload: OutboundMessage }
-    struct Trace: Encodable { let type = "trace"; let at: String; let kind: String; let node: String?; let reason: String?; let detail: String }
+    /// A trace event: `type` is "trace", `event` the typed event with its own `type`.
+    struct Trace: Encodable { let type = "trace"; let at: String; let event: TraceEvent }
     struct Window: Encodable { let type = "window"; let at: String; let open: Bool; let closesAt: String?; let node: String?; let waitingFor: String?
         enum CodingKeys: String, CodingKey { case type, at, open, closesAt = "closes_at", node, waitingFor = "waiting_for" } }
     struct Problem: Encodable { let type = "error"; let at: String; let message: String }
@@ -24,10 +25,10 @@ public enum JSONLines {
             var messages = transition.messages.makeIterator()
             let at = transition.time.description
             for event in transition.trace {
-                if event.kind == .messageSent, let message = messages.next() {
+                if case .messageSent = event, let message = messages.next() {
                     lines.append(Message(at: at, ref: message.ref, node: message.node, category: message.category, payload: message.payload).jsonString())
                 }
-                lines.append(Trace(at: at, kind: event.kind.rawValue, node: event.node, reason: event.reason, detail: event.detail).jsonString())
+                lines.append(Trace(at: at, event: event).jsonString())
             }
         }
         return lines

@@ -65,7 +65,7 @@ public struct Scenario: Sendable {
         let present = actionKeys.filter(reader.has)
         guard present.count == 1, let key = present.first, let value = reader.value(key) else {
             reader.allow(contentsOf: actionKeys)
-            reader.allow("expect", "params", "code")
+            reader.allow("expect", "params", "code", "message", "sent_at", "sent_ago")
             context.report(.error(present.isEmpty ? .missingKey : .invalidValue,
                                   present.isEmpty ? "a turn needs one action" : "a turn does one thing; found \(present.joined(separator: ", "))",
                                   hint: "one of: \(actionKeys.joined(separator: ", "))", at: reader.location))
@@ -84,7 +84,17 @@ public struct Scenario: Sendable {
         func string() -> String? { context.string(value, "'\(key)'")?.value }
         func optionalString() -> String? { value.isNull ? nil : string() }
         switch key {
-        case "say", "text": return string().map(Action.say)
+        case "say", "text":
+            guard let text = string() else { return nil }
+            if let at = reader.string("sent_at") {
+                guard let time = Timestamp(iso8601: at.value) else {
+                    context.report(.error(.invalidValue, "'\(at.value)' is not a time", hint: "write 2026-11-03T09:59:30Z", at: at.location))
+                    return nil
+                }
+                return .sayLate(text, sent: .at(time))
+            }
+            if let ago = reader.span("sent_ago") { return .sayLate(text, sent: .ago(ago.value)) }
+            return .say(text)
         case "tap": return string().map(Action.tap)
         case "image", "video", "sticker":
             return .media(MediaKind(rawValue: key)!, caption: key == "sticker" ? nil : optionalString(), filename: nil, voice: false)
@@ -122,7 +132,8 @@ public struct Scenario: Sendable {
         case "status":
             let states = Dictionary(uniqueKeysWithValues: [DeliveryStatus.State.sent, .delivered, .read, .played, .failed].map { ($0.rawValue, $0) })
             guard let state = context.choice(value, "'status'", states) else { return nil }
-            return .status(state.value, code: reader.int("code")?.value)
+            let number = reader.int("message")?.value
+            return .status(state.value, code: reader.int("code")?.value, message: number.map(Int64.init))
         case "release": return .release
         default: return .reset
         }

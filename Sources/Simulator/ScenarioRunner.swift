@@ -122,11 +122,11 @@ public enum ScenarioRunner {
         case .sent(let count):
             return messages.count == count ? nil : ["\(messages.count) message(s)"] + got
         case .blocked(let node, let reason):
-            let blocks = trace.filter { $0.kind == .blocked }
+            let blocks = trace.filter { if case .held = $0 { true } else { false } }
             let hit = blocks.contains { (node == nil || $0.node == node) && (reason == nil || $0.reason == reason) }
             return hit ? nil : (blocks.isEmpty ? ["no step blocked"] : blocks.map(\.description))
         case .notBlocked:
-            let blocks = trace.filter { $0.kind == .blocked }
+            let blocks = trace.filter { if case .held = $0 { true } else { false } }
             return blocks.isEmpty ? nil : blocks.map(\.description)
         case .node(let node):
             return state.position?.node == node ? nil : ["the contact at \(state.position?.node ?? "no node (flow not running)")"]
@@ -140,11 +140,16 @@ public enum ScenarioRunner {
         case .handoff(let expected):
             return (state.handoff != nil) == expected ? nil : [state.handoff == nil ? "not with a person" : "with a person"]
         case .trace(let kind, let contains):
-            let hit = trace.contains { $0.kind.rawValue == kind && (contains == nil || $0.detail.contains(contains!)) }
+            let hit = trace.contains { Self.traceType($0, is: kind) && (contains.map($0.detail.contains) ?? true) }
             return hit ? nil : trace.map(\.description)
         default:
             return nil
         }
+    }
+
+    /// Matches a trace type; `blocked` is kept as another name for `held`.
+    static func traceType(_ event: TraceEvent, is name: String) -> Bool {
+        event.type == name || (name == "blocked" && event.type == "held")
     }
 
     /// One line per message, as the chat shows it.

@@ -27,6 +27,10 @@ public struct SimulatorSession: Sendable {
     /// What the customer can tap now, from the bot's latest interactive message or template.
     public private(set) var choices: [Choice] = []
     private var inboundCount = 0
+    /// Every message the bot sent, by its number in the transcript (`#1`, `#2`, …), the last few
+    /// hundred, for `/status #N`.
+    public private(set) var sent: [(sequence: Int64, message: Outbound)] = []
+    static let sentKept = 500
 
     public init(flow: Flow, contact identity: ContactIdentity, start: Timestamp) {
         self.flow = flow
@@ -43,6 +47,16 @@ public struct SimulatorSession: Sendable {
         switch action {
         case .say(let text):
             transitions = [inbound(.text(text))]
+        case .sayLate(let text, let sent):
+            let sentAt: Timestamp
+            switch sent {
+            case .ago(let span): sentAt = contact.now - span
+            case .at(let time): sentAt = time
+            }
+            guard sentAt <= contact.now else {
+                throw SimulatorError("a message cannot be sent after now (\(contact.now)); move the clock with /at first")
+            }
+            transitions = [inbound(.text(text), sentAt: sentAt)]
         case .tap(let label):
             transitions = [inbound(try tapContent(label))]
         case .media(let kind, let caption, let filename, let voice):
@@ -64,31 +78,43 @@ public struct SimulatorSession: Sendable {
                 throw SimulatorError("no node '\(node)' in flow '\(flow.name.value)'; triggers: \(flow.triggers.map(\.name).joined(separator: ", "))")
             }
             transitions = [contact.handle(.trigger(BusinessTrigger(node: node, parameters: parameters)))]
-        case .status(let state, let code):
-            guard let last = lastMessage else { throw SimulatorError("the bot has sent nothing to report on") }
+        case .status(let state, let code, let number):
+            let message: Outbound
+            if let number {
+                guard let found = sent.first(where: { $0.sequence == number }) else {
+                    throw SimulatorError("the bot has no message #\(number); its messages are #1 to #\(sent.last?.sequence ?? 0)")
+                }
+                message = found.message
+            } else {
+                guard let last = lastMessage else { throw SimulatorError("the bot has sent nothing to report on") }
+                message = last
+            }
             let errors = state == .failed ? [DeliveryStatus.Failure(code: code ?? 131026, title: Self.errorTitle(code ?? 131026))] : []
-            transitions = [contact.handle(.status(DeliveryStatus(ref: last.ref, state: state, errors: errors)))]
+            transitions = [contact.handle(.status(DeliveryStatus(ref: message.ref, state: state, errors: errors)))]
         case .release:
             transitions = [contact.handle(.release)]
         case .reset:
             contact.reset(to: ContactState(contact: contact.state.contact))
             lastMessage = nil
             choices = []
+            sent = []
             transitions = []
         }
         for transition in transitions { remember(transition) }
         return transitions
     }
 
-    private mutating func inbound(_ content: InboundMessage.Content) -> Transition {
+    private mutating func inbound(_ content: InboundMessage.Content, sentAt: Timestamp? = nil) -> Transition {
         inboundCount += 1
-        let message = InboundMessage(id: "wamid.sim.\(inboundCount)", sentAt: contact.now, profileName: contact.state.contact.name, content: content)
+        let message = InboundMessage(id: "wamid.sim.\(inboundCount)", sentAt: sentAt ?? contact.now, profileName: contact.state.contact.name, content: content)
         return contact.handle(.inbound(message))
     }
 
     private mutating func remember(_ transition: Transition) {
         for message in transition.messages {
             lastMessage = message
+            sent.append((Self.number(of: message), message))
+            if sent.count > Self.sentKept { sent.removeFirst(sent.count - Self.sentKept) }
             if let offered = Self.choices(in: message.payload) { choices = offered }
         }
         // Choices stay tappable while the contact waits for one (a re-prompt keeps them).
@@ -116,6 +142,11 @@ public struct SimulatorSession: Sendable {
         }
     }
 
+    /// A message's number in the transcript: the sequence at the end of its reference.
+    public static func number(of message: Outbound) -> Int64 {
+        message.ref.split(separator: "-").last.flatMap { Int64($0) } ?? 0
+    }
+
     static func choices(in payload: OutboundMessage) -> [Choice]? {
         if let buttons = payload.interactive?.action.buttons {
             return buttons.map { Choice(kind: .button, id: $0.reply.id, title: $0.reply.title) }
@@ -125,7 +156,7 @@ public struct SimulatorSession: Sendable {
         }
         if let components = payload.template?.components {
             let replies = components.filter { $0.subType == "quick_reply" }.compactMap { $0.parameters.first?.payload }
-            return replies.isEmpty ? nil : replies.map { Choice(kind: .quickReply, id: $0, title: $0) }
+            return replies.isEmpty ? nil : replies.map { Choice(kind: .quickReply, id: $0, title: QuickReplyPayload.label($0)) }
         }
         return nil
     }

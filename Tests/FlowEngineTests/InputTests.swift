@@ -59,7 +59,7 @@ struct InputTests {
         ana.handle(text("hi"))
         let step = ana.handle(text(typed))
         #expect(step.messages.count == 1)
-        #expect(step.trace.contains { $0.kind == .choiceMade })
+        #expect(step.trace.contains { $0.type == "choice_made" })
     }
 
     @Test("a typed number counts as that choice")
@@ -77,7 +77,7 @@ struct InputTests {
         #expect(first.texts == ["Please tap a button."])
         #expect(ana.state.failedAttempts == 1)
         let second = ana.handle(text("huh"))
-        #expect(second.trace.contains { $0.kind == .attemptsExhausted })
+        #expect(second.trace.contains { $0.type == "attempts_exhausted" })
         #expect(ana.state.handoff?.queue == "support")
     }
 
@@ -100,7 +100,7 @@ struct InputTests {
         ana.handle(tap("track", "Track my order"))
         let step = ana.handle(text("  Menú Principal "))
         #expect(step.texts == ["Bye"])
-        #expect(step.trace.contains { $0.kind == .keyword })
+        #expect(step.trace.contains { $0.type == "keyword" })
     }
 
     @Test("in handoff the bot is silent, keywords included, until released")
@@ -138,7 +138,7 @@ struct InputTests {
         #expect(answered.timers.contains(.cancel(.wait)))
         let late = ana.engine.handle(.timer(timer), state: ana.state, now: at("12:00"))
         #expect(late.messages.isEmpty)
-        #expect(late.trace.map(\.kind) == [.timerIgnored])
+        #expect(late.trace.map(\.type) == ["timer_ignored"])
     }
 
     @Test("before_expiry fires 1h before the window ends, while it is still open")
@@ -147,7 +147,7 @@ struct InputTests {
         ana.handle(text("hi"))
         let fired = ana.advance(to: at("09:30", day: 2))
         #expect(fired.flatMap(\.texts) == ["Anything else?"])
-        #expect(fired.first?.trace.contains { $0.kind == .timerFired } == true)
+        #expect(fired.first?.trace.contains { $0.type == "timer_fired" } == true)
         #expect(ana.now == at("09:30", day: 2))
     }
 
@@ -161,7 +161,7 @@ struct InputTests {
         #expect(ana.timers[.beforeExpiry]?.due == at("11:00", day: 2))
         let stale = ana.engine.handle(.timer(first), state: ana.state, now: first.due)
         #expect(stale.messages.isEmpty)
-        #expect(stale.trace.first?.kind == .timerIgnored)
+        #expect(stale.trace.first?.type == "timer_ignored")
     }
 
     @Test("reactions open the window but do not answer the flow")

@@ -50,7 +50,7 @@ struct PayloadTests {
         let message = try #require(step.messages.first)
         #expect(message.category == "UTILITY")
         let body = message.payload.jsonString()
-        #expect(body == #"{"messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"ORD-1","type":"text"}],"type":"header"},{"parameters":[{"text":"Ana","type":"text"},{"text":"ORD-1","type":"text"}],"type":"body"},{"index":"0","parameters":[{"text":"ORD-1","type":"text"}],"sub_type":"url","type":"button"},{"index":"1","parameters":[{"payload":"Change slot","type":"payload"}],"sub_type":"quick_reply","type":"button"}],"language":{"code":"en_US"},"name":"shipped"},"to":"31612345678","type":"template"}"#)
+        #expect(body == #"{"messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"ORD-1","type":"text"}],"type":"header"},{"parameters":[{"text":"Ana","type":"text"},{"text":"ORD-1","type":"text"}],"type":"body"},{"index":"0","parameters":[{"text":"ORD-1","type":"text"}],"sub_type":"url","type":"button"},{"index":"1","parameters":[{"payload":"fg1:notice:Change slot","type":"payload"}],"sub_type":"quick_reply","type":"button"}],"language":{"code":"en_US"},"name":"shipped"},"to":"31612345678","type":"template"}"#)
     }
 
     @Test("a value that pushes a field past its limit is shortened with an ellipsis, and the trace says so")
@@ -62,7 +62,7 @@ struct PayloadTests {
         #expect(title.utf16.count == WhatsAppLimits.replyButtonTitle)
         #expect(title.hasSuffix("…"))
         #expect(longName.hasPrefix(String(title.dropLast())))
-        #expect(step.trace.contains { $0.kind == .truncated && $0.detail.contains("button title") })
+        #expect(step.trace.contains { $0.type == "truncated" && $0.detail.contains("button title") })
     }
 
     @Test("a username contact without a wa_id is keyed and addressed by its user id")

@@ -18,10 +18,13 @@ func loadFlow(_ yaml: String, sourceLocation: Testing.SourceLocation = #_sourceL
 }
 
 /// The repository's example flow.
-func exampleFlow(_ name: String) throws -> Flow {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+func examplePath(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("flows/\(name).yaml").path
-    let result = FlowLoader.load(file: path)
+}
+
+func exampleFlow(_ name: String) throws -> Flow {
+    let result = FlowLoader.load(file: examplePath(name))
     return try #require(result.flow, "\(result.diagnostics)")
 }
 
@@ -48,5 +51,5 @@ extension Transition {
     var templates: [String] { messages.compactMap { $0.payload.template?.name } }
     var freeForm: [Outbound] { messages.filter { !$0.payload.isTemplate } }
     var texts: [String] { messages.compactMap { $0.payload.text?.body } }
-    var blocks: [TraceEvent] { trace.filter { $0.kind == .blocked } }
+    var blocks: [TraceEvent] { trace.filter { $0.type == "held" } }
 }

@@ -250,7 +250,7 @@ struct ServerTests {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "order-support", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
         #expect(try await server.request(.GET, "/admin/contacts/\(phoneNumberID)/31612345678").status == 401)
-        let notice = try await server.admin(.POST, "31612345678/start", json: #"{"node":"shipped_notice","params":{"order_id":"ORD-9","carrier":"DHL"}}"#)
+        let notice = try await server.admin(.POST, "31612345678/start", json: #"{"node":"shipped_notice","params":{"order_id":"ORD-9","carrier":"DHL","contact.name":"Ana"}}"#)
         #expect(notice.status == 200)
         #expect(notice.body.contains("\"window_open\" : false"))
         try await eventually("the template goes out") { graph.received.count == 1 }
@@ -258,8 +258,11 @@ struct ServerTests {
         #expect(try await server.webhook(Payload.text("agent", id: "wamid.a1")) == 200)
         let state = try await server.admin(.GET, "31612345678")
         #expect(state.body.contains("\"handoff\" : true"))
+        let refused = try await server.admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-9"}}"#)
+        #expect(refused.status == 409, "a trigger during a handoff is refused with a reason, never dropped silently")
+        #expect(refused.body.contains("a person has the conversation"))
         let released = try await server.admin(.POST, "31612345678/release")
-        #expect(released.status == 200 && released.body.contains("\"handoff\" : false"))
+        #expect(released.status == 200 && released.body.contains("\"handoff\" : false"), "\(released.body)")
         try await eventually("the menu goes out after the release") { graph.received.count == 2 }
         #expect(try await server.admin(.POST, "31612345678/start", json: #"{"node":"nowhere"}"#).status == 400)
         let metrics = try await server.request(.GET, "/metrics")

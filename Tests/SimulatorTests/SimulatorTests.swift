@@ -48,7 +48,7 @@ struct SimulatorTests {
     @Test("the chat shows numbered buttons, list rows, templates with category, guard notices and the window")
     func chatDrawing() throws {
         let text = try transcript(Self.script)
-        #expect(text.contains("[10:00] bot: (image) https://cdn.acme.example/brand/support.png"))
+        #expect(text.contains("[10:00] bot #1: (image) https://cdn.acme.example/brand/support.png"))
         #expect(text.contains("[1] Track my order"))
         #expect(text.contains("  [2] Afternoon · 12:00-18:00"))
         #expect(text.contains("[template order_update · UTILITY]"))
@@ -70,7 +70,8 @@ struct SimulatorTests {
         let payload = try #require(message["payload"] as? [String: Any])
         #expect(payload["messaging_product"] as? String == "whatsapp")
         #expect(payload["type"] as? String == "interactive")
-        #expect(objects.contains { $0["type"] as? String == "trace" && $0["kind"] as? String == "window_opened" })
+        let events = objects.filter { $0["type"] as? String == "trace" }.compactMap { $0["event"] as? [String: Any] }
+        #expect(events.contains { $0["type"] as? String == "window_opened" })
         #expect(objects.last?["type"] as? String == "window")
     }
 
@@ -79,7 +80,7 @@ struct SimulatorTests {
         ("hello", .act(.say("hello"))), ("/wait 1h30m", .act(.wait(.minutes(90)))), ("/voice", .act(.media(.audio, caption: nil, filename: nil, voice: true))),
         ("/location 52.37,4.89 Dam Square", .act(.location(latitude: 52.37, longitude: 4.89, name: "Dam Square"))),
         ("/trigger shipped_notice order_id=ORD-1", .act(.trigger(node: "shipped_notice", parameters: ["order_id": "ORD-1"]))),
-        ("/status failed 131047", .act(.status(.failed, code: 131047))), ("/state", .state), ("/quit", .quit),
+        ("/status failed 131047", .act(.status(.failed, code: 131047, message: nil))), ("/state", .state), ("/quit", .quit),
     ])
     func parsing(_ line: String, _ expected: Command) throws {
         let choices = [SimulatorSession.Choice(kind: .button, id: "track", title: "Track my order"),

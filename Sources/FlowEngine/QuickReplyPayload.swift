@@ -1,0 +1,25 @@
+/// The payload Flowgate puts on a template's quick-reply buttons: it names the template node and
+/// the button's label (`fg1:<node>:<label>`), so a tap routes even on an older template after the
+/// flow has moved on. Taps carrying any other payload are matched by their label as before.
+public enum QuickReplyPayload {
+    static let prefix = "fg1:"
+
+    public static func make(node: String, label: String) -> String {
+        prefix + node + ":" + label
+    }
+
+    /// The node and label a payload names, or nil for a payload Flowgate did not make.
+    public static func parse(_ payload: String) -> (node: String, label: String)? {
+        guard payload.hasPrefix(prefix) else { return nil }
+        let rest = payload.dropFirst(prefix.count)
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        let node = String(rest[..<colon])
+        guard !node.isEmpty else { return nil }
+        return (node, String(rest[rest.index(after: colon)...]))
+    }
+
+    /// The label a tap carries: from Flowgate's payload, else the payload itself.
+    public static func label(_ payload: String) -> String {
+        parse(payload)?.label ?? payload
+    }
+}
