@@ -57,12 +57,24 @@ public indirect enum Condition: Hashable, Sendable {
         }
     }
 
-    /// True when the condition guarantees the window is open (used by the session check).
-    var impliesOpenWindow: Bool {
+    /// The window states for which the condition may hold, and those for which it must, as far
+    /// as the window alone decides (tests of variables, schedules and times may go either way).
+    /// The session check reads branches with it: `{ not: { window: open } }`, `any`, `all` and
+    /// case order all narrow where the window can be on each path.
+    public var windowStates: (may: Set<WindowState>, must: Set<WindowState>) {
+        let all = Set(WindowState.allCases)
         switch self {
-        case .window(.open): true
-        case .all(let list): list.contains(where: \.impliesOpenWindow)
-        default: false
+        case .window(let state):
+            return ([state], [state])
+        case .not(let inner):
+            let states = inner.windowStates
+            return (all.subtracting(states.must), all.subtracting(states.may))
+        case .all(let list):
+            return list.map(\.windowStates).reduce((all, all)) { ($0.may.intersection($1.may), $0.must.intersection($1.must)) }
+        case .any(let list):
+            return list.map(\.windowStates).reduce((Set(), Set())) { ($0.may.union($1.may), $0.must.union($1.must)) }
+        case .variable, .schedule, .silentFor, .within:
+            return (all, [])
         }
     }
 

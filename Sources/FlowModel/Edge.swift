@@ -34,16 +34,24 @@ public struct Edge: Hashable, Sendable {
     public var target: Target
     /// What the edge is labelled with in graphs: a button title, a condition, a delay.
     public var label: String?
-    /// For a branch case: its condition guarantees an open window.
-    public var opensWindow: Bool = false
+    /// For a branch case or its fallback: the window states in which the edge can be taken, as the
+    /// conditions before it and its own decide. All three unless a window condition narrows them.
+    public var windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)
+
+    /// True when the edge is only taken while the window is open.
+    public var requiresOpenWindow: Bool { windowStates == [.open] }
+
+    /// True when the edge is only taken while no window is open.
+    public var requiresClosedWindow: Bool { !windowStates.contains(.open) }
 }
 
 extension FlowNode {
     /// The node's outgoing edges, re-entry excluded (see ``Flow/reentry(for:)``).
     public var edges: [Edge] {
         var edges: [Edge] = []
-        func add(_ kind: Edge.Kind, _ target: Target?, _ label: String? = nil, opensWindow: Bool = false) {
-            if let target { edges.append(Edge(kind: kind, target: target, label: label, opensWindow: opensWindow)) }
+        func add(_ kind: Edge.Kind, _ target: Target?, _ label: String? = nil,
+                 windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)) {
+            if let target { edges.append(Edge(kind: kind, target: target, label: label, windowStates: windowStates)) }
         }
         switch step {
         case .text, .media, .location, .contacts, .ctaURL, .set:
@@ -63,10 +71,14 @@ extension FlowNode {
                 add(.next, next)
             }
         case .branch(let branch):
+            // Cases are tried in order: each sees only the window states no earlier case claimed.
+            var remaining = Set(Condition.WindowState.allCases)
             for item in branch.cases {
-                add(.branch, item.target, item.condition.summary, opensWindow: item.condition.impliesOpenWindow)
+                let states = item.condition.windowStates
+                add(.branch, item.target, item.condition.summary, windowStates: remaining.intersection(states.may))
+                remaining.subtract(states.must)
             }
-            add(.branch, next, "else")
+            add(.branch, next, "else", windowStates: remaining)
         case .wait(let wait):
             switch wait.mode {
             case .delay(let span): add(.delay, next, "after \(span)")

@@ -55,8 +55,17 @@ public struct SessionPolicy: Hashable, Sendable {
 
 /// `before_expiry: { in: 1h, goto: keep_alive }`.
 public struct BeforeExpiry: Hashable, Sendable {
+    /// How long before the window's effective close (24 h less the margin) it fires.
     public var lead: TimeSpan
     public var target: Target
+    /// Where `in` is written.
+    public var leadLocation: SourceLocation
+
+    public init(lead: TimeSpan, target: Target, leadLocation: SourceLocation) {
+        self.lead = lead
+        self.target = target
+        self.leadLocation = leadLocation
+    }
 }
 
 /// `keywords:`: words that interrupt any wait and jump to a node.

@@ -61,4 +61,7 @@ public enum Rule: String, Hashable, Sendable, Codable, CaseIterable {
     case missingReentry = "missing-reentry"
     case reentryNotTemplate = "reentry-not-template"
     case reentryWithoutReply = "reentry-without-reply"
+    case reentryLoop = "reentry-loop"
+    case beforeExpiryMargin = "before-expiry-margin"
+    case templateParamUnset = "template-param-unset"
 }

@@ -93,6 +93,9 @@ struct RuleTests {
         Case(.deadEnd, .warning, "flow: t\nstart: n\nnodes:\n  »n: { text: hi }\n"),
         Case(.missingReentry, "flow: t\nstart: n\nnodes:\n  n:\n    ask: Order number?\n    timeout: { after: 30h, goto: nudge }\n    goto: end\n  »nudge: { text: Still there?, goto: end }\n"),
         Case(.reentryNotTemplate, "flow: t\nstart: n\nsession: { reentry: »n }\nnodes:\n  n: { text: hi, goto: end }\n"),
+        Case(.reentryLoop, "flow: t\nstart: n\nsession: { reentry: back }\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: Hi }\nnodes:\n  n: { text: hi, goto: end }\n  back: { template: hi, goto: details }\n  »details: { text: more, goto: end }\n"),
+        Case(.beforeExpiryMargin, "flow: t\nstart: n\nsession: { margin: 2h, before_expiry: { in: »1h, goto: n } }\nnodes:\n  n: { text: hi, goto: end }\n"),
+        Case(.templateParamUnset, .warning, "flow: t\nstart: n\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: \"Hi {{1}}\" }\nnodes:\n  n: { ask: Name?, save_as: name, goto: t, timeout: { after: 1h, goto: t } }\n  t: { template: hi, params: [»\"{{name}}\"], goto: end }\n"),
         Case(.reentryWithoutReply, .warning, "flow: t\nstart: n\nsession: { reentry: back }\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: Hi }\nnodes:\n  n: { text: hi, goto: end }\n  »back: { template: hi, goto: end }\n"),
     ]
 

@@ -139,4 +139,75 @@ struct SessionRuleTests {
         #expect(missingReentry(yaml("session: { reentry: reconnect }", "")).isEmpty)
         #expect(missingReentry(yaml("", ", reentry: reconnect")).isEmpty)
     }
+
+    /// A trigger (the window may be closed) that branches on the window, with the free-form text
+    /// on one side and a template on the other.
+    func branching(_ cases: String, else target: String) -> String {
+        """
+        flow: t
+        start: hello
+        triggers: [news]
+        templates:
+          hi: { language: en_US, category: UTILITY, body: Hi }
+        nodes:
+          hello: { text: hello, goto: end }
+          news:
+            branch:
+        \(cases)
+            goto: \(target)
+          tpl: { template: hi, goto: end }
+          txt: { text: news, goto: end }
+        """
+    }
+
+    @Test("window conditions are understood through not, any, all and case order")
+    func windowConditions() {
+        #expect(missingReentry(branching("      - { if: { window: open }, goto: txt }", else: "tpl")).isEmpty)
+        #expect(missingReentry(branching("      - { if: { not: { window: open } }, goto: tpl }", else: "txt")).isEmpty)
+        #expect(missingReentry(branching("      - { if: { window: closed }, goto: tpl }\n      - { if: { window: never }, goto: tpl }", else: "txt")).isEmpty)
+        #expect(missingReentry(branching("      - { if: { any: [{ window: open }] }, goto: txt }", else: "tpl")).isEmpty)
+        #expect(missingReentry(branching("      - { if: { all: [{ window: open }, { var: x, exists: true }] }, goto: txt }", else: "tpl")).isEmpty)
+        // Not narrowed: a variable test alone, `any` with a non-window test, only `closed` handled.
+        #expect(missingReentry(branching("      - { if: { var: x, exists: true }, goto: tpl }", else: "txt")) == ["txt"])
+        #expect(missingReentry(branching("      - { if: { any: [{ window: open }, { var: x, exists: true }] }, goto: txt }", else: "tpl")) == ["txt"])
+        #expect(missingReentry(branching("      - { if: { window: closed }, goto: tpl }", else: "txt")) == ["txt"])
+    }
+
+    @Test("an open-window branch bounds the time below the window's end; later waits still add to it")
+    func openBranchThenWait() {
+        let yaml = """
+        flow: t
+        start: hello
+        triggers: [news]
+        nodes:
+          hello: { text: hello, goto: end }
+          news:
+            branch:
+              - { if: { window: open }, goto: first }
+            goto: end
+          first: { text: one, goto: pause }
+          pause: { wait: 5h, goto: second }
+          second: { text: two, goto: end }
+        """
+        #expect(missingReentry(yaml) == ["second"])
+    }
+
+    @Test("before_expiry counts from the effective close, margin included")
+    func beforeExpiryMargin() {
+        let yaml = { (lead: String) in """
+        flow: t
+        start: n
+        session: { margin: 30m, before_expiry: { in: \(lead), goto: keep }, reentry: back }
+        templates:
+          hi: { language: en_US, category: UTILITY, body: Hi }
+        nodes:
+          n: { text: hi, goto: end }
+          keep: { text: still here?, goto: pause }
+          pause: { wait: \(lead), goto: late }
+          late: { text: late, goto: end }
+          back: { template: hi, on_reply: resume }
+        """ }
+        #expect(diagnose(yaml("1h")).filter { $0.rule == .beforeExpiryMargin }.isEmpty)
+        #expect(diagnose(yaml("30m")).contains { $0.rule == .beforeExpiryMargin })
+    }
 }

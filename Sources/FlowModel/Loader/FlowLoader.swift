@@ -168,7 +168,7 @@ public enum FlowLoader {
                     reader.context.report(.error(.invalidValue, "'in' must be shorter than the 24-hour window",
                                                  hint: "e.g. `in: 1h` acts one hour before the window closes", at: lead.location))
                 } else {
-                    policy.beforeExpiry = BeforeExpiry(lead: lead.value, target: target)
+                    policy.beforeExpiry = BeforeExpiry(lead: lead.value, target: target, leadLocation: lead.location)
                 }
             }
         }
@@ -178,6 +178,14 @@ public enum FlowLoader {
             } else {
                 policy.margin = margin.value
             }
+        if let before = policy.beforeExpiry, policy.margin > .zero, before.lead <= policy.margin {
+            // before_expiry counts from the effective close (24 h less the margin); a lead no longer
+            // than the margin would act inside the margin's own doubt, with no time to spare.
+            reader.context.report(.error(.beforeExpiryMargin,
+                                         "before_expiry 'in: \(before.lead)' is not longer than the session margin \(policy.margin)",
+                                         hint: "before_expiry fires 'in' before the window's effective close (24h less the margin); make 'in' longer than the margin, e.g. `in: \(policy.margin + .hours(1))`",
+                                         at: before.leadLocation))
+        }
         }
         reader.reportUnknownKeys(in: "session")
         return policy

@@ -93,6 +93,11 @@ public final class LoadContext {
 
     public func span(_ node: Yams.Node, _ what: String) -> Located<TimeSpan>? {
         guard let text = string(node, what) else { return nil }
+        if let span = TimeSpan(parsing: text.value), span.milliseconds <= 0 {
+            error(.invalidValue, "\(what) must be longer than zero, found '\(text.value)'",
+                  hint: "give a positive length of time: 90s, 30m, 2h, 1d or 1h30m", at: node)
+            return nil
+        }
         guard let span = TimeSpan(parsing: text.value), span.milliseconds > 0 else {
             error(.invalidValue, "\(what) must be a length of time, found '\(text.value)'",
                   hint: "write a number and a unit: 90s, 30m, 2h, 1d or 1h30m", at: node)

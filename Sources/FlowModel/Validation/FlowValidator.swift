@@ -18,8 +18,9 @@ public enum FlowValidator {
             }
         }
         let graph = GraphRules(flow: flow)
-        let diagnostics = check.diagnostics + graph.check() + SessionRules(flow: flow, graph: graph).check()
-            + VariableRules(flow: flow).check()
+        let session = SessionRules(flow: flow, graph: graph)
+        let diagnostics = check.diagnostics + graph.check() + session.check() + VariableRules(flow: flow).check()
+            + TemplateParameterRules(flow: flow, graph: graph, lateNodes: session.lateNodes()).check()
         return diagnostics.sortedByLocation()
     }
 }

@@ -21,7 +21,7 @@ struct SessionRules {
     }
 
     func check() -> [Diagnostic] {
-        reentryTargets() + missingReentries()
+        reentryTargets() + missingReentries() + reentryLoops()
     }
 
     private func reentryTargets() -> [Diagnostic] {
@@ -56,7 +56,7 @@ struct SessionRules {
             work.append((trigger.name, Elapsed(span: nil, reason: "when the business starts the flow at '\(trigger.name)', perhaps before the contact ever wrote")))
         }
         if let before = flow.session.beforeExpiry {
-            work.append((before.target.name, Elapsed(span: .hours(Int64(WhatsAppLimits.serviceWindowHours)) - before.lead,
+            work.append((before.target.name, Elapsed(span: windowEnd - before.lead,
                                                      reason: "at before_expiry, \(before.lead) before the window closes")))
         }
         let edges = graph.edges
@@ -100,8 +100,8 @@ struct SessionRules {
             }
             result[name] = value
             for edge in edges[name] ?? [] {
-                if edge.kind.isImmediate, !edge.opensWindow {
-                    work.append((edge.target.name, value))
+                if edge.kind.isImmediate {
+                    if let next = narrow(value, over: edge, from: name) { work.append((edge.target.name, next)) }
                 } else if edge.kind == .timeout || edge.kind == .delay || edge.kind == .release,
                           let next = extend(value, over: edge, from: node.id) {
                     work.append((edge.target.name, next))
@@ -111,12 +111,76 @@ struct SessionRules {
         return result
     }
 
+    /// What a branch's window condition says about the time since the customer's last message.
+    /// An open-window path bounds it below the window's end (later waits still add to it); a
+    /// closed-window path is unbounded, and is not taken at all where the clock says the window
+    /// must still be open. Nil when the edge cannot be taken.
+    private func narrow(_ value: Elapsed, over edge: Edge, from name: String) -> Elapsed? {
+        guard edge.kind == .branch, !edge.windowStates.isEmpty else { return edge.windowStates.isEmpty ? nil : value }
+        if edge.requiresOpenWindow {
+            let bound = windowEnd - TimeSpan(milliseconds: 1)
+            guard value.span.map({ $0 > bound }) ?? true else { return value }
+            return Elapsed(span: bound, reason: "\(value.reason), on the window-open branch of '\(name)' (less than \(windowEnd))")
+        }
+        if edge.requiresClosedWindow {
+            if let span = value.span, span < windowEnd { return nil }
+            return Elapsed(span: nil, reason: "on the branch of '\(name)' where the window is closed")
+        }
+        return value
+    }
+
+    /// A re-entry template runs with the window closed by definition, and it stays closed until the
+    /// customer replies. A free-form node it leads to without a reply (`goto` of a template that
+    /// does not wait, a branch, a pause, a timeout) would be held back again at once.
+    private func reentryLoops() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var reported: Set<String> = []
+        let edges = graph.edges
+        var names: [String] = []
+        for target in [flow.session.reentry].compactMap({ $0 }) + flow.orderedNodes.compactMap(\.reentry) where !names.contains(target.name) {
+            names.append(target.name)
+        }
+        let withoutReply: Set<Edge.Kind> = [.next, .branch, .timeout, .delay]
+        for name in names {
+            guard let start = flow.nodes[name], case .template = start.step else { continue }
+            var seen: Set<String> = [name]
+            var stack: [(node: String, path: [String])] = [(name, [name])]
+            while let (current, path) = stack.popLast() {
+                for edge in edges[current] ?? [] where withoutReply.contains(edge.kind) {
+                    if edge.kind == .branch, edge.windowStates.isDisjoint(with: [.closed, .never]) { continue }
+                    let target = edge.target.name
+                    guard seen.insert(target).inserted, let node = flow.nodes[target] else { continue }
+                    if node.step.isFreeForm {
+                        if reported.insert(target).inserted {
+                            diagnostics.append(.error(.reentryLoop,
+                                                      "node '\(target)' sends a free-form \(node.step.kind) message right after re-entry template '\(name)' (\((path + [target]).joined(separator: " → "))), with no customer reply between; the window is still closed there, so the step would be held back again",
+                                                      hint: "let '\(name)' wait for the reply (`on_reply: resume`), or lead from it only to template nodes until the customer answers",
+                                                      at: node.location))
+                        }
+                        continue
+                    }
+                    stack.append((target, path + [target]))
+                }
+            }
+        }
+        return diagnostics
+    }
+
+    /// Nodes that can run when the window may have closed.
+    func lateNodes() -> Set<String> {
+        Set(elapsedByNode().filter { $0.value.span.map { $0 >= windowEnd } ?? true }.keys)
+    }
+
     private func missingReentries() -> [Diagnostic] {
         let elapsed = elapsedByNode()
         return flow.orderedNodes.compactMap { node -> Diagnostic? in
             guard node.step.isFreeForm, flow.reentry(for: node) == nil, let late = elapsed[node.id] else { return nil }
             if let span = late.span, span < windowEnd { return nil }
-            let when = late.span.map { "up to \($0) after the customer's last message" } ?? "long after the customer's last message"
+            let when = late.span.map { span -> String in
+                // A bound just under a whole second (an open-window branch) reads as "almost".
+                let rounded = TimeSpan(milliseconds: (span.milliseconds + 999) / 1000 * 1000)
+                return rounded == span ? "up to \(span) after the customer's last message" : "almost \(rounded) after the customer's last message"
+            } ?? "long after the customer's last message"
             return .error(.missingReentry,
                           "node '\(node.id)' sends a free-form \(node.step.kind) message but can run \(when) (\(late.reason)), when the 24-hour window may have closed",
                           hint: "add `reentry: <template node>` to this node, or `session: { reentry: <template node> }` to the flow",
