@@ -162,8 +162,9 @@ public struct ContactState: Codable, Hashable, Sendable {
         /// was open when it went, which makes a utility template free.
         public var category: String?
         public var insideWhatsAppWindow: Bool?
-        /// For a re-prompt (retry text): its text, since no node renders it again.
-        public var text: String?
+        /// For a free-form message: exactly what went, to send again as it was if WhatsApp refuses
+        /// it (variables may have changed since).
+        public var payload: OutboundMessage?
     }
 }
 

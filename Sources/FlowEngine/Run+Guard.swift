@@ -108,7 +108,7 @@ extension Run {
             note(.resumed(id: item.id, node: item.node))
             var payload = message.payload
             payload.to = state.contact.recipient
-            emit(payload, node: item.node, category: nil, purpose: .resend, text: payload.text?.body)
+            emit(payload, node: item.node, category: nil, purpose: .resend)
         }
         if let step = flowStep {
             note(.resumed(id: step.id, node: step.node))
@@ -151,7 +151,7 @@ extension Run {
         }
         if maySendFreeForm, let wrote = state.lastInboundAt {
             note(.refusalSuperseded(ref: sent.ref, node: sent.node, sentAt: sent.sentAt, customerWroteAt: wrote))
-            emit(payload, node: sent.node, category: nil, purpose: .resend, text: sent.text)
+            emit(payload, node: sent.node, category: nil, purpose: .resend)
             return
         }
         holdRefused(sent, payload: payload, reason: .sessionExpired)
@@ -174,11 +174,10 @@ extension Run {
         }
     }
 
-    /// The refused message, as it went: a re-prompt's text, or the node rendered again.
+    /// The refused message, as it went (a state stored before payloads were kept: the node
+    /// rendered again).
     private func payload(of sent: ContactState.SentMessage) -> OutboundMessage? {
-        if let text = sent.text {
-            return OutboundMessage(to: state.contact.recipient, text: TextObject(body: text))
-        }
+        if let payload = sent.payload { return payload }
         guard let node = flow.nodes[sent.node] else { return nil }
         var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         return renderer.render(node)?.payload

@@ -23,7 +23,7 @@ extension Run {
                 dropHeld(.keyword(keyword.phrase))
             } else if let route, !route.target.isResume {
                 dropHeld(.routed(to: route.target.name))
-            } else if route != nil || state.position?.waitingFor != .templateReply {
+            } else if route != nil || state.position?.waitingFor != .templateReply || message.content.isReaction {
                 // Any customer message that reopens the window resumes what was held back: a
                 // reply, a tap on any template, a reaction, media.
                 resumeHeldOrRestart()
@@ -230,6 +230,11 @@ extension Run {
 }
 
 extension InboundMessage.Content {
+    var isReaction: Bool {
+        if case .reaction = self { return true }
+        return false
+    }
+
     /// What a customer typed (for keywords and typed choices).
     var typedText: String? {
         if case .text(let text) = self { return text }

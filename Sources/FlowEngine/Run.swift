@@ -162,7 +162,7 @@ struct Run {
         var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         let text = renderer.fit(body, WhatsAppLimits.textBody, "text body")
         let payload = OutboundMessage(to: state.contact.recipient, text: TextObject(body: text))
-        guard emit(payload, node: node.id, category: nil, purpose: .reprompt, text: text) else {
+        guard emit(payload, node: node.id, category: nil, purpose: .reprompt) else {
             leaveWait()
             if let next = hold(node, cause: .reprompt) { run(from: next) }
             return
@@ -172,8 +172,7 @@ struct Run {
     /// The only place a message leaves the engine. A free-form message goes only while
     /// ``maySendFreeForm``; otherwise nothing is sent and the caller holds the step back.
     @discardableResult
-    mutating func emit(_ payload: OutboundMessage, node: String, category: String?, purpose: TraceEvent.SendPurpose,
-                       text: String? = nil) -> Bool {
+    mutating func emit(_ payload: OutboundMessage, node: String, category: String?, purpose: TraceEvent.SendPurpose) -> Bool {
         guard category != nil || maySendFreeForm else { return false }
         state.outboundSequence += 1
         let ref = "\(state.contact.id)-\(state.outboundSequence)"
@@ -188,7 +187,7 @@ struct Run {
         state.awaitingStatus.append(ContactState.SentMessage(
             ref: ref, node: node, sequence: state.outboundSequence, isTemplate: category != nil, sentAt: now, state: nil,
             category: category, insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
-            text: text))
+            payload: category == nil ? payload : nil))
         // Keep what a status can still matter for: the newest few, from the last two days. A status
         // for an older message finds nothing and is ignored.
         let horizon = now - ContactState.statusHorizon

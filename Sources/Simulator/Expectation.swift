@@ -23,6 +23,8 @@ public struct Expectation: Sendable {
         case variables([String: String])
         case window(Condition.WindowState)
         case handoff(Bool)
+        /// Templates WhatsApp charges for so far, by category (delivered ones only).
+        case billable([String: Int])
         case trace(kind: String, contains: String?)
     }
 
@@ -39,7 +41,7 @@ public struct Expectation: Sendable {
     }
 
     static let keys = ["text", "buttons", "list", "template", "media", "cta_url", "location_request", "location", "contacts",
-                       "nothing", "sent", "blocked", "node", "var", "window", "handoff", "trace"]
+                       "nothing", "sent", "blocked", "node", "var", "window", "handoff", "trace", "billable"]
 
     /// Expectations that take no value and may be written as a bare word: `- location_request`.
     static let flags = ["location_request", "location", "contacts", "nothing"]
@@ -122,6 +124,12 @@ public struct Expectation: Sendable {
             return context.choice(value, "'window'", states).map { make(.window($0.value), "window \($0.value.rawValue)") }
         case "handoff":
             return context.bool(value, "'handoff'").map { make(.handoff($0), $0 ? "with a person" : "not with a person") }
+        case "billable":
+            guard let fields = context.mapping(value, "'billable'") else { return nil }
+            var counts: [String: Int] = [:]
+            for (name, item) in fields.namedEntries() { counts[name.value] = context.int(item, "'\(name.value)'")?.value }
+            let text = counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            return make(.billable(counts), "billable: \(text)")
         default:
             if value.scalar != nil { return context.string(value, "'trace'").map { make(.trace(kind: $0.value, contains: nil), "trace \($0.value)") } }
             guard let fields = context.mapping(value, "'trace'") else { return nil }

@@ -137,6 +137,9 @@ public enum ScenarioRunner {
             let open = session.window.isOpen(state, at: session.now)
             let actual: Condition.WindowState = state.lastInboundAt == nil ? .never : open ? .open : .closed
             return actual == expected ? nil : ["window \(actual.rawValue)"]
+        case .billable(let expected):
+            let actual = state.accounting.billableTemplates.filter { $0.value > 0 }
+            return actual == expected ? nil : ["billable: " + (actual.isEmpty ? "nothing" : actual.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))]
         case .handoff(let expected):
             return (state.handoff != nil) == expected ? nil : [state.handoff == nil ? "not with a person" : "with a person"]
         case .trace(let kind, let contains):

@@ -124,8 +124,9 @@ public struct SimulatorSession: Sendable {
 
     /// Resolves `2`, `Track my order` or `track` to a tap on what the bot offered.
     func tapContent(_ label: String) throws(SimulatorError) -> InboundMessage.Content {
-        guard !choices.isEmpty else { throw SimulatorError("there is nothing to tap; the bot has not offered buttons, a list or quick replies") }
         let wanted = label.trimmingCharacters(in: .whitespaces)
+        if let old = olderQuickReply(wanted) { return old }
+        guard !choices.isEmpty else { throw SimulatorError("there is nothing to tap; the bot has not offered buttons, a list or quick replies") }
         let choice: Choice
         if let number = Int(wanted), choices.indices.contains(number - 1) {
             choice = choices[number - 1]
@@ -140,6 +141,18 @@ public struct SimulatorSession: Sendable {
         case .row: return .listReply(id: choice.id, title: choice.title, description: choice.description)
         case .quickReply: return .quickReply(payload: choice.id, text: choice.title)
         }
+    }
+
+    /// A quick reply on an earlier template, by its title, when what is on screen now has none
+    /// by that name: customers scroll up and tap old buttons.
+    func olderQuickReply(_ title: String) -> InboundMessage.Content? {
+        guard !choices.contains(where: { $0.title.lowercased() == title.lowercased() || $0.id == title }), Int(title) == nil else { return nil }
+        for (_, message) in sent.reversed() {
+            guard message.payload.isTemplate, let offered = Self.choices(in: message.payload),
+                  let match = offered.first(where: { $0.title.lowercased() == title.lowercased() }) else { continue }
+            return .quickReply(payload: match.id, text: match.title)
+        }
+        return nil
     }
 
     /// A message's number in the transcript: the sequence at the end of its reference.

@@ -152,7 +152,7 @@ struct ServerTests {
         #expect(try await server.webhook(Payload.status(wamid: "wamid.out.2", "failed", code: 131047)) == 200)
         try await eventually("the re-entry template goes out") { graph.received.count == 3 }
         #expect(graph.received[2].type == "template")
-        #expect(graph.received[2].templateName == "order_update")
+        #expect(graph.received[2].templateName == "follow_up")
         #expect(server.metric("flowgate_guard_blocks_total") == 1)
         try await server.stop()
         try await graph.stop()
@@ -242,6 +242,33 @@ struct ServerTests {
         #expect(graph.received[2].text?.contains("Still there?") == true)
         #expect(second.metric("flowgate_timers_fired_total") == 1)
         try await second.stop()
+        try await graph.stop()
+    }
+
+    @Test("a reply between two refusals of one burst: one template, and the later refusal is simply sent again")
+    func replyBetweenRefusals() async throws {
+        let graph = try await FakeGraph()
+        let clock = ManualClock(start: start)
+        let server = try await TestServer(flow: "order-support", database: temporaryDatabase(), graph: graph, clock: clock)
+        #expect(try await server.webhook(Payload.text("hi", id: "wamid.b1")) == 200)
+        try await eventually("the menu goes out") { graph.received.count == 1 }
+        #expect(try await server.admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-12345"}}"#).status == 200)
+        try await eventually("the notice goes out") { graph.received.count == 2 }
+        // WhatsApp refuses the menu: its window had closed. One template goes.
+        #expect(try await server.webhook(Payload.status(wamid: "wamid.out.1", "failed", code: 131047)) == 200)
+        try await eventually("the re-entry template goes out") { graph.received.count == 3 }
+        #expect(graph.received[2].templateName == "follow_up")
+        // The customer writes a minute later: the window reopens and the menu goes again.
+        clock.advance(to: start + .minutes(1))
+        #expect(try await server.webhook(Payload.text("ok", id: "wamid.b2", at: start + .minutes(1))) == 200)
+        try await eventually("the held menu goes again") { graph.received.count == 4 }
+        #expect(graph.received[3].type == "interactive")
+        // The refusal of the notice, sent before that reply, arrives now: sent again, no template.
+        #expect(try await server.webhook(Payload.status(wamid: "wamid.out.2", "failed", code: 131047)) == 200)
+        try await eventually("the notice goes again") { graph.received.count == 5 }
+        #expect(graph.received[4].text?.contains("ORD-12345 arrives today") == true)
+        #expect(graph.received.filter { $0.type == "template" }.count == 1)
+        try await server.stop()
         try await graph.stop()
     }
 
