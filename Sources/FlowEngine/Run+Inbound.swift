@@ -23,7 +23,7 @@ extension Run {
                 dropHeld(.keyword(keyword.phrase))
             } else if let route, !route.target.isResume {
                 dropHeld(.routed(to: route.target.name))
-            } else if route != nil || state.position?.waitingFor != .templateReply || message.content.isReaction {
+            } else if route != nil || !isWaitingAtTemplate || message.content.isReaction {
                 // Any customer message that reopens the window resumes what was held back: a
                 // reply, a tap on any template, a reaction, media.
                 resumeHeldOrRestart()
@@ -77,6 +77,14 @@ extension Run {
         case .blocked:
             resumeHeldOrRestart()
         }
+    }
+
+    /// True when the flow waits for a reply at a template node the flow still has (which then
+    /// decides where the reply goes).
+    var isWaitingAtTemplate: Bool {
+        guard let position = state.position, position.waitingFor == .templateReply,
+              case .template? = flow.nodes[position.node]?.step else { return false }
+        return true
     }
 
     /// Resumes the held steps; with none held (a parked flow from an older state), runs the parked

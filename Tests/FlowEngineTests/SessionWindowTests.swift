@@ -1,3 +1,4 @@
+import Foundation
 import FlowEngine
 import FlowModel
 import Testing
@@ -172,5 +173,41 @@ struct SessionWindowTests {
         #expect(failed.messages.isEmpty)
         #expect(failed.trace.contains { $0.type == "delivery_failed" && $0.reason == "131026" })
         #expect(ana.state.position?.node == "menu")
+    }
+
+    @Test("a version 1 state, as the previous server stored it, reads with its blocked step and refusal")
+    func versionOneState() throws {
+        let json = #"""
+        {"version":1,"contact":{"id":"31612345678","waID":"31612345678","name":"Ana"},"flow":"window",
+         "position":{"node":"reconnect","waitingFor":"template_reply"},"variables":{},"failedAttempts":0,
+         "lastInboundAt":1793786400000,"windowRefusedAt":1793786460000,
+         "blocked":{"node":"news","reason":"SESSION_EXPIRED","at":1793786460000,"refusedSequence":2},
+         "awaitingStatus":[],"waitSequence":3,"outboundSequence":3,
+         "accounting":{"freeFormMessages":2,"templates":{"UTILITY":1},"templatesInWindow":{},"windowsOpened":1,"blockedSteps":1}}
+        """#
+        let state = try JSONDecoder().decode(ContactState.self, from: Data(json.utf8))
+        #expect(state.version == ContactState.currentVersion)
+        #expect(state.held.map(\.node) == ["news"])
+        #expect(state.held.first?.isFlowStep == true)
+        #expect(state.refusedSentAt == Timestamp(millisecondsSince1970: 1_793_786_460_000))
+        #expect(state.accounting.templates == ["UTILITY": 1])
+        // And it goes on: the customer's answer resumes the held step.
+        var ana = try contactAt(Timestamp(millisecondsSince1970: 1_793_786_520_000))
+        ana.reset(to: state)
+        let answer = ana.handle(quickReply("Continue"))
+        #expect(answer.texts == ["Here is the news"])
+        let again = try JSONDecoder().decode(ContactState.self, from: JSONEncoder().encode(ana.state))
+        #expect(again == ana.state)
+    }
+
+    @Test("held steps resume even when the flow no longer has the node the contact waited at")
+    func heldAfterRedeploy() throws {
+        var ana = try contactAt(at("09:00"))
+        ana.handle(.trigger(BusinessTrigger(node: "news")))
+        var state = ana.state
+        state.position?.node = "removed_in_the_new_version"
+        ana.reset(to: state)
+        ana.advance(to: at("09:30"))
+        #expect(ana.handle(text("hello")).texts == ["Here is the news"])
     }
 }

@@ -62,6 +62,27 @@ struct SimulatorTests {
         #expect(!text.contains("\u{1B}["), "no colour codes when not at a terminal")
     }
 
+    @Test("the status line never says 0s left while time is left")
+    func lastMillisecond() throws {
+        let text = try transcript(["hi", "/at 2026-11-03T09:54:59.999Z"])
+        #expect(text.contains("window open until 2026-11-03 09:55 UTC (<1s left)"))
+        #expect(!text.contains("(0s left)"))
+    }
+
+    @Test("late messages and statuses for any earlier message parse, and odd lines get a one-line error", arguments: [
+        ("/late 30h hello", Command.act(.sayLate("hello", sent: .ago(.hours(30))))),
+        ("/say-at 2026-11-03T09:59:30Z hello there", .act(.sayLate("hello there", sent: .at(Timestamp(iso8601: "2026-11-03T09:59:30Z")!)))),
+        ("/status #3 failed 131047", .act(.status(.failed, code: 131047, message: 3))),
+    ])
+    func guardCommands(_ line: String, _ expected: Command) throws {
+        #expect(try Command.parse(line, choices: []) == expected)
+    }
+
+    @Test("a lone slash and malformed guard commands are errors, not crashes", arguments: ["/", "/late", "/late soon hi", "/say-at yesterday hi", "/status #x failed", "/status #0 read"])
+    func badGuardCommands(_ line: String) {
+        #expect(throws: SimulatorError.self) { try Command.parse(line, choices: []) }
+    }
+
     @Test("--json prints the exact Cloud API payloads and the trace, one object per line")
     func jsonLines() throws {
         let lines = try transcript(["hi"], json: true).split(separator: "\n")
