@@ -163,8 +163,9 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var category: String?
         public var insideWhatsAppWindow: Bool?
         /// For a free-form message: exactly what went, to send again as it was if WhatsApp refuses
-        /// it (variables may have changed since).
-        public var payload: OutboundMessage?
+        /// it (variables may have changed since). Kept by reference: the engine copies the state on
+        /// every event, and this keeps that copy cheap.
+        public var payload: SharedPayload?
     }
 }
 
@@ -233,5 +234,29 @@ public struct Accounting: Codable, Hashable, Sendable {
         templatesFailed = try values.decodeIfPresent(Int.self, forKey: .templatesFailed) ?? 0
         windowsOpened = try values.decodeIfPresent(Int.self, forKey: .windowsOpened) ?? 0
         blockedSteps = try values.decodeIfPresent(Int.self, forKey: .blockedSteps) ?? 0
+    }
+}
+
+/// An outbound payload kept by reference inside ``ContactState``: copying the state copies one
+/// reference, not every field of the message. Encoded as the payload itself.
+public final class SharedPayload: Codable, Hashable, Sendable {
+    public let message: OutboundMessage
+
+    public init(_ message: OutboundMessage) { self.message = message }
+
+    public convenience init(from decoder: any Decoder) throws {
+        self.init(try OutboundMessage(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+    }
+
+    public static func == (lhs: SharedPayload, rhs: SharedPayload) -> Bool {
+        lhs === rhs || lhs.message == rhs.message
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(message)
     }
 }

@@ -177,7 +177,7 @@ extension Run {
     /// The refused message, as it went (a state stored before payloads were kept: the node
     /// rendered again).
     private func payload(of sent: ContactState.SentMessage) -> OutboundMessage? {
-        if let payload = sent.payload { return payload }
+        if let payload = sent.payload { return payload.message }
         guard let node = flow.nodes[sent.node] else { return nil }
         var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
         return renderer.render(node)?.payload

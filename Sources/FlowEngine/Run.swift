@@ -187,7 +187,7 @@ struct Run {
         state.awaitingStatus.append(ContactState.SentMessage(
             ref: ref, node: node, sequence: state.outboundSequence, isTemplate: category != nil, sentAt: now, state: nil,
             category: category, insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
-            payload: category == nil ? payload : nil))
+            payload: category == nil ? SharedPayload(payload) : nil))
         // Keep what a status can still matter for: the newest few, from the last two days. A status
         // for an older message finds nothing and is ignored.
         let horizon = now - ContactState.statusHorizon
