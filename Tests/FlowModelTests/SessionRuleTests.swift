@@ -210,4 +210,11 @@ struct SessionRuleTests {
         #expect(diagnose(yaml("1h")).filter { $0.rule == .beforeExpiryMargin }.isEmpty)
         #expect(diagnose(yaml("30m")).contains { $0.rule == .beforeExpiryMargin })
     }
+
+    @Test("a zero length of time says what is wrong with it")
+    func zeroSpan() {
+        let found = diagnose("flow: t\nstart: n\nsession: { before_expiry: { in: 0s, goto: n } }\nnodes:\n  n: { text: hi, goto: end }\n")
+        #expect(found.contains { $0.rule == .invalidValue && $0.message.contains("must be longer than zero") })
+        #expect(!found.contains { $0.message.contains("must be a length of time") })
+    }
 }
