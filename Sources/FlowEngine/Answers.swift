@@ -71,9 +71,7 @@ enum Answers {
         } else {
             return nil
         }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...12).contains(month), (1...lengths[month - 1]).contains(day) else { return nil }
+        guard CivilTime.isValidDate(year: year, month: month, day: day) else { return nil }
         return String(format: "%04d-%02d-%02d", year, month, day)
     }
 

@@ -14,18 +14,30 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         try container.encode(milliseconds)
     }
 
-    public static func seconds(_ value: Int64) -> TimeSpan { TimeSpan(milliseconds: value * 1000) }
-    public static func minutes(_ value: Int64) -> TimeSpan { .seconds(value * 60) }
-    public static func hours(_ value: Int64) -> TimeSpan { .minutes(value * 60) }
-    public static func days(_ value: Int64) -> TimeSpan { .hours(value * 24) }
+    public static func seconds(_ value: Int64) -> TimeSpan { TimeSpan(milliseconds: saturating(value.multipliedReportingOverflow(by: 1000), sign: value)) }
+    public static func minutes(_ value: Int64) -> TimeSpan { .seconds(saturating(value.multipliedReportingOverflow(by: 60), sign: value)) }
+    public static func hours(_ value: Int64) -> TimeSpan { .minutes(saturating(value.multipliedReportingOverflow(by: 60), sign: value)) }
+    public static func days(_ value: Int64) -> TimeSpan { .hours(saturating(value.multipliedReportingOverflow(by: 24), sign: value)) }
     public static let zero = TimeSpan(milliseconds: 0)
 
+    /// The longest length of time a flow or a scenario may write: 10 years. Every wait, timeout,
+    /// margin and clock move is within it, so no sum of them can overflow.
+    public static let longest = TimeSpan.days(3653)
+
     public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    /// Sums and differences saturate at the ends of the 64-bit range instead of trapping.
     public static func + (lhs: TimeSpan, rhs: TimeSpan) -> TimeSpan {
-        TimeSpan(milliseconds: lhs.milliseconds + rhs.milliseconds)
+        TimeSpan(milliseconds: saturating(lhs.milliseconds.addingReportingOverflow(rhs.milliseconds), sign: rhs.milliseconds))
     }
     public static func - (lhs: TimeSpan, rhs: TimeSpan) -> TimeSpan {
-        TimeSpan(milliseconds: lhs.milliseconds - rhs.milliseconds)
+        TimeSpan(milliseconds: saturating(lhs.milliseconds.subtractingReportingOverflow(rhs.milliseconds), sign: rhs.milliseconds == .min ? 1 : -rhs.milliseconds))
+    }
+
+    /// The result, or the end of the range it ran past (the direction `sign` points).
+    static func saturating(_ result: (partialValue: Int64, overflow: Bool), sign: Int64) -> Int64 {
+        guard result.overflow else { return result.partialValue }
+        return sign >= 0 ? .max : .min
     }
 
     private static let units: [(suffix: String, milliseconds: Int64)] = [
@@ -45,21 +57,37 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
             rest = rest.dropFirst(unit.suffix.count)
             let (product, overflow) = number.multipliedReportingOverflow(by: unit.milliseconds)
             guard !overflow else { return nil }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !sumOverflow else { return nil }
+            total = sum
         }
         milliseconds = total
+    }
+
+    /// Why `text` is not a usable length of time, or nil when it is one: not written as one, not
+    /// longer than zero, or longer than ``longest`` (10 years).
+    public static func problem(with text: String) -> String? {
+        let written = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let wellFormed = !written.isEmpty && written.allSatisfy { $0.isASCIIDigit || "dhms".contains($0) }
+            && written.first?.isASCIIDigit == true && written.last.map { !$0.isASCIIDigit } == true
+        guard let span = TimeSpan(parsing: text) else {
+            return wellFormed ? "is longer than 10 years" : "must be a length of time"
+        }
+        if span.milliseconds <= 0 { return "must be longer than zero" }
+        if span > longest { return "is longer than 10 years" }
+        return nil
     }
 
     /// The shortest designer spelling: `1d2h`, `30m`, `1500ms`.
     public var description: String {
         if milliseconds == 0 { return "0s" }
-        var rest = milliseconds
         var text = milliseconds < 0 ? "-" : ""
-        rest = abs(rest)
+        // The magnitude, kept unsigned so Int64.min has one too.
+        var rest = milliseconds.magnitude
         if rest % 1000 != 0 { return text + "\(rest)ms" }
-        for (suffix, size) in Self.units where suffix != "ms" && rest >= size {
-            text += "\(rest / size)\(suffix)"
-            rest %= size
+        for (suffix, size) in Self.units where suffix != "ms" && rest >= UInt64(size) {
+            text += "\(rest / UInt64(size))\(suffix)"
+            rest %= UInt64(size)
         }
         return text
     }

@@ -27,18 +27,44 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSince1970 < rhs.millisecondsSince1970
     }
+    /// The first and last instants Flowgate works with: years 0000 to 9999, what ISO 8601 writes
+    /// with four digits. Arithmetic on timestamps stays inside them instead of trapping.
+    public static let earliest = Timestamp(millisecondsSince1970: -62_167_219_200_000)
+    public static let latest = Timestamp(millisecondsSince1970: 253_402_300_799_999)
+
+    /// True for an instant in years 0000 to 9999.
+    public var isInRange: Bool { self >= Self.earliest && self <= Self.latest }
+
+    /// The instant `rhs` later, kept within ``earliest`` and ``latest``.
     public static func + (lhs: Timestamp, rhs: TimeSpan) -> Timestamp {
-        Timestamp(millisecondsSince1970: lhs.millisecondsSince1970 + rhs.milliseconds)
+        clamped(TimeSpan(milliseconds: lhs.millisecondsSince1970) + rhs)
     }
     public static func - (lhs: Timestamp, rhs: TimeSpan) -> Timestamp {
-        Timestamp(millisecondsSince1970: lhs.millisecondsSince1970 - rhs.milliseconds)
+        clamped(TimeSpan(milliseconds: lhs.millisecondsSince1970) - rhs)
     }
     public static func - (lhs: Timestamp, rhs: Timestamp) -> TimeSpan {
-        TimeSpan(milliseconds: lhs.millisecondsSince1970 - rhs.millisecondsSince1970)
+        TimeSpan(milliseconds: lhs.millisecondsSince1970) - TimeSpan(milliseconds: rhs.millisecondsSince1970)
+    }
+
+    /// `base + span` when it stays in years 0000 to 9999, else nil: for callers that must refuse
+    /// (the simulator's clock) rather than clamp.
+    public func adding(_ span: TimeSpan) -> Timestamp? {
+        let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(span.milliseconds)
+        let result = Timestamp(millisecondsSince1970: sum)
+        return !overflow && result.isInRange ? result : nil
+    }
+
+    private static func clamped(_ span: TimeSpan) -> Timestamp {
+        Timestamp(millisecondsSince1970: min(max(span.milliseconds, earliest.millisecondsSince1970), latest.millisecondsSince1970))
     }
 
     /// ISO 8601 in UTC with milliseconds when they are not zero: `2026-11-21T10:00:00Z`.
     public var description: String {
+        guard isInRange else {
+            // Outside four-digit years (only a value built or decoded directly): say so, never a
+            // wrong date.
+            return self < Self.earliest ? "before 0000-01-01T00:00:00Z" : "after 9999-12-31T23:59:59.999Z"
+        }
         let seconds = millisecondsSince1970.floorDivided(by: 1000)
         let millis = millisecondsSince1970 - seconds * 1000
         let civil = CivilTime(secondsSince1970: seconds)
@@ -113,10 +139,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             bytes = bytes.dropFirst()
             guard let h = number(2) else { return nil }
             _ = eat(0x3A)
-            guard let m = number(2) else { return nil }
+            guard let m = number(2), h < 24, m < 60 else { return nil }
             offsetSeconds = (h * 3600 + m * 60) * (sign == 0x2D ? -1 : 1)
         }
-        guard bytes.isEmpty, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
+        guard bytes.isEmpty, CivilTime.isValidDate(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else {
             return nil
         }
         let days = CivilTime.daysFromCivil(year: year, month: month, day: day)
@@ -127,7 +153,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
 /// Proleptic Gregorian calendar arithmetic in UTC, without Foundation's calendar (Howard Hinnant's
 /// days-from-civil algorithm), so formatting is exact and cheap.
-struct CivilTime {
+public struct CivilTime {
     var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
 
     init(secondsSince1970 seconds: Int64) {
@@ -145,6 +171,15 @@ struct CivilTime {
         hour = secondOfDay / 3600
         minute = secondOfDay % 3600 / 60
         second = secondOfDay % 60
+    }
+
+    /// True for a real day of the proleptic Gregorian calendar: no 31 February, 29 February only
+    /// in leap years.
+    public static func isValidDate(year: Int, month: Int, day: Int) -> Bool {
+        guard (1...12).contains(month), day >= 1 else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= lengths[month - 1]
     }
 
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

@@ -28,7 +28,8 @@ public enum Command: Hashable, Sendable {
         case "text": return .act(.say(rest))
         case "tap": return .act(.tap(rest))
         case "image", "video", "sticker":
-            return .act(.media(MediaKind(rawValue: name)!, caption: name == "sticker" ? nil : optional(rest), filename: nil, voice: false))
+            let kind: MediaKind = name == "image" ? .image : name == "video" ? .video : .sticker
+            return .act(.media(kind, caption: name == "sticker" ? nil : optional(rest), filename: nil, voice: false))
         case "audio": return .act(.media(.audio, caption: nil, filename: nil, voice: false))
         case "voice": return .act(.media(.audio, caption: nil, filename: nil, voice: true))
         case "document":
@@ -36,14 +37,21 @@ public enum Command: Hashable, Sendable {
         case "location":
             let pieces = rest.split(separator: " ", maxSplits: 1).map(String.init)
             let coordinates = (pieces.first ?? "").split(separator: ",").compactMap { Double($0) }
-            guard coordinates.count == 2 else { throw SimulatorError("usage: /location LAT,LON [NAME], e.g. /location 52.37,4.89 Dam Square") }
-            return .act(.location(latitude: coordinates[0], longitude: coordinates[1], name: pieces.count > 1 ? pieces[1] : nil))
+            guard coordinates.count == 2, let latitude = coordinates.first, let longitude = coordinates.last else {
+                throw SimulatorError("usage: /location LAT,LON [NAME], e.g. /location 52.37,4.89 Dam Square")
+            }
+            guard Coordinates.areValid(latitude: latitude, longitude: longitude) else {
+                throw SimulatorError("a location is a latitude from -90 to 90 and a longitude from -180 to 180, e.g. /location 52.37,4.89")
+            }
+            return .act(.location(latitude: latitude, longitude: longitude, name: pieces.count > 1 ? pieces[1] : nil))
         case "contact":
-            guard words.count >= 2 else { throw SimulatorError("usage: /contact NAME PHONE, e.g. /contact Bo +31612345678") }
-            return .act(.contact(name: words.dropLast().joined(separator: " "), phone: words.last!))
+            guard words.count >= 2, let phone = words.last else { throw SimulatorError("usage: /contact NAME PHONE, e.g. /contact Bo +31612345678") }
+            return .act(.contact(name: words.dropLast().joined(separator: " "), phone: phone))
         case "react": return .act(.react(rest))
         case "wait":
-            guard let span = TimeSpan(parsing: rest), span.milliseconds > 0 else { throw SimulatorError("usage: /wait 25h (or 30m, 2d, 1h30m)") }
+            guard let span = TimeSpan(parsing: rest), TimeSpan.problem(with: rest) == nil else {
+                throw SimulatorError("usage: /wait 25h (or 30m, 2d, 1h30m): the length \(TimeSpan.problem(with: rest) ?? "must be a length of time")")
+            }
             return .act(.wait(span))
         case "at":
             guard let time = Timestamp(iso8601: rest) else { throw SimulatorError("usage: /at 2026-11-22T09:00:00Z (or 2026-11-22 09:00, UTC)") }
@@ -59,7 +67,7 @@ public enum Command: Hashable, Sendable {
             return .act(.trigger(node: node, parameters: parameters))
         case "late":
             let pieces = rest.split(separator: " ", maxSplits: 1).map(String.init)
-            guard pieces.count == 2, let span = TimeSpan(parsing: pieces[0]), span.milliseconds >= 0 else {
+            guard pieces.count == 2, let span = TimeSpan(parsing: pieces[0]), TimeSpan.problem(with: pieces[0]) == nil else {
                 throw SimulatorError("usage: /late 30h TEXT: a message the customer sent 30 hours ago, delivered now")
             }
             return .act(.sayLate(pieces[1], sent: .ago(span)))
@@ -118,4 +126,11 @@ public enum Command: Hashable, Sendable {
       /reset                forget the contact and start over
       /help, /quit
     """
+}
+
+/// Where a shared location may be on Earth.
+enum Coordinates {
+    static func areValid(latitude: Double, longitude: Double) -> Bool {
+        latitude.isFinite && longitude.isFinite && (-90...90).contains(latitude) && (-180...180).contains(longitude)
+    }
 }

@@ -97,7 +97,8 @@ public struct Scenario: Sendable {
             return .say(text)
         case "tap": return string().map(Action.tap)
         case "image", "video", "sticker":
-            return .media(MediaKind(rawValue: key)!, caption: key == "sticker" ? nil : optionalString(), filename: nil, voice: false)
+            let kind: MediaKind = key == "image" ? .image : key == "video" ? .video : .sticker
+            return .media(kind, caption: key == "sticker" ? nil : optionalString(), filename: nil, voice: false)
         case "audio", "voice": return .media(.audio, caption: nil, filename: nil, voice: key == "voice")
         case "document": return .media(.document, caption: nil, filename: optionalString() ?? "document.pdf", voice: false)
         case "location":
@@ -106,6 +107,11 @@ public struct Scenario: Sendable {
             let name = fields.string("name")?.value
             fields.reportUnknownKeys(in: "a location")
             guard let latitude, let longitude else { return nil }
+            guard Coordinates.areValid(latitude: latitude.value, longitude: longitude.value) else {
+                context.report(.error(.invalidValue, "a location is a latitude from -90 to 90 and a longitude from -180 to 180",
+                                      hint: "e.g. `location: { latitude: 52.37, longitude: 4.89 }`", at: fields.location))
+                return nil
+            }
             return .location(latitude: latitude.value, longitude: longitude.value, name: name)
         case "contact":
             guard let fields = context.mapping(value, "'contact'") else { return nil }

@@ -50,7 +50,11 @@ public struct SimulatorSession: Sendable {
         case .sayLate(let text, let sent):
             let sentAt: Timestamp
             switch sent {
-            case .ago(let span): sentAt = contact.now - span
+            case .ago(let span):
+                guard let time = contact.now.adding(TimeSpan.zero - span) else {
+                    throw SimulatorError("a message cannot be sent before 0000-01-01; the clock is at \(contact.now)")
+                }
+                sentAt = time
             case .at(let time): sentAt = time
             }
             guard sentAt <= contact.now else {
@@ -69,7 +73,10 @@ public struct SimulatorSession: Sendable {
             guard let last = lastMessage else { throw SimulatorError("the bot has sent nothing to react to") }
             transitions = [inbound(.reaction(messageID: last.ref, emoji: emoji))]
         case .wait(let span):
-            transitions = contact.advance(to: contact.now + span)
+            guard let target = contact.now.adding(span) else {
+                throw SimulatorError("the clock cannot go past 9999-12-31T23:59:59.999Z; it is at \(contact.now)")
+            }
+            transitions = contact.advance(to: target)
         case .at(let time):
             guard time >= contact.now else { throw SimulatorError("\(time) is in the past; the clock is at \(contact.now)") }
             transitions = contact.advance(to: time)

@@ -111,10 +111,12 @@ final class TestServer {
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
-    init(flow: String, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64) async throws {
+    /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file.
+    init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64) async throws {
         var config = ServerConfig()
         config.concurrency = concurrency
-        config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: repository.appendingPathComponent("flows/\(flow).yaml").path, rate: 1_000_000)]
+        let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
+        config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: path, rate: 1_000_000)]
         config.graphBaseURL = graph.base
         config.sqlitePath = database
         config.port = 0

@@ -272,6 +272,29 @@ struct ServerTests {
         try await graph.stop()
     }
 
+    @Test("a date answered in Arabic-Indic digits is read, and the server keeps answering")
+    func nonASCIIDigits() async throws {
+        let flowFile = FileManager.default.temporaryDirectory.appendingPathComponent("date-\(UUID().uuidString).yaml").path
+        try """
+        flow: dates
+        start: when
+        nodes:
+          when: { ask: "Which day?", expect: date, save_as: day, goto: thanks }
+          thanks: { text: "Booked for {{day}}", goto: end }
+        """.write(toFile: flowFile, atomically: true, encoding: .utf8)
+        let graph = try await FakeGraph()
+        let server = try await TestServer(flow: "dates", flowFile: flowFile, database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+        #expect(try await server.webhook(Payload.text("hi", id: "wamid.d1")) == 200)
+        try await eventually("the question goes out") { graph.received.count == 1 }
+        #expect(try await server.webhook(Payload.text("٢٠٢٦-١١-٢١", id: "wamid.d2")) == 200)
+        try await eventually("the answer is read") { graph.received.count == 2 }
+        #expect(graph.received[1].text == "Booked for 2026-11-21")
+        #expect(try await server.webhook(Payload.text("hi again", id: "wamid.d3")) == 200)
+        try await eventually("the server still answers") { graph.received.count == 3 }
+        try await server.stop()
+        try await graph.stop()
+    }
+
     @Test("the admin API needs the token, starts flows, reads state and releases handoffs")
     func admin() async throws {
         let graph = try await FakeGraph()

@@ -77,6 +77,10 @@ public final class LoadContext {
             error(.wrongType, "\(what) must be a number, found '\(text.value)'", at: node)
             return nil
         }
+        guard value.isFinite else {
+            error(.invalidValue, "\(what) must be a finite number, found '\(text.value)'", at: node)
+            return nil
+        }
         return Located(value, at: text.location)
     }
 
@@ -93,14 +97,11 @@ public final class LoadContext {
 
     public func span(_ node: Yams.Node, _ what: String) -> Located<TimeSpan>? {
         guard let text = string(node, what) else { return nil }
-        if let span = TimeSpan(parsing: text.value), span.milliseconds <= 0 {
-            error(.invalidValue, "\(what) must be longer than zero, found '\(text.value)'",
-                  hint: "give a positive length of time: 90s, 30m, 2h, 1d or 1h30m", at: node)
-            return nil
-        }
-        guard let span = TimeSpan(parsing: text.value), span.milliseconds > 0 else {
-            error(.invalidValue, "\(what) must be a length of time, found '\(text.value)'",
-                  hint: "write a number and a unit: 90s, 30m, 2h, 1d or 1h30m", at: node)
+        guard let span = TimeSpan(parsing: text.value), TimeSpan.problem(with: text.value) == nil else {
+            let problem = TimeSpan.problem(with: text.value) ?? "must be a length of time"
+            error(.invalidValue, "\(what) \(problem), found '\(text.value)'",
+                  hint: problem == "is longer than 10 years" ? "Flowgate keeps every length of time within 10 years (3653d)"
+                      : "write a positive number and a unit: 90s, 30m, 2h, 1d or 1h30m", at: node)
             return nil
         }
         return Located(span, at: text.location)

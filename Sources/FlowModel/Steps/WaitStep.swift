@@ -16,10 +16,12 @@ public struct WaitStep: Hashable, Sendable {
         guard let text = context.string(value, "'wait'") else { return nil }
         let saveAs = node.string("save_as")
         if text.value == "reply" { return WaitStep(mode: .reply, saveAs: saveAs) }
-        if let span = TimeSpan(parsing: text.value), span.milliseconds > 0 {
+        if let span = TimeSpan(parsing: text.value), TimeSpan.problem(with: text.value) == nil {
             return WaitStep(mode: .delay(span), saveAs: saveAs)
         }
-        context.report(.error(.invalidValue, "'wait' must be a length of time or `reply`, found '\(text.value)'",
+        let problem = TimeSpan(parsing: text.value) != nil || TimeSpan.problem(with: text.value) == "is longer than 10 years"
+            ? TimeSpan.problem(with: text.value) ?? "must be a length of time" : "must be a length of time or `reply`"
+        context.report(.error(.invalidValue, "'wait' \(problem), found '\(text.value)'",
                               hint: "e.g. `wait: 2h` to pause, or `wait: reply` with `timeout:` to wait for the customer",
                               at: text.location))
         return nil
