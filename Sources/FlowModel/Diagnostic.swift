@@ -13,12 +13,35 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     public var hint: String?
     public var location: SourceLocation
 
+    /// Values from the file are echoed in messages; control characters in them (newlines, escape
+    /// codes, line separators) are written as `\u{…}` escapes, so a value can never forge a line
+    /// of output or colour a terminal.
     public init(_ severity: Severity, _ rule: Rule, _ message: String, hint: String? = nil, at location: SourceLocation) {
         self.severity = severity
         self.rule = rule
-        self.message = message
-        self.hint = hint
+        self.message = Self.escaped(message)
+        self.hint = hint.map(Self.escaped)
         self.location = location
+    }
+
+    /// `text` with every control character, and the Unicode line and paragraph separators,
+    /// written as a visible escape.
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
+            || scalar == "\u{FEFF}" || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     public static func error(_ rule: Rule, _ message: String, hint: String? = nil, at location: SourceLocation) -> Diagnostic {

@@ -38,15 +38,31 @@ public enum FlowLoader {
     /// Parses YAML keeping positions, for any Flowgate file (flows, scenarios, configs): the root
     /// node, or nil with a `yaml-syntax` or `duplicate-key` diagnostic in the context.
     public static func document(yaml: String, file: String, emptyHint: String) -> (root: Yams.Node?, context: LoadContext) {
-        let context = LoadContext(file: file)
+        // One byte-order mark may open the file; it is not part of the first key.
+        let yaml = yaml.unicodeScalars.first == "\u{FEFF}" ? String(yaml.unicodeScalars.dropFirst()) : yaml
+        let context = LoadContext(file: file, text: yaml)
+        if let bom = yaml.unicodeScalars.firstIndex(of: "\u{FEFF}") {
+            let before = yaml.unicodeScalars[..<bom]
+            let line = before.filter { $0 == "\n" }.count + 1
+            let column = before.reversed().prefix { $0 != "\n" }.count + 1
+            context.report(.error(.yamlSyntax, "a byte-order mark (U+FEFF) is inside the file",
+                                  hint: "delete the invisible character (only the very start of a file may have one)",
+                                  at: SourceLocation(file: file, line: line, column: column)))
+            return (nil, context)
+        }
         do {
             guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 context.report(.error(.yamlSyntax, "the file is empty", hint: emptyHint, at: context.location(line: 1, column: 1)))
                 return (nil, context)
             }
+            let problems = DocumentCheck.problems(in: root, bytes: yaml.utf8.count, context: context)
+            guard problems.isEmpty else {
+                for problem in problems { context.report(problem) }
+                return (nil, context)
+            }
             return (root, context)
         } catch let error as YamlError {
-            context.report(diagnostic(for: error, file: file))
+            context.report(diagnostic(for: error, context: context))
         } catch {
             context.report(.error(.yamlSyntax, "\(error)", at: context.location(line: 1, column: 1)))
         }
@@ -86,12 +102,16 @@ public enum FlowLoader {
         }
     }
 
-    private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+    private static func diagnostic(for error: YamlError, context: LoadContext) -> Diagnostic {
+        let file = context.file
+        func at(_ mark: Mark) -> SourceLocation { context.location(line: mark.line, column: mark.column) }
         let hint = "check the indentation and quoting here; a value containing `: ` or starting with `{`, `[`, `*` or `&` must be quoted"
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let while_ = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+        case let .scanner(yamlContext, problem, mark, _), let .parser(yamlContext, problem, mark, _), let .composer(yamlContext, problem, mark, _):
+            let while_ = yamlContext.map { yamlContext -> String in
+                let position = at(yamlContext.mark)
+                return " (\(yamlContext.text) at line \(position.line), column \(position.column))"
+            } ?? ""
             return .error(.yamlSyntax, "YAML: \(problem)\(while_)", hint: hint, at: at(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
             return .error(.duplicateKey, "key '\(duplicates.joined(separator: "', '"))' is written twice in the same mapping",

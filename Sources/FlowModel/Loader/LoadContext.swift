@@ -5,16 +5,30 @@ import Yams
 public final class LoadContext {
     public let file: String
     public private(set) var diagnostics: [Diagnostic] = []
+    /// libyaml's positions to editors', when the text is known.
+    let lines: LineMap?
 
-    public init(file: String) { self.file = file }
+    public init(file: String) {
+        self.file = file
+        lines = nil
+    }
+
+    /// A context for `text`, whose positions are given as editors count them.
+    public init(file: String, text: String) {
+        self.file = file
+        lines = LineMap(text)
+    }
 
     public func location(of node: Yams.Node) -> SourceLocation {
         let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return location(line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
+    /// The position of libyaml's line and column, as an editor shows it, inside the file.
     public func location(line: Int, column: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line, column: column)
+        guard let lines else { return SourceLocation(file: file, line: line, column: column) }
+        let position = lines.position(line: line, column: column)
+        return SourceLocation(file: file, line: position.line, column: position.column)
     }
 
     public func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }

@@ -1,0 +1,70 @@
+import FlowModel
+import Testing
+
+/// Files built to hurt: alias bombs, tags, complex keys, stray byte-order marks, values that try
+/// to forge output, and line breaks editors do not count. Each gets a clear, positioned error.
+struct HostileInputTests {
+    /// Aliases nested `depth` deep through `all:`, each level repeating the one below `fanOut` times.
+    static func aliasBomb(depth: Int, fanOut: Int = 9) -> String {
+        var anchors = "  a0: &a0 { var: x, exists: true }\n"
+        for level in 1...depth {
+            let items = Array(repeating: "*a\(level - 1)", count: fanOut).joined(separator: ", ")
+            anchors += "  a\(level): &a\(level) { all: [\(items)] }\n"
+        }
+        return "flow: t\nstart: n\nx-anchors:\n\(anchors)nodes:\n  n:\n    branch:\n      - { if: *a\(depth), goto: end }\n    goto: end\n"
+    }
+
+    @Test("an alias bomb is refused in bounded time, with a position", arguments: [6, 7, 12])
+    func aliasBomb(depth: Int) {
+        let found = diagnose(Self.aliasBomb(depth: depth))
+        #expect(found.contains { $0.message.contains("expands to more than") && $0.location.line > 1 })
+    }
+
+    @Test("ordinary aliases still load")
+    func ordinaryAliases() {
+        let yaml = "flow: t\nstart: n\nx-texts:\n  hi: &hi Hello there\nnodes:\n  n: { text: *hi, goto: m }\n  m: { text: *hi, goto: end }\n"
+        #expect(FlowLoader.load(yaml: yaml, file: "t.yaml").flow?.nodes.count == 2)
+    }
+
+    @Test("tags, complex keys and byte-order marks inside the file are errors", arguments: [
+        ("flow: t\nstart: n\nnodes:\n  n: { text: !!binary aGk=, goto: end }\n", "YAML tag", 4),
+        ("flow: t\nstart: n\nnodes:\n  n: { text: !!python/object:os.system x, goto: end }\n", "YAML tag", 4),
+        ("flow: t\nstart: n\nnodes:\n  ? [a, b]\n  : { text: hi }\n  n: { text: hi, goto: end }\n", "a key must be plain text", 4),
+        ("flow: t\nstart: n\n\u{FEFF}nodes:\n  n: { text: hi, goto: end }\n", "byte-order mark", 3),
+        ("flow: t\nstart: n\nnodes:\n  n: { text: \"a\u{FEFF}b\", goto: end }\n", "byte-order mark", 4),
+    ])
+    func silentlyAccepted(_ yaml: String, _ message: String, _ line: Int) {
+        let found = diagnose(yaml)
+        #expect(found.contains { $0.severity == .error && $0.message.contains(message) && $0.location.line == line }, "\(found)")
+    }
+
+    @Test("a byte-order mark at the very start is fine")
+    func leadingBOM() {
+        #expect(FlowLoader.load(yaml: "\u{FEFF}flow: t\nstart: n\nnodes:\n  n: { text: hi, goto: end }\n", file: "t.yaml").flow != nil)
+    }
+
+    @Test("echoed values cannot forge a diagnostic line or colour a terminal")
+    func escapedValues() {
+        let found = diagnose("flow: t\nstart: \"n\\nfake.yaml:1:1: error: forged \\u001B[31m\"\nnodes:\n  n: { text: hi, goto: end }\n")
+        #expect(!found.isEmpty)
+        for diagnostic in found {
+            #expect(!diagnostic.description.split(separator: "\n").contains { $0.hasPrefix("fake.yaml") })
+            #expect(!diagnostic.description.unicodeScalars.contains("\u{1B}"))
+        }
+        #expect(found.contains { $0.message.contains("\\u{A}fake.yaml") })
+    }
+
+    @Test("U+2028, U+2029 and U+0085 do not shift later line numbers")
+    func unicodeLineBreaks() {
+        let found = diagnose("flow: t\nstart: n\nnodes:\n  n: { text: \"a\u{2028}b\u{2029}c\u{85}d\", goto: m }\n  m: { txt: hi, goto: end }\n")
+        #expect(found.contains { $0.rule == .nodeKind && $0.location.line == 5 && $0.location.column == 3 }, "\(found)")
+    }
+
+    @Test("an error at the end of a file without a final newline points inside the file")
+    func endOfFile() {
+        let yaml = "flow: t\nstart: n\nnodes:\n  n: { text: \"unclosed"
+        let found = diagnose(yaml)
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(found.contains { $0.rule == .yamlSyntax && $0.location.line == lines.count && $0.location.column <= lines[lines.count - 1].count + 1 })
+    }
+}
