@@ -64,6 +64,27 @@ extension Array where Element == Diagnostic {
     public var errors: [Diagnostic] { filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
 
+    /// One diagnostic per rule, place and message, with a count when it was found more than once
+    /// (200,000 `{{x}}` in one text give one warning, not 200,000).
+    public func folded() -> [Diagnostic] {
+        var order: [DiagnosticKey] = []
+        var found: [DiagnosticKey: (diagnostic: Diagnostic, count: Int)] = [:]
+        for diagnostic in self {
+            let key = DiagnosticKey(rule: diagnostic.rule, severity: diagnostic.severity, location: diagnostic.location, message: diagnostic.message)
+            if let existing = found[key] {
+                found[key] = (existing.diagnostic, existing.count + 1)
+            } else {
+                found[key] = (diagnostic, 1)
+                order.append(key)
+            }
+        }
+        return order.compactMap { key in
+            guard var entry = found[key] else { return nil }
+            if entry.count > 1 { entry.diagnostic.message += " (\(entry.count) times here)" }
+            return entry.diagnostic
+        }
+    }
+
     /// In file order, then line, then column: how a designer reads them.
     public func sortedByLocation() -> [Diagnostic] {
         sorted {
@@ -71,4 +92,12 @@ extension Array where Element == Diagnostic {
                 < ($1.location.file, $1.location.line, $1.location.column, $1.rule.rawValue)
         }
     }
+}
+
+/// What makes two diagnostics the same finding.
+private struct DiagnosticKey: Hashable {
+    var rule: Rule
+    var severity: Diagnostic.Severity
+    var location: SourceLocation
+    var message: String
 }

@@ -37,7 +37,7 @@ private struct Drawing {
     init(flow: Flow) {
         self.flow = flow
         let graph = GraphRules(flow: flow)
-        let late = SessionRules(flow: flow, graph: graph).elapsedByNode()
+        let late = SessionRules(flow: flow, graph: graph).elapsed
         entries.append(("__start", "start"))
         add(from: "__start", to: flow.start, label: nil, style: .solid)
         for (index, trigger) in flow.triggers.enumerated() {

@@ -32,7 +32,7 @@ public enum FlowLoader {
     public static func load(yaml: String, file: String) -> LoadResult {
         let (root, context) = document(yaml: yaml, file: file, emptyHint: "a flow starts with `flow: <name>`")
         let flow = root.flatMap { readFlow($0, context: context) }
-        return LoadResult(flow: flow, diagnostics: context.diagnostics)
+        return LoadResult(flow: flow, diagnostics: context.diagnostics.folded())
     }
 
     /// Parses YAML keeping positions, for any Flowgate file (flows, scenarios, configs): the root

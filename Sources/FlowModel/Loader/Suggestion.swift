@@ -1,18 +1,27 @@
 /// Did-you-mean suggestions for misspelt keys, node names and values.
 enum Suggestion {
     /// The closest candidate within a small edit distance, if any.
+    ///
+    /// Bounded work: a word longer than ``longestWord`` gets no suggestion, and a candidate whose
+    /// length differs by more than the allowed edits is never compared, so each comparison is at
+    /// most `longestWord`² steps, whatever the file holds.
     static func closest(to word: String, among candidates: [String]) -> String? {
+        let length = word.count
+        guard length <= longestWord else { return nil }
         let lowered = word.lowercased()
-        let limit = max(1, min(3, word.count / 3))
+        let limit = max(1, min(3, length / 3))
         var best: (name: String, distance: Int)?
-        for candidate in Set(candidates) {
+        for candidate in Set(candidates) where abs(candidate.count - length) <= limit {
             let distance = editDistance(lowered, candidate.lowercased())
-            if distance <= limit, distance < (best?.distance ?? .max) || (distance == best?.distance && candidate < best!.name) {
-                best = (candidate, distance)
-            }
+            guard distance <= limit else { continue }
+            if let current = best, distance > current.distance || (distance == current.distance && candidate >= current.name) { continue }
+            best = (candidate, distance)
         }
         return best?.name
     }
+
+    /// Words longer than this are not typos of a key or a name; they get no suggestion.
+    static let longestWord = 64
 
     /// "did you mean 'x'?" when one is close, else the list of candidates.
     static func hint(for word: String, among candidates: [String], listing: String) -> String {

@@ -21,6 +21,6 @@ public enum FlowValidator {
         let session = SessionRules(flow: flow, graph: graph)
         let diagnostics = check.diagnostics + graph.check() + session.check() + VariableRules(flow: flow).check()
             + TemplateParameterRules(flow: flow, graph: graph, lateNodes: session.lateNodes()).check()
-        return diagnostics.sortedByLocation()
+        return diagnostics.folded().sortedByLocation()
     }
 }

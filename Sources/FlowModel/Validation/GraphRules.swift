@@ -6,9 +6,13 @@ struct GraphRules {
     /// Every node name a target may name: read nodes and nodes whose errors were already reported.
     var names: Set<String> { Set(flow.nodes.keys).union(flow.unreadableNodes) }
 
-    /// All edges by source node, re-entry routes included.
-    var edges: [String: [Edge]] {
+    /// All edges by source node, re-entry routes included: built once, read by every rule.
+    let edges: [String: [Edge]]
+
+    init(flow: Flow) {
+        self.flow = flow
         var result: [String: [Edge]] = [:]
+        result.reserveCapacity(flow.nodes.count)
         for node in flow.orderedNodes {
             var list = node.edges
             if node.step.isFreeForm, let reentry = flow.reentry(for: node) {
@@ -16,7 +20,7 @@ struct GraphRules {
             }
             result[node.id] = list
         }
-        return result
+        edges = result
     }
 
     /// Where a contact can enter the flow without coming from another node.

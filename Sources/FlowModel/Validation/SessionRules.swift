@@ -12,6 +12,14 @@ import WhatsAppCloud
 struct SessionRules {
     let flow: Flow
     let graph: GraphRules
+    /// The longest time since the customer's last message, per node: worked out once.
+    let elapsed: [String: Elapsed]
+
+    init(flow: Flow, graph: GraphRules) {
+        self.flow = flow
+        self.graph = graph
+        elapsed = Self.elapsedByNode(flow: flow, graph: graph)
+    }
 
     /// The longest time since the customer's last message, or nil when it is unbounded.
     struct Elapsed {
@@ -46,10 +54,13 @@ struct SessionRules {
     }
 
     /// Where the window can no longer be trusted to be open.
-    var windowEnd: TimeSpan { .hours(Int64(WhatsAppLimits.serviceWindowHours)) - flow.session.margin }
+    var windowEnd: TimeSpan { Self.windowEnd(flow) }
+
+    static func windowEnd(_ flow: Flow) -> TimeSpan { .hours(Int64(WhatsAppLimits.serviceWindowHours)) - flow.session.margin }
 
     /// The longest time since the customer's last message for each node that can run late.
-    func elapsedByNode() -> [String: Elapsed] {
+    static func elapsedByNode(flow: Flow, graph: GraphRules) -> [String: Elapsed] {
+        let windowEnd = windowEnd(flow)
         var result: [String: Elapsed] = [:]
         var work: [(String, Elapsed)] = []
         for trigger in flow.triggers {
@@ -101,7 +112,7 @@ struct SessionRules {
             result[name] = value
             for edge in edges[name] ?? [] {
                 if edge.kind.isImmediate {
-                    if let next = narrow(value, over: edge, from: name) { work.append((edge.target.name, next)) }
+                    if let next = narrow(value, over: edge, from: name, windowEnd: windowEnd) { work.append((edge.target.name, next)) }
                 } else if edge.kind == .timeout || edge.kind == .delay || edge.kind == .release,
                           let next = extend(value, over: edge, from: node.id) {
                     work.append((edge.target.name, next))
@@ -115,7 +126,7 @@ struct SessionRules {
     /// An open-window path bounds it below the window's end (later waits still add to it); a
     /// closed-window path is unbounded, and is not taken at all where the clock says the window
     /// must still be open. Nil when the edge cannot be taken.
-    private func narrow(_ value: Elapsed, over edge: Edge, from name: String) -> Elapsed? {
+    private static func narrow(_ value: Elapsed, over edge: Edge, from name: String, windowEnd: TimeSpan) -> Elapsed? {
         guard edge.kind == .branch, !edge.windowStates.isEmpty else { return edge.windowStates.isEmpty ? nil : value }
         if edge.requiresOpenWindow {
             let bound = windowEnd - TimeSpan(milliseconds: 1)
@@ -168,11 +179,10 @@ struct SessionRules {
 
     /// Nodes that can run when the window may have closed.
     func lateNodes() -> Set<String> {
-        Set(elapsedByNode().filter { $0.value.span.map { $0 >= windowEnd } ?? true }.keys)
+        Set(elapsed.filter { $0.value.span.map { $0 >= windowEnd } ?? true }.keys)
     }
 
     private func missingReentries() -> [Diagnostic] {
-        let elapsed = elapsedByNode()
         return flow.orderedNodes.compactMap { node -> Diagnostic? in
             guard node.step.isFreeForm, flow.reentry(for: node) == nil, let late = elapsed[node.id] else { return nil }
             if let span = late.span, span < windowEnd { return nil }
