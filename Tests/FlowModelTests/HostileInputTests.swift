@@ -68,3 +68,31 @@ struct HostileInputTests {
         #expect(found.contains { $0.rule == .yamlSyntax && $0.location.line == lines.count && $0.location.column <= lines[lines.count - 1].count + 1 })
     }
 }
+
+/// Work that grew with the square of the input, or repeated itself, is bounded.
+struct BoundedWorkTests {
+    @Test("a very long unknown name gets no suggestion, and the error is still there")
+    func longName() {
+        let name = String(repeating: "x", count: 40_000)
+        let found = diagnose("flow: t\nstart: \(name)\nnodes:\n  n: { text: hi, goto: end }\n")
+        #expect(found.contains { $0.rule == .unknownStart })
+        #expect(!found.contains { $0.hint?.contains("did you mean") == true })
+    }
+
+    @Test("a thousand repeats of one variable give one warning with a count")
+    func repeatedWarnings() {
+        let text = String(repeating: "{{x}}", count: 1_000)
+        let found = diagnose("flow: t\nstart: n\nnodes:\n  n: { text: \"\(text)\", goto: end }\n").filter { $0.rule == .unknownVariable }
+        #expect(found.count == 1)
+        #expect(found.first?.message.hasSuffix("(1000 times here)") == true)
+    }
+
+    @Test("a long loop of nodes validates (no quadratic pass), and its busy loop is found")
+    func longLoop() {
+        var yaml = "flow: t\nstart: n0\nnodes:\n"
+        for index in 0..<5_000 { yaml += "  n\(index): { set: { a: b }, goto: n\((index + 1) % 5_000) }\n" }
+        let loop = diagnose(yaml).filter { $0.rule == .busyLoop }
+        #expect(loop.count == 1)
+        #expect(loop.first?.message.contains("(5000 nodes in all)") == true, "a long loop lists a few nodes and the count, not all")
+    }
+}

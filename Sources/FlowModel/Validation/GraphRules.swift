@@ -89,12 +89,16 @@ struct GraphRules {
         }
         var diagnostics: [Diagnostic] = []
         for component in StronglyConnected.components(of: flow.nodeOrder.filter { flow.nodes[$0] != nil }, edges: immediate) {
-            let isCycle = component.count > 1 || (immediate[component[0]] ?? []).contains(component[0])
+            guard let only = component.first else { continue }
+            let isCycle = component.count > 1 || (immediate[only] ?? []).contains(only)
             guard isCycle else { continue }
-            let ordered = flow.nodeOrder.filter(component.contains)
-            let first = flow.nodes[ordered[0]]!
+            let members = Set(component)
+            let ordered = flow.nodeOrder.filter(members.contains)
+            guard let firstName = ordered.first, let first = flow.nodes[firstName] else { continue }
+            let shown = ordered.prefix(12).map { "'\($0)'" }.joined(separator: " → ")
+            let more = ordered.count > 12 ? " → … (\(ordered.count) nodes in all)" : ""
             diagnostics.append(.error(.busyLoop,
-                                      "nodes \(ordered.map { "'\($0)'" }.joined(separator: " → ")) form a loop that never waits for the customer",
+                                      "nodes \(shown)\(more) form a loop that never waits for the customer",
                                       hint: "break it with a node that waits (buttons, list, ask, `wait: reply`) or a `wait:` delay",
                                       at: first.location))
         }
@@ -146,12 +150,12 @@ enum StronglyConnected {
                         stack.append(successor); onStack.insert(successor)
                         work.append((successor, 0))
                     } else if onStack.contains(successor) {
-                        lowlinks[frame.node] = min(lowlinks[frame.node]!, indices[successor]!)
+                        lowlinks[frame.node] = min(lowlinks[frame.node] ?? .max, indices[successor] ?? .max)
                     }
                     continue
                 }
                 if let parent = work.last {
-                    lowlinks[parent.node] = min(lowlinks[parent.node]!, lowlinks[frame.node]!)
+                    lowlinks[parent.node] = min(lowlinks[parent.node] ?? .max, lowlinks[frame.node] ?? .max)
                 }
                 if lowlinks[frame.node] == indices[frame.node] {
                     var component: [String] = []
