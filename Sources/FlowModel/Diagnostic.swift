@@ -101,3 +101,6 @@ private struct DiagnosticKey: Hashable {
     var location: SourceLocation
     var message: String
 }
+
+/// A diagnostic can be thrown or carried in a `Result` where reading stops at the first problem.
+extension Diagnostic: Error {}

@@ -11,6 +11,7 @@ public enum Rule: String, Hashable, Sendable, Codable, CaseIterable {
     case nodeKind = "node-kind"
     case reservedName = "reserved-name"
     case duplicateFlow = "duplicate-flow"
+    case unreadableFile = "unreadable-file"
 
     // MARK: WhatsApp limits
     case buttonCount = "button-count"

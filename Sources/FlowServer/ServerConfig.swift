@@ -49,9 +49,10 @@ public struct ServerConfig: Sendable {
 
     /// Reads a config file; problems come back as diagnostics with line and column.
     public static func load(file path: String) -> (config: ServerConfig?, diagnostics: [Diagnostic]) {
-        guard let yaml = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return (nil, [.error(.yamlSyntax, "cannot read the config file", hint: "check the path given to --config",
-                                 at: SourceLocation(file: path, line: 1, column: 1))])
+        let yaml: String
+        switch TextFile.read(path) {
+        case .success(let text): yaml = text
+        case .failure(let problem): return (nil, [problem])
         }
         let (root, context) = FlowLoader.document(yaml: yaml, file: path, emptyHint: "see docs/server.md for the keys")
         guard let root, let reader = context.mapping(root, "the config") else { return (nil, context.diagnostics) }

@@ -23,10 +23,17 @@ struct Validate: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let (flows, diagnostics) = FlowLoader.load(paths: paths)
-        let sorted = diagnostics.sortedByLocation()
+        let (flows, loaded) = FlowLoader.load(paths: paths)
         let files = FlowLoader.expand(paths)
-        if files.isEmpty { throw ValidationError("no flow files found in \(paths.joined(separator: " "))") }
+        var diagnostics = loaded
+        if files.isEmpty {
+            // An empty folder is an error like any other, in the format asked for.
+            diagnostics = paths.map { path in
+                .error(.unreadableFile, "no flow files (.yaml or .yml) in '\(path)'", hint: "name a flow file, or a folder that holds some",
+                       at: SourceLocation(file: path, line: 1, column: 1))
+            }
+        }
+        let sorted = diagnostics.sortedByLocation()
         let failed = sorted.hasErrors || (strict && !sorted.isEmpty)
         switch format {
         case .text:
@@ -38,14 +45,27 @@ struct Validate: ParsableCommand {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let report = Report(files: files, flows: flows.map(\.name.value), diagnostics: sorted, ok: !failed)
+            let perFile = files.map { file in
+                let found = sorted.filter { $0.location.file == file }
+                return FileReport(file: file, flow: flows.first { $0.file == file }?.name.value, ok: !found.hasErrors && !(strict && !found.isEmpty),
+                                  diagnostics: found)
+            }
+            let report = Report(files: perFile, flows: flows.map(\.name.value), diagnostics: sorted, ok: !failed)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
         if failed { throw ExitCode.failure }
     }
 
+    /// One file's verdict, so a broken file does not hide the others.
+    struct FileReport: Encodable {
+        var file: String
+        var flow: String?
+        var ok: Bool
+        var diagnostics: [Diagnostic]
+    }
+
     struct Report: Encodable {
-        var files: [String]
+        var files: [FileReport]
         var flows: [String]
         var diagnostics: [Diagnostic]
         var ok: Bool

@@ -10,6 +10,8 @@ public struct Scenario: Sendable {
     public var title: String
     /// The flow file, resolved against the scenario's folder.
     public var flowPath: String
+    /// Where `flow:` is written, for problems with the flow file.
+    public var flowLocation: SourceLocation
     public var start: Timestamp
     public var contact: ContactIdentity
     public var turns: [Turn]
@@ -27,10 +29,10 @@ public struct Scenario: Sendable {
 
     /// Reads a scenario file; problems come back as diagnostics with line and column.
     public static func load(file path: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
-        guard let yaml = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return (nil, [.error(.yamlSyntax, "cannot read the file", at: SourceLocation(file: path, line: 1, column: 1))])
+        switch TextFile.read(path) {
+        case .success(let yaml): return load(yaml: yaml, file: path)
+        case .failure(let problem): return (nil, [problem])
         }
-        return load(yaml: yaml, file: path)
     }
 
     public static func load(yaml: String, file: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
@@ -57,7 +59,8 @@ public struct Scenario: Sendable {
         guard let title, let flow, let startTime, !context.diagnostics.hasErrors else { return (nil, context.diagnostics) }
         let folder = (file as NSString).deletingLastPathComponent
         let flowPath = flow.value.hasPrefix("/") ? flow.value : ((folder.isEmpty ? flow.value : folder + "/" + flow.value) as NSString).standardizingPath
-        return (Scenario(file: file, title: title.value, flowPath: flowPath, start: startTime, contact: identity, turns: turns), context.diagnostics)
+        return (Scenario(file: file, title: title.value, flowPath: flowPath, flowLocation: flow.location, start: startTime, contact: identity,
+                         turns: turns), context.diagnostics)
     }
 
     private static func readTurn(_ node: Yams.Node, context: LoadContext) -> Turn? {

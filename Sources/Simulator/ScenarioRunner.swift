@@ -33,14 +33,15 @@ public enum ScenarioRunner {
         let (scenario, diagnostics) = Scenario.load(file: file)
         guard let scenario else {
             return Result(file: file, title: "(not loaded)", turns: 0, failures: diagnostics.errors.map {
-                Failure(turn: 0, label: "loading", location: $0.location, expected: "a valid scenario", got: [$0.description])
+                Failure(turn: 0, label: $0.rule == .unreadableFile ? "reading the file" : "loading", location: $0.location,
+                        expected: "a valid scenario", got: [$0.description])
             })
         }
         let loaded = FlowLoader.load(file: scenario.flowPath)
         let problems = loaded.diagnostics.errors + (loaded.flow.map { FlowValidator.validate($0).errors } ?? [])
         guard let flow = loaded.flow, problems.isEmpty else {
             return Result(file: file, title: scenario.title, turns: 0, failures: [
-                Failure(turn: 0, label: "flow", location: SourceLocation(file: file, line: 1, column: 1),
+                Failure(turn: 0, label: "flow", location: scenario.flowLocation,
                         expected: "a valid flow at \(scenario.flowPath)", got: problems.map(\.description)),
             ])
         }

@@ -44,7 +44,7 @@ struct LoaderTests {
     func missingFile() {
         let result = FlowLoader.load(file: "/nonexistent/flow.yaml")
         #expect(result.flow == nil)
-        #expect(result.diagnostics.first?.rule == .yamlSyntax)
+        #expect(result.diagnostics.first?.rule == .unreadableFile)
     }
 
     @Test("one file reports all its problems, not just the first")

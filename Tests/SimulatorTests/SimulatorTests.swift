@@ -162,4 +162,16 @@ struct SimulatorTests {
         #expect(diagnostics.first?.location.line == 5)
         #expect(diagnostics.first?.rule == .missingKey)
     }
+
+    @Test("a scenario whose flow is a folder points at its `flow:` key, in words")
+    func flowIsAFolder() throws {
+        let file = NSTemporaryDirectory() + "scenario-\(UUID().uuidString).yaml"
+        try "scenario: x\nflow: \(NSTemporaryDirectory())\nstart: 2026-11-02T10:00:00Z\nturns: []\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = ScenarioRunner.run(file: file)
+        let failure = try #require(result.failures.first)
+        #expect(failure.location.line == 2)
+        #expect(failure.got.joined().contains("is a folder"))
+        #expect(!failure.got.joined().contains("NSCocoaErrorDomain"))
+    }
 }

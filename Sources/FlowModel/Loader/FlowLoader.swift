@@ -18,13 +18,9 @@ public enum FlowLoader {
 
     /// Reads one file from disk.
     public static func load(file path: String) -> LoadResult {
-        do {
-            let yaml = try String(contentsOfFile: path, encoding: .utf8)
-            return load(yaml: yaml, file: path)
-        } catch {
-            let location = SourceLocation(file: path, line: 1, column: 1)
-            return LoadResult(flow: nil, diagnostics: [.error(.yamlSyntax, "cannot read the file: \(error.localizedDescription)",
-                                                              hint: "check the path and that the file is UTF-8 text", at: location)])
+        switch TextFile.read(path) {
+        case .success(let yaml): load(yaml: yaml, file: path)
+        case .failure(let problem): LoadResult(flow: nil, diagnostics: [problem])
         }
     }
 
@@ -112,6 +108,10 @@ public enum FlowLoader {
                 let position = at(yamlContext.mark)
                 return " (\(yamlContext.text) at line \(position.line), column \(position.column))"
             } ?? ""
+            if problem.localizedCaseInsensitiveContains("nesting level") {
+                return .error(.yamlSyntax, "the file nests lists or mappings too deeply (libyaml stops at 1,000 levels)",
+                              hint: "no flow needs more than a few levels; look for unclosed `[` or `{`", at: at(mark))
+            }
             return .error(.yamlSyntax, "YAML: \(problem)\(while_)", hint: hint, at: at(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
             return .error(.duplicateKey, "key '\(duplicates.joined(separator: "', '"))' is written twice in the same mapping",
