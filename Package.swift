@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "FlowModel", targets: ["FlowModel"]),
         .library(name: "FlowEngine", targets: ["FlowEngine"]),
         .library(name: "WhatsAppCloud", targets: ["WhatsAppCloud"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),

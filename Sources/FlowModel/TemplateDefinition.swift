@@ -91,7 +91,9 @@ public struct TemplateDefinition: Hashable, Sendable {
 
     /// The numbers of the `{{n}}` placeholders in order of appearance.
     static func placeholders(in text: String) -> [Int] {
-        text.matches(of: /\{\{\s*(\d+)\s*\}\}/).compactMap { Int($0.1) }
+        // ASCII digits only: `\d` would also match digits Int() cannot read. A number too large
+        // for Int stays in, as Int.max, so the check below can refuse it.
+        text.matches(of: /\{\{\s*([0-9]+)\s*\}\}/).map { Int($0.1) ?? .max }
     }
 
     static func read(key: Located<String>, _ node: Yams.Node, context: LoadContext) -> TemplateDefinition? {
@@ -178,10 +180,22 @@ public struct TemplateDefinition: Hashable, Sendable {
     private func checkPlaceholders(_ text: Located<String>, _ check: inout LimitCheck) {
         let numbers = Set(Self.placeholders(in: text.value))
         guard let highest = numbers.max() else { return }
-        let missing = (1...highest).filter { !numbers.contains($0) }
+        guard numbers.allSatisfy({ $0 >= 1 }) else {
+            check.diagnostics.append(.error(.templatePlaceholders, "placeholders are numbered from {{1}}; {{0}} is not one",
+                                            hint: "renumber them {{1}}, {{2}}, … in order, as approved at Meta", at: text.location))
+            return
+        }
+        // The first few gaps, found without walking up to a huge number.
+        var missing: [Int] = []
+        var candidate = 1
+        while missing.count < 5, candidate < highest {
+            if !numbers.contains(candidate) { missing.append(candidate) }
+            candidate += 1
+        }
         if !missing.isEmpty {
+            let more = highest - numbers.count > missing.count ? ", …" : ""
             check.diagnostics.append(.error(.templatePlaceholders,
-                                            "placeholders must be numbered {{1}} to {{\(highest)}} without gaps; missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))",
+                                            "placeholders must be numbered {{1}} to {{\(highest)}} without gaps; missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))\(more)",
                                             hint: "renumber them in order, as approved at Meta", at: text.location))
         }
     }

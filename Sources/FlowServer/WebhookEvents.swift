@@ -40,10 +40,8 @@ enum WebhookEvents {
                     let identity = ContactIdentity(waID: waID ?? profile?.waID, userID: message.fromUserID ?? profile?.userID,
                                                    name: profile?.profile?.name)
                     guard !identity.id.isEmpty else { continue }
-                    let content = self.content(of: message)
-                    if case .other(let type) = content { unknown.append(type) }
-                    let sentAt = message.timestamp.flatMap { Int64($0) }.map { Timestamp(millisecondsSince1970: $0 * 1000) }
-                    let inbound = InboundMessage(id: message.id, sentAt: sentAt, profileName: profile?.profile?.name, content: content)
+                    let inbound = InboundMessage(webhook: message, profileName: profile?.profile?.name)
+                    if case .other(let type) = inbound.content { unknown.append(type) }
                     items.append(Incoming(contact: ContactKey(phoneNumberID: number, contactID: identity.id), identity: identity,
                                           kind: .event(.inbound(inbound)), dedupeID: message.id))
                 }
@@ -58,33 +56,5 @@ enum WebhookEvents {
             }
         }
         return (items, unknown, billable)
-    }
-
-    static func content(of message: WebhookNotification.Message) -> InboundMessage.Content {
-        func media(_ kind: MediaKind, _ object: WebhookNotification.Message.Media?) -> InboundMessage.Content {
-            .media(kind: kind, id: object?.id ?? "", caption: object?.caption, filename: object?.filename, voice: object?.voice ?? false)
-        }
-        switch message.type {
-        case "text": return .text(message.text?.body ?? "")
-        case "interactive":
-            if let reply = message.interactive?.buttonReply { return .buttonReply(id: reply.id, title: reply.title) }
-            if let reply = message.interactive?.listReply { return .listReply(id: reply.id, title: reply.title, description: reply.description) }
-            return .other(type: "interactive.\(message.interactive?.type ?? "unknown")")
-        case "button": return .quickReply(payload: message.button?.payload ?? message.button?.text ?? "", text: message.button?.text ?? "")
-        case "image": return media(.image, message.image)
-        case "video": return media(.video, message.video)
-        case "audio", "voice": return media(.audio, message.audio)
-        case "document": return media(.document, message.document)
-        case "sticker": return media(.sticker, message.sticker)
-        case "location":
-            guard let location = message.location else { return .other(type: "location") }
-            return .location(latitude: location.latitude, longitude: location.longitude, name: location.name, address: location.address)
-        case "contacts":
-            return .contacts((message.contacts ?? []).map { .init(name: $0.name?.formattedName ?? "", phone: $0.phones?.first?.phone) })
-        case "reaction":
-            return .reaction(messageID: message.reaction?.messageID ?? "", emoji: message.reaction?.emoji ?? "")
-        default:
-            return .other(type: message.type)
-        }
     }
 }

@@ -69,6 +69,16 @@ struct HostileInputTests {
     }
 }
 
+/// Inputs the fuzzer found.
+struct FuzzFindingsTests {
+    @Test("template placeholders {{0}} and a huge number are errors, not traps or billion-element ranges",
+          arguments: ["Hi {{0}}", "Hi {{1}} {{99999999999999999999}}", "Hi {{9223372036854775807}}"])
+    func placeholders(_ body: String) {
+        let found = diagnose("flow: t\nstart: n\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: \"\(body)\" }\nnodes:\n  n: { text: hi, goto: end }\n")
+        #expect(found.contains { $0.rule == .templatePlaceholders })
+    }
+}
+
 /// Work that grew with the square of the input, or repeated itself, is bounded.
 struct BoundedWorkTests {
     @Test("a very long unknown name gets no suggestion, and the error is still there")

@@ -125,6 +125,19 @@ struct ServerTests {
         try await graph.stop()
     }
 
+    @Test("timestamps past 64 bits, negative or not numbers are read as missing; the server keeps answering",
+          arguments: ["9223372036854775807", "-9223372036854775808", "99999999999999999999", "soon"])
+    func hostileTimestamp(_ timestamp: String) async throws {
+        let graph = try await FakeGraph()
+        let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+        let message = #"{"from":"31612345678","id":"wamid.t1","timestamp":"\#(timestamp)","type":"text","text":{"body":"hi"}}"#
+        #expect(try await server.webhook(Payload.envelope(messages: "[\(message)]")) == 200)
+        try await eventually("the ack goes out") { graph.received.count == 1 }
+        #expect(try await server.webhook(Payload.text("again", id: "wamid.t2")) == 200)
+        try await server.stop()
+        try await graph.stop()
+    }
+
     @Test("a username contact with an empty wa_id is keyed by its user_id")
     func usernameContact() async throws {
         let graph = try await FakeGraph()
