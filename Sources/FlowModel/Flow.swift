@@ -18,17 +18,41 @@ public struct Flow: Sendable {
     public var keywords: [Keyword]
     public var templates: [String: TemplateDefinition]
     public var schedules: [String: Schedule]
-    public var nodes: [String: FlowNode]
+    public var nodes: [String: FlowNode] { didSet { orderedNodes = Self.order(nodeOrder, nodes) } }
     /// Node names in file order.
-    public var nodeOrder: [String]
+    public var nodeOrder: [String] { didSet { orderedNodes = Self.order(nodeOrder, nodes) } }
     /// Nodes written in the file that could not be read (their errors are reported); the
     /// validator treats them as present so one mistake does not cascade.
     public var unreadableNodes: Set<String> = []
+    /// Nodes in file order: kept with the nodes, since every rule walks them.
+    public private(set) var orderedNodes: [FlowNode]
+
+    public init(name: Located<String>, description: String?, file: String, start: Target, timeZone: TimeZone?,
+                params: [Located<String>], triggers: [Target], session: SessionPolicy, keywords: [Keyword],
+                templates: [String: TemplateDefinition], schedules: [String: Schedule], nodes: [String: FlowNode],
+                nodeOrder: [String], unreadableNodes: Set<String> = []) {
+        self.name = name
+        self.description = description
+        self.file = file
+        self.start = start
+        self.timeZone = timeZone
+        self.params = params
+        self.triggers = triggers
+        self.session = session
+        self.keywords = keywords
+        self.templates = templates
+        self.schedules = schedules
+        self.nodes = nodes
+        self.nodeOrder = nodeOrder
+        self.unreadableNodes = unreadableNodes
+        orderedNodes = Self.order(nodeOrder, nodes)
+    }
+
+    private static func order(_ names: [String], _ nodes: [String: FlowNode]) -> [FlowNode] {
+        names.compactMap { nodes[$0] }
+    }
 
     public subscript(node name: String) -> FlowNode? { nodes[name] }
-
-    /// Nodes in file order.
-    public var orderedNodes: [FlowNode] { nodeOrder.compactMap { nodes[$0] } }
 
     /// The re-entry template node for a free-form node: its own `reentry`, else the flow's.
     public func reentry(for node: FlowNode) -> Target? {

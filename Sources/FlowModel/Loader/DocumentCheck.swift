@@ -12,6 +12,31 @@ struct DocumentCheck {
 
     static let plainTags: Set<String> = ["tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"]
 
+    /// False when the text cannot hold what the walk looks for: an anchor (`&`), a tag (`!`) or an
+    /// explicit key (`?`) each begins a token (at the start of a line, after a space, or after
+    /// `[`, `{` or `,`), and a list or mapping used as a key ends in `]` or `}` before its `:`.
+    /// Most flows have none of them ("Still there?" does not count), and skip the walk.
+    static func isNeeded(for yaml: String) -> Bool {
+        var closedCollection = false
+        var previous = UInt8(ascii: "\n")
+        for byte in yaml.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "!"), UInt8(ascii: "?"):
+                if tokenStarts.contains(previous) { return true }
+                closedCollection = false
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): closedCollection = true
+            case UInt8(ascii: ":"): if closedCollection { return true }
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): break
+            default: closedCollection = false
+            }
+            previous = byte
+        }
+        return false
+    }
+
+    private static let tokenStarts: Set<UInt8> = [UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: " "), UInt8(ascii: "\t"),
+                                                  UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ",")]
+
     /// Walks the document; returns the problems, stopping at the first when the budget runs out.
     static func problems(in root: Yams.Node, bytes: Int, context: LoadContext) -> [Diagnostic] {
         var problems: [Diagnostic] = []

@@ -51,7 +51,7 @@ public enum FlowLoader {
                 context.report(.error(.yamlSyntax, "the file is empty", hint: emptyHint, at: context.location(line: 1, column: 1)))
                 return (nil, context)
             }
-            let problems = DocumentCheck.problems(in: root, bytes: yaml.utf8.count, context: context)
+            let problems = DocumentCheck.isNeeded(for: yaml) ? DocumentCheck.problems(in: root, bytes: yaml.utf8.count, context: context) : []
             guard problems.isEmpty else {
                 for problem in problems { context.report(problem) }
                 return (nil, context)
