@@ -30,6 +30,10 @@ public actor Conversations {
     private var cache: [ContactKey: ContactState] = [:]
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []
+    /// Message ids committed lately. A batch's snapshot of the store can predate the commit of the
+    /// batch before it (they are pipelined), so an id leaves `uncommittedSeen` only into this, and
+    /// is forgotten once far more ids have been committed since.
+    private var recentlyCommitted = RecentIDs(capacity: 100_000)
     private var dispatcher: Dispatcher?
     private var scheduler: TimerScheduler?
 
@@ -171,7 +175,7 @@ public actor Conversations {
                 var transitions: [Transition] = []
                 for item in job.items {
                     if let id = item.dedupeID {
-                        if seenBefore.contains(id) || uncommittedSeen.contains(id) {
+                        if seenBefore.contains(id) || uncommittedSeen.contains(id) || recentlyCommitted.contains(id) {
                             metrics.duplicates.increment()
                             continue
                         }
@@ -234,7 +238,10 @@ public actor Conversations {
             let started = ContinuousClock.now
             let records = try await store.commit(prepared.commit)
             metrics.commitLatency.recordInterval(since: started)
-            for id in prepared.seenIDs { uncommittedSeen.remove(id) }
+            for id in prepared.seenIDs {
+                uncommittedSeen.remove(id)
+                recentlyCommitted.insert(id)
+            }
             for (job, transitions) in zip(prepared.jobs, prepared.results) { job.continuation?.resume(returning: transitions) }
             if !records.isEmpty { await dispatcher?.submit(records) }
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
@@ -281,5 +288,30 @@ public actor Conversations {
         guard cache.count > cacheLimit else { return }
         // Drop an arbitrary quarter: the store holds everything, the cache only saves reads.
         for key in cache.keys.prefix(cache.count / 4) { cache[key] = nil }
+    }
+}
+
+/// A bounded set of the ids inserted last: the oldest are forgotten first.
+struct RecentIDs {
+    let capacity: Int
+    private var members: Set<String> = []
+    private var order: [String] = []
+    private var start = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ id: String) -> Bool { members.contains(id) }
+
+    mutating func insert(_ id: String) {
+        guard members.insert(id).inserted else { return }
+        order.append(id)
+        if order.count - start > capacity {
+            members.remove(order[start])
+            start += 1
+            if start > capacity {
+                order.removeFirst(start)
+                start = 0
+            }
+        }
     }
 }

@@ -112,6 +112,8 @@ public protocol FlowStore: Sendable {
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>)
 
     /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
+    /// Throws ``DuplicateDelivery``, storing nothing, when one of the batch's message ids was
+    /// committed before: the decision is made inside the committing transaction.
     func commit(_ commit: Commit) async throws -> [OutboxRecord]
 
     /// Outbox messages not yet sent or failed, oldest first (after a restart).
@@ -135,4 +137,12 @@ public protocol FlowStore: Sendable {
     /// Housekeeping the server runs a few times a second, off the commit path (SQLite checkpoints
     /// its write-ahead log here).
     func maintain() async throws
+}
+
+/// A batch held a message id that was already committed (a redelivery processed concurrently):
+/// nothing of the batch was stored.
+public struct DuplicateDelivery: Error, CustomStringConvertible, Sendable {
+    public var ids: [String]
+    public init(ids: [String]) { self.ids = ids }
+    public var description: String { "already processed: \(ids.prefix(5).joined(separator: ", "))" }
 }
