@@ -78,7 +78,8 @@ public actor Dispatcher {
     }
 
     /// The contact and engine reference of a message the Graph API accepted (recent ones).
-    func reference(for wamid: String) -> (contact: ContactKey, ref: String)? { references[wamid] }
+    /// The contact and the engine reference for WhatsApp message id `wamid`, once its send was recorded.
+    public func reference(for wamid: String) -> (contact: ContactKey, ref: String)? { references[wamid] }
 
     private func makeReady(_ contact: ContactKey) {
         if let waiter = waiters.popLast() {

@@ -162,6 +162,7 @@ struct ServerTests {
         try await eventually("the free-form notice goes out") { graph.received.count == 2 }
         #expect(graph.received[1].text?.contains("ORD-12345 arrives today") == true)
         // WhatsApp accepted it as wamid.out.2, then reports it failed: outside the window.
+        try await server.sendRecorded("wamid.out.2")
         #expect(try await server.webhook(Payload.status(wamid: "wamid.out.2", "failed", code: 131047)) == 200)
         try await eventually("the re-entry template goes out") { graph.received.count == 3 }
         #expect(graph.received[2].type == "template")
@@ -179,11 +180,21 @@ struct ServerTests {
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: clock)
         #expect(try await server.webhook(Payload.text("hi", id: "wamid.429")) == 200)
         try await eventually("the first try is refused") { graph.received.count == 1 }
-        try await eventually("the dispatcher waits on the clock") { clock.sleepers >= 1 }
-        clock.advance(by: .seconds(2))   // past the first backoff (1s ± 50%)
-        try await eventually("the second try gets a 500") { graph.received.count == 2 }
-        clock.advance(by: .seconds(4))   // past the second backoff (2s ± 50%)
-        try await eventually("the third try succeeds") { graph.received.count == 3 }
+        // The virtual clock moves in small steps until the retry comes: several loops sleep on this
+        // clock, so waiting for "a sleeper" and moving once could move it before the dispatcher's
+        // backoff began. Steps of 100 ms keep the backoffs' order (1s then 2s, ± 50%) visible.
+        let first = clock.now()
+        try await eventually("the second try gets a 500") {
+            if graph.received.count < 2 { clock.advance(by: TimeSpan(milliseconds: 100)) }
+            return graph.received.count == 2
+        }
+        #expect(clock.now() - first >= TimeSpan(milliseconds: 500), "not before the first backoff (1s ± 50%)")
+        let second = clock.now()
+        try await eventually("the third try succeeds") {
+            if graph.received.count < 3 { clock.advance(by: TimeSpan(milliseconds: 100)) }
+            return graph.received.count == 3
+        }
+        #expect(clock.now() - second >= .seconds(1), "not before the second backoff (2s ± 50%)")
         #expect(graph.received.map(\.bytes).allSatisfy { $0 == graph.received[0].bytes }, "the same message each time")
         // A permanent error (131026, undeliverable) is recorded once.
         graph.script([.error(.badRequest, code: 131026)])
@@ -268,6 +279,7 @@ struct ServerTests {
         #expect(try await server.admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-12345"}}"#).status == 200)
         try await eventually("the notice goes out") { graph.received.count == 2 }
         // WhatsApp refuses the menu: its window had closed. One template goes.
+        try await server.sendRecorded("wamid.out.1")
         #expect(try await server.webhook(Payload.status(wamid: "wamid.out.1", "failed", code: 131047)) == 200)
         try await eventually("the re-entry template goes out") { graph.received.count == 3 }
         #expect(graph.received[2].templateName == "follow_up")
@@ -277,6 +289,7 @@ struct ServerTests {
         try await eventually("the held menu goes again") { graph.received.count == 4 }
         #expect(graph.received[3].type == "interactive")
         // The refusal of the notice, sent before that reply, arrives now: sent again, no template.
+        try await server.sendRecorded("wamid.out.2")
         #expect(try await server.webhook(Payload.status(wamid: "wamid.out.2", "failed", code: 131047)) == 200)
         try await eventually("the notice goes again") { graph.received.count == 5 }
         #expect(graph.received[4].text?.contains("ORD-12345 arrives today") == true)
