@@ -120,7 +120,7 @@ extension Run {
         }
     }
 
-    /// Drops every held step, each with a trace entry naming why.
+    /// Drops every held step, each with a trace entry naming why (nothing when none is held).
     mutating func dropHeld(_ why: TraceEvent.DropReason) {
         for item in state.held { note(.dropped(id: item.id, node: item.node, why: why)) }
         state.held = []
@@ -160,8 +160,8 @@ extension Run {
             state.heldPosition = position
         }
         guard let node = flow.nodes[sent.node] else { return }
-        if state.reentry != nil {
-            if let mark = state.reentry { note(.reentrySuppressed(node: node.id, template: mark.node, sentAt: mark.at)) }
+        if let mark = state.reentry {
+            note(.reentrySuppressed(node: node.id, template: mark.node, sentAt: mark.at))
             if !isWaitingAtReentryTemplate, state.position?.waitingFor != .blocked { park() }
             return
         }

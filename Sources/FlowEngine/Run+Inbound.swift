@@ -18,18 +18,20 @@ extension Run {
         let keyword = matchKeyword(message.content)
         let route = quickReplyRoute(message.content)
         let holding = !state.held.isEmpty || state.position?.waitingFor == .blocked
-        if holding, window.isOpen(state, at: now) {
-            if let keyword {
-                dropHeld(.keyword(keyword.phrase))
-            } else if let route, !route.target.isResume {
-                dropHeld(.routed(to: route.target.name))
-            } else if route != nil || !isWaitingAtTemplate || message.content.isReaction {
+        // A keyword or a quick reply that routes elsewhere is the customer's choice, window open
+        // or not: what was held back is dropped. Anything else resumes it once the window is open.
+        if let keyword {
+            dropHeld(.keyword(keyword.phrase))
+        } else if let route, !route.target.isResume {
+            dropHeld(.routed(to: route.target.name))
+        } else if holding, window.isOpen(state, at: now) {
+            if route != nil || !isWaitingAtTemplate || message.content.isReaction {
                 // Any customer message that reopens the window resumes what was held back: a
                 // reply, a tap on any template, a reaction, media.
                 resumeHeldOrRestart()
                 return
             }
-        } else if holding, state.position?.waitingFor == .blocked, keyword == nil, route == nil {
+        } else if holding, state.position?.waitingFor == .blocked, route == nil {
             note(.ignored(.tooLateToAnswer(sentAt: sentAt)))
             return
         }
@@ -216,7 +218,7 @@ extension Run {
         if target.isResume {
             resumeHeldOrRestart()
         } else {
-            if holding { dropHeld(.routed(to: target.name)) }
+            dropHeld(.routed(to: target.name))
             run(from: target.name)
         }
     }

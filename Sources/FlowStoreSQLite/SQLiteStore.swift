@@ -88,18 +88,18 @@ public final class SQLiteStore: FlowStore {
         let states = try commit.states.map { (key: $0.key.description, data: try encoder.encode($0.value)) }
         let time = commit.time.millisecondsSince1970
         return try await pool.write { db in
-            // The deduplication decision is made here, inside the one writing transaction: a
-            // message id another batch (or another process) committed first makes this whole
-            // batch roll back, so no reply to it is stored twice. Its webhooks are answered with an
-            // error and redelivered, and then dropped as the duplicates they are.
-            if !commit.seen.isEmpty {
-                let ids = commit.seen.map(\.id)
-                let already = try String.fetchAll(db, sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
-                                                  arguments: StatementArguments(ids))
-                if !already.isEmpty { throw DuplicateDelivery(ids: already) }
-            }
+            // The deduplication decision is made here, inside the one writing transaction, by the
+            // primary key of `seen`: a message id another batch (or another process) committed
+            // first makes this whole batch roll back, so no reply to it is stored twice. Its
+            // webhooks are answered with an error and redelivered, then dropped as duplicates.
             let seen = try db.cachedStatement(sql: "INSERT INTO seen (id, at) VALUES (?, ?)")
-            for item in commit.seen { try seen.execute(arguments: [item.id, item.at.millisecondsSince1970]) }
+            for item in commit.seen {
+                do {
+                    try seen.execute(arguments: [item.id, item.at.millisecondsSince1970])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw DuplicateDelivery(ids: [item.id])
+                }
+            }
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO contacts (key, state, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at

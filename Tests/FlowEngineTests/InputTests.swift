@@ -181,10 +181,8 @@ struct InputTests {
         #expect(step.texts == ["Please tap a button."])
     }
 
-    @Test("dates in any script's digits parse, never trap", arguments: [
-        ("٢٠٢٦-١١-٢١", "2026-11-21"), ("21/11/२०२६", "2026-11-21"), ("2026-11-21", "2026-11-21"),
-    ])
-    func dateDigits(_ typed: String, _ expected: String) throws {
+    /// A contact who has just been asked for a date (saved as `day`).
+    func askedForADate() throws -> VirtualContact {
         let flow = try loadFlow("""
         flow: d
         start: when
@@ -193,20 +191,21 @@ struct InputTests {
         """)
         var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
         ana.handle(text("hi"))
+        return ana
+    }
+
+    @Test("dates in any script's digits parse, never trap", arguments: [
+        ("٢٠٢٦-١١-٢١", "2026-11-21"), ("21/11/२०२६", "2026-11-21"), ("2026-11-21", "2026-11-21"),
+    ])
+    func dateDigits(_ typed: String, _ expected: String) throws {
+        var ana = try askedForADate()
         ana.handle(text(typed))
         #expect(ana.state.variables["day"] == expected)
     }
 
     @Test("a date answer with impossible digits is re-asked, not trapped")
     func badDateDigits() throws {
-        let flow = try loadFlow("""
-        flow: d
-        start: when
-        nodes:
-          when: { ask: When?, expect: date, save_as: day, goto: end }
-        """)
-        var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
-        ana.handle(text("hi"))
+        var ana = try askedForADate()
         let step = ana.handle(text("٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩-١١-٢١"))
         #expect(ana.state.variables["day"] == nil)
         #expect(step.messages.count == 1)

@@ -32,11 +32,15 @@ struct SessionRules {
         reentryTargets() + missingReentries() + reentryLoops()
     }
 
+    /// Every re-entry route as written: the flow's, then each node's, in file order.
+    var writtenReentryTargets: [Target] {
+        [flow.session.reentry].compactMap { $0 } + flow.orderedNodes.compactMap(\.reentry)
+    }
+
     private func reentryTargets() -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var warned: Set<String> = []
-        let targets = [flow.session.reentry].compactMap { $0 } + flow.orderedNodes.compactMap(\.reentry)
-        for target in targets {
+        for target in writtenReentryTargets {
             guard let node = flow.nodes[target.name] else { continue }
             guard case .template(let template) = node.step else {
                 diagnostics.append(.error(.reentryNotTemplate,
@@ -146,35 +150,43 @@ struct SessionRules {
     private func reentryLoops() -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var reported: Set<String> = []
+        var checked: Set<String> = []
         let edges = graph.edges
-        var names: [String] = []
-        for target in [flow.session.reentry].compactMap({ $0 }) + flow.orderedNodes.compactMap(\.reentry) where !names.contains(target.name) {
-            names.append(target.name)
-        }
         let withoutReply: Set<Edge.Kind> = [.next, .branch, .timeout, .delay]
-        for name in names {
+        for name in writtenReentryTargets.map(\.name) where checked.insert(name).inserted {
             guard let start = flow.nodes[name], case .template = start.step else { continue }
+            // Where each node was reached from, to name the path; linear however long the chain.
+            var parent: [String: String] = [:]
             var seen: Set<String> = [name]
-            var stack: [(node: String, path: [String])] = [(name, [name])]
-            while let (current, path) = stack.popLast() {
+            var stack = [name]
+            while let current = stack.popLast() {
                 for edge in edges[current] ?? [] where withoutReply.contains(edge.kind) {
                     if edge.kind == .branch, edge.windowStates.isDisjoint(with: [.closed, .never]) { continue }
                     let target = edge.target.name
                     guard seen.insert(target).inserted, let node = flow.nodes[target] else { continue }
-                    if node.step.isFreeForm {
-                        if reported.insert(target).inserted {
-                            diagnostics.append(.error(.reentryLoop,
-                                                      "node '\(target)' sends a free-form \(node.step.kind) message right after re-entry template '\(name)' (\((path + [target]).joined(separator: " → "))), with no customer reply between; the window is still closed there, so the step would be held back again",
-                                                      hint: "let '\(name)' wait for the reply (`on_reply: resume`), or lead from it only to template nodes until the customer answers",
-                                                      at: node.location))
-                        }
+                    parent[target] = current
+                    guard node.step.isFreeForm else {
+                        stack.append(target)
                         continue
                     }
-                    stack.append((target, path + [target]))
+                    guard reported.insert(target).inserted else { continue }
+                    diagnostics.append(.error(.reentryLoop,
+                                              "node '\(target)' sends a free-form \(node.step.kind) message right after re-entry template '\(name)' (\(Self.path(to: target, parents: parent))), with no customer reply between; the window is still closed there, so the step would be held back again",
+                                              hint: "let '\(name)' wait for the reply (`on_reply: resume`), or lead from it only to template nodes until the customer answers",
+                                              at: node.location))
                 }
             }
         }
         return diagnostics
+    }
+
+    /// `a → b → c`, from the start of the walk to `node`, shortened in the middle when long.
+    private static func path(to node: String, parents: [String: String]) -> String {
+        var names = [node]
+        while let previous = parents[names[names.count - 1]] { names.append(previous) }
+        names.reverse()
+        guard names.count > 8 else { return names.joined(separator: " → ") }
+        return (names.prefix(4) + ["… (\(names.count - 7) more)"] + names.suffix(3)).joined(separator: " → ")
     }
 
     /// Nodes that can run when the window may have closed.
