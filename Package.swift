@@ -76,7 +76,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"], exclude: ["schema-probes"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "FlowEngine", "FlowModel"]),
         .testTarget(

@@ -43,7 +43,7 @@ enum Answers {
             return text.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) == nil ? nil : text.lowercased()
         case .phone:
             guard text.allSatisfy({ $0.isNumber || " +-.()".contains($0) }) else { return nil }
-            let digits = text.filter(\.isASCIIDigitCharacter)
+            let digits = text.filter(\.isASCIIDigit)
             guard (7...15).contains(digits.count) else { return nil }
             return (text.hasPrefix("+") ? "+" : "") + digits
         case .date:
@@ -104,10 +104,6 @@ enum Answers {
         case .location: "Please share a location with the button below."
         }
     }
-}
-
-extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
 
 extension Double {

@@ -110,7 +110,7 @@ public indirect enum Condition: Hashable, Sendable {
                 }
                 return .schedule(schedule)
             }
-            return Schedule.read(value, defaultZone: flow.timeZone, context: context).map(Condition.schedule)
+            return Schedule.read(value, defaultZone: flow.timeZone, flowNamesZone: flow.timeZoneWritten, context: context).map(Condition.schedule)
         case "silent_for":
             return reader.span("silent_for").map { .silentFor($0.value) }
         case "within":

@@ -40,12 +40,14 @@ public struct Schedule: Hashable, Sendable {
         return (weekly[isoWeekday] ?? []).contains { $0.start <= minuteOfDay && minuteOfDay < $0.end }
     }
 
-    /// Reads a schedule mapping; `defaultZone` is the flow's `time_zone`.
-    static func read(_ node: Yams.Node, defaultZone: TimeZone?, context: LoadContext) -> Schedule? {
+    /// Reads a schedule mapping; `defaultZone` is the flow's `time_zone`, and `flowNamesZone` says
+    /// whether the flow wrote one (an unknown zone has had its error, so no second one here).
+    static func read(_ node: Yams.Node, defaultZone: TimeZone?, flowNamesZone: Bool, context: LoadContext) -> Schedule? {
         guard let reader = context.mapping(node, "a schedule") else { return nil }
         var zone = defaultZone
-        if let name = reader.string("zone") {
-            zone = readZone(name, context: context)
+        let namedZone = reader.string("zone")
+        if let namedZone {
+            zone = readZone(namedZone, context: context)
         }
         var weekly: [Int: [Span]] = [:]
         if let hours = reader.mapping("hours", required: true) {
@@ -64,8 +66,9 @@ public struct Schedule: Hashable, Sendable {
         } ?? []
         reader.reportUnknownKeys(in: "a schedule")
         guard let zone else {
-            context.report(.error(.missingKey, "this schedule has no time zone",
-                                  hint: "add `zone: Europe/Amsterdam` (an IANA name), or `time_zone:` at the top of the flow", at: reader.location))
+            // An unknown zone has had its error; say nothing more about it.
+            if namedZone == nil, !flowNamesZone { context.report(.error(.missingKey, "this schedule has no time zone",
+                                  hint: "add `zone: Europe/Amsterdam` (an IANA name), or `time_zone:` at the top of the flow", at: reader.location)) }
             return nil
         }
         return Schedule(zone: zone, weekly: weekly, closedDates: Set(closed), location: reader.location)
@@ -87,7 +90,8 @@ public struct Schedule: Hashable, Sendable {
         var days: [Int] = []
         for part in text.split(separator: ",") {
             let ends = part.split(separator: "-").map(String.init)
-            guard (1...2).contains(ends.count), let first = weekdays[ends[0]], let last = weekdays[ends.last!], first <= last else {
+            guard (1...2).contains(ends.count), let first = weekdays[ends[0]], let last = ends.last.flatMap({ weekdays[$0] }),
+                  first <= last else {
                 context.report(.error(.invalidValue, "'\(key.value)' is not a day or range of days",
                                       hint: "write mon, tue, wed, thu, fri, sat, sun, a range like mon-fri, a list like sat,sun, or daily",
                                       at: key.location))
@@ -104,7 +108,9 @@ public struct Schedule: Hashable, Sendable {
         if text.value.lowercased() == "closed" { return [] }
         let minutes = text.value.split(separator: "-").map { part -> Int? in
             let clock = part.trimmingCharacters(in: .whitespaces).split(separator: ":")
-            guard clock.count == 2, let hour = Int(clock[0]), let minute = Int(clock[1]),
+            guard clock.count == 2, (1...2).contains(clock[0].count), clock[1].count == 2,
+                  clock.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+                  let hour = Int(clock[0]), let minute = Int(clock[1]),
                   (0...24).contains(hour), (0..<60).contains(minute), hour * 60 + minute <= 1440 else { return nil }
             return hour * 60 + minute
         }

@@ -113,6 +113,13 @@ public struct TemplateDefinition: Hashable, Sendable {
                     header = .media(format.value)
                 }
                 mapping.reportUnknownKeys(in: "a template header")
+                if mapping.keys.isEmpty {
+                    context.report(.error(.missingKey, "the template header is empty",
+                                          hint: "write `header: { text: … }` or `header: { format: image }`, or remove it", at: mapping.location))
+                } else if mapping.has("text"), mapping.has("format") {
+                    context.report(.error(.invalidValue, "a template header is text or media, not both",
+                                          hint: "keep `text:` for a text header or `format:` for an image, video or document", at: mapping.location))
+                }
             }
         }
         let body = reader.string("body", required: true)

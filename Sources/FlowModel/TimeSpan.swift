@@ -94,5 +94,6 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    /// `0` to `9` only: `Character.isNumber` also holds for `٢` and `²`, which `Int(_:)` cannot read.
+    public var isASCIIDigit: Bool { isASCII && isNumber }
 }

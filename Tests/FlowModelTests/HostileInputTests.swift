@@ -106,3 +106,24 @@ struct BoundedWorkTests {
         #expect(loop.first?.message.contains("(5000 nodes in all)") == true, "a long loop lists a few nodes and the count, not all")
     }
 }
+
+/// Numbers are read as YAML 1.2's core schema reads them, and no spelling traps.
+@Suite struct NumberSpellingTests {
+    static func attempts(_ value: String) -> [Diagnostic] {
+        diagnose("flow: t\nstart: a\nnodes:\n  a:\n    buttons: { body: Pick, options: [{ title: A }] }\n    retry: Again\n    attempts: \(value)\n")
+            .filter { $0.severity == .error }
+    }
+
+    @Test(arguments: ["2", "+2", "0x2", "0o2", "2.0", "2e0", "20e-1"])
+    func wholeNumbersInEverySpelling(_ value: String) {
+        #expect(Self.attempts(value).isEmpty, "\(value)")
+    }
+
+    @Test(arguments: ["\"2\"", "'2'", "2.5", "1_0", "0b10", "0x", "0o", "+", ".", "1e", "e1", "0x1p3",
+                      "9223372036854775808", "-9223372036854775809", "1e400", ".inf", ".nan", "0xFFFFFFFFFFFFFFFFFF", "٢"])
+    func otherSpellingsAreErrorsNotTraps(_ value: String) {
+        let errors = Self.attempts(value)
+        #expect(errors.count == 1, "\(value): \(errors.map(\.description))")
+        #expect(errors.allSatisfy { $0.rule == .wrongType || $0.rule == .invalidValue })
+    }
+}

@@ -6,4 +6,6 @@ struct FlowContext {
     let context: LoadContext
     let schedules: [String: Schedule]
     let timeZone: TimeZone?
+    /// Whether the flow names a `time_zone`, readable or not (an unknown one has its own error).
+    let timeZoneWritten: Bool
 }

@@ -132,7 +132,8 @@ public enum FlowLoader {
             ?? Located(fallbackName, at: reader.location)
         let description = reader.string("description")?.value
         let start = reader.target("start", required: true, hint: "name the first node, e.g. `start: welcome`")
-        let timeZone = reader.string("time_zone").flatMap { Schedule.readZone($0, context: context) }
+        let zoneName = reader.string("time_zone")
+        let timeZone = zoneName.flatMap { Schedule.readZone($0, context: context) }
         let params = reader.strings("params") ?? []
         let triggers = reader.strings("triggers")?.map(Target.init) ?? []
         let session = reader.mapping("session").map(readSession) ?? SessionPolicy()
@@ -141,7 +142,7 @@ public enum FlowLoader {
         var schedules: [String: Schedule] = [:]
         if let mapping = reader.mapping("schedules") {
             for (key, value) in mapping.namedEntries() {
-                if let schedule = Schedule.read(value, defaultZone: timeZone, context: context) {
+                if let schedule = Schedule.read(value, defaultZone: timeZone, flowNamesZone: zoneName != nil, context: context) {
                     schedules[key.value] = schedule
                 }
             }
@@ -155,7 +156,7 @@ public enum FlowLoader {
             }
         }
 
-        let flowContext = FlowContext(context: context, schedules: schedules, timeZone: timeZone)
+        let flowContext = FlowContext(context: context, schedules: schedules, timeZone: timeZone, timeZoneWritten: zoneName != nil)
         var nodes: [String: FlowNode] = [:]
         var order: [String] = []
         var unreadable: Set<String> = []

@@ -76,18 +76,21 @@ public final class LoadContext {
         string(node, what).map { TextTemplate(parsing: $0.value, at: $0.location) }
     }
 
+    /// A whole number, written without quotes (quotes make a value text, as they do for the JSON
+    /// Schema): `3`, `0x1F`, or `3.0`.
     public func int(_ node: Yams.Node, _ what: String) -> Located<Int>? {
-        guard let text = string(node, what) else { return nil }
-        guard let value = Int(text.value) else {
+        guard let text = plainScalar(node, what, "a whole number") else { return nil }
+        guard let value = CoreScalar.integer(text.value) else {
             error(.wrongType, "\(what) must be a whole number, found '\(text.value)'", at: node)
             return nil
         }
         return Located(value, at: text.location)
     }
 
+    /// A finite number, written without quotes: `52.37`, `-4`, `1e3`.
     public func double(_ node: Yams.Node, _ what: String) -> Located<Double>? {
-        guard let text = string(node, what) else { return nil }
-        guard let value = Double(text.value) else {
+        guard let text = plainScalar(node, what, "a number") else { return nil }
+        guard let value = CoreScalar.number(text.value) else {
             error(.wrongType, "\(what) must be a number, found '\(text.value)'", at: node)
             return nil
         }
@@ -98,15 +101,25 @@ public final class LoadContext {
         return Located(value, at: text.location)
     }
 
+    /// `true` or `false` (also `True`, `TRUE`, `False`, `FALSE`), written without quotes.
     public func bool(_ node: Yams.Node, _ what: String) -> Bool? {
-        guard let text = string(node, what) else { return nil }
-        switch text.value.lowercased() {
-        case "true": return true
-        case "false": return false
-        default:
+        guard let text = plainScalar(node, what, "true or false") else { return nil }
+        guard let value = CoreScalar.boolean(text.value) else {
             error(.wrongType, "\(what) must be true or false, found '\(text.value)'", at: node)
             return nil
         }
+        return value
+    }
+
+    /// A scalar written without quotes, or a `wrong-type` error: a quoted value is text.
+    private func plainScalar(_ node: Yams.Node, _ what: String, _ expected: String) -> Located<String>? {
+        guard let text = string(node, what) else { return nil }
+        guard node.isPlainScalar else {
+            error(.wrongType, "\(what) must be \(expected), found the text '\(text.value)'",
+                  hint: "remove the quotes: quoted values are text", at: node)
+            return nil
+        }
+        return text
     }
 
     public func span(_ node: Yams.Node, _ what: String) -> Located<TimeSpan>? {

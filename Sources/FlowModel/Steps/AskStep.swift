@@ -69,9 +69,9 @@ public struct AskStep: Hashable, Sendable {
             return Pattern(pattern, context: context).map(Expectation.pattern)
         }
         if let bounds = reader.value("number") {
-            guard bounds.mapping != nil, let limits = context.mapping(bounds, "'number'") else {
-                return .number(min: nil, max: nil)
-            }
+            // `number:` alone (or `{}`) means any number; otherwise bounds.
+            if bounds.isNull { return .number(min: nil, max: nil) }
+            guard let limits = context.mapping(bounds, "'number'") else { return nil }
             let min = limits.double("min")?.value, max = limits.double("max")?.value
             limits.reportUnknownKeys(in: "number bounds")
             return .number(min: min, max: max)
@@ -81,8 +81,13 @@ public struct AskStep: Hashable, Sendable {
             let options = Dictionary(uniqueKeysWithValues: MediaKind.allCases.map { ($0.rawValue, $0) })
             return .media(kinds.compactMap { context.choice($0, "a media kind", options)?.value })
         }
-        reader.allow(contentsOf: simpleExpectations.keys)
-        if let key = reader.keys.first, let simple = simpleExpectations[key.value] { return simple }
+        if let key = reader.keys.first, simpleExpectations[key.value] != nil {
+            reader.allow(key.value)
+            context.report(.error(.wrongType, "'expect: { \(key.value): … }' is written `expect: \(key.value)`",
+                                  hint: "write the word alone: `expect: \(key.value)`", at: key.location))
+            return nil
+        }
+        if reader.keys.count > 0 { return nil }  // unknown keys, reported as such
         context.report(.error(.missingKey, "'expect' needs one of: pattern, number, one_of, media",
                               hint: "or a single word: \(simpleExpectations.keys.sorted().joined(separator: ", "))", at: reader.location))
         return nil

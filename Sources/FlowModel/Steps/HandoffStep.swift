@@ -8,6 +8,11 @@ public struct HandoffStep: Hashable, Sendable {
 
     static func read(_ value: Yams.Node, context: LoadContext) -> HandoffStep? {
         guard let text = context.string(value, "'handoff'") else { return nil }
-        return HandoffStep(queue: text.value == "true" ? nil : text.value)
+        guard value.isPlainScalar, let flag = CoreScalar.boolean(text.value) else { return HandoffStep(queue: text.value) }
+        guard flag else {
+            context.error(.invalidValue, "'handoff: false' hands nothing over", hint: "write `handoff: true`, or name the queue: `handoff: support`", at: value)
+            return nil
+        }
+        return HandoffStep(queue: nil)
     }
 }

@@ -79,6 +79,10 @@ public struct ListStep: Hashable, Sendable {
                     what: "list rows across all sections", at: location)
         for section in sections {
             check.text(section.title, max: WhatsAppLimits.listSectionTitle, rule: .listSectionTitleLength, what: "section title")
+            if section.rows.isEmpty, !rows.isEmpty {
+                check.diagnostics.append(.error(.listRowCount, "this list section has no rows; WhatsApp needs at least one in each section",
+                                                hint: "add a row, or remove the section", at: section.location))
+            }
             if sections.count > 1, section.title == nil {
                 check.diagnostics.append(.error(.listSectionTitleRequired,
                                                 "a list with more than one section needs a title on every section",
