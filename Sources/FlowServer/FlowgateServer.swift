@@ -4,6 +4,7 @@ import FlowModel
 import FlowStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -54,11 +55,34 @@ public struct FlowgateServer {
     /// The Hummingbird application: the HTTP server and the runtime in one service group.
     /// `onServerRunning` receives the bound port (useful with port 0).
     public func application(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router,
-                    configuration: .init(address: .hostname(config.host, port: port ?? config.port), serverName: "flowgate"),
-                    services: [runtime],
-                    onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-                    logger: logger)
+        let cap = Self.connectionCap(configured: config.maxConnections, reserve: config.concurrency + 256)
+        let readTimeout = TimeAmount.milliseconds(config.readTimeout.milliseconds)
+        let metrics = metrics
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: readTimeout, onCut: { metrics.connectionsCut.increment() })],
+            idleTimeout: .milliseconds(config.idleTimeout.milliseconds))
+        return Application(router: router,
+                           server: .http1(configuration: http),
+                           configuration: .init(address: .hostname(config.host, port: port ?? config.port), serverName: "flowgate",
+                                                availableConnectionsDelegate: .maximum(cap, logger: logger)),
+                           services: [runtime],
+                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    /// The most connections to hold open: the configured cap, kept `reserve` below the process's
+    /// file limit (the store, the Graph client and the listener need files too; a process that
+    /// runs out of them cannot even log). The soft limit is raised to the hard one first.
+    static func connectionCap(configured: Int, reserve: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return configured }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        let files = limit.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+        return max(1, min(configured, files.subtractingReportingOverflow(reserve).partialValue))
     }
 
     /// Loads every number's flow; refuses to start on any validation error.

@@ -35,6 +35,13 @@ public struct ServerConfig: Sendable {
     public var sqlitePath = "flowgate.sqlite"
     public var numbers: [Number] = []
     public var maxBodyBytes = 1 << 20
+    /// Open connections at most; past it new ones wait in the kernel's queue until one closes.
+    /// Kept below the process's file limit at start (see `FlowgateServer.connectionCap`).
+    public var maxConnections = 4_096
+    /// A connection with no request for this long is closed (dripped headers count as none).
+    public var idleTimeout = TimeSpan.seconds(30)
+    /// A request whose body has not all arrived this long after its head is cut.
+    public var readTimeout = TimeSpan.seconds(10)
     public var concurrency = 64
     public var maxAttempts = 12
     public var stateCache = 20_000
@@ -83,6 +90,15 @@ public struct ServerConfig: Sendable {
             number.reportUnknownKeys(in: "a number")
             if let id, let flow {
                 config.numbers.append(Number(phoneNumberID: id.value, flowPath: resolve(flow.value), rate: rate?.value))
+            }
+        }
+        if let connections = reader.mapping("connections") {
+            config.maxConnections = connections.int("max")?.value ?? config.maxConnections
+            config.idleTimeout = connections.span("idle_timeout")?.value ?? config.idleTimeout
+            config.readTimeout = connections.span("read_timeout")?.value ?? config.readTimeout
+            connections.reportUnknownKeys(in: "connections")
+            if config.maxConnections < 1 {
+                context.report(.error(.invalidValue, "'max' must be at least 1", at: connections.keyLocation("max")))
             }
         }
         if let webhook = reader.mapping("webhook") {

@@ -21,6 +21,8 @@ public struct ServerMetrics: Sendable {
     let sendsRetried: CoreMetrics.Counter
     let sendsFailed: CoreMetrics.Counter
     let outboxDepth: CoreMetrics.Gauge
+    /// Connections closed because a request was not read in full in time.
+    let connectionsCut: CoreMetrics.Counter
     let sendLatency: Metrics.Timer
     let commitLatency: Metrics.Timer
 
@@ -43,6 +45,7 @@ public struct ServerMetrics: Sendable {
         sendsSent = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "sent")], factory: factory)
         sendsRetried = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "retry")], factory: factory)
         sendsFailed = CoreMetrics.Counter(label: "flowgate_sends_total", dimensions: [("result", "failed")], factory: factory)
+        connectionsCut = CoreMetrics.Counter(label: "flowgate_connections_cut_total", dimensions: [("reason", "read_timeout")], factory: factory)
         outboxDepth = CoreMetrics.Gauge(label: "flowgate_outbox_depth", dimensions: [], factory: factory)
         sendLatency = Metrics.Timer(label: "flowgate_send_latency_seconds", dimensions: [], factory: factory)
         commitLatency = Metrics.Timer(label: "flowgate_commit_latency_seconds", dimensions: [], factory: factory)

@@ -112,7 +112,8 @@ final class TestServer {
     private let task: Task<Void, Error>
 
     /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file.
-    init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64) async throws {
+    init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64,
+         configure: (inout ServerConfig) -> Void = { _ in }) async throws {
         var config = ServerConfig()
         config.concurrency = concurrency
         let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
@@ -120,6 +121,7 @@ final class TestServer {
         config.graphBaseURL = graph.base
         config.sqlitePath = database
         config.port = 0
+        configure(&config)
         let secrets = ServerSecrets(appSecret: appSecret, verifyToken: verifyToken, accessToken: accessToken, adminToken: adminToken)
         let store = try SQLiteStore(path: database)
         try await store.migrate()
