@@ -41,6 +41,14 @@ public actor Dispatcher {
     private var nextSlot: [String: Timestamp] = [:]
     private var references: [String: (contact: ContactKey, ref: String)] = [:]
     private var outcomes: [(id: Int64, outcome: SendOutcome)] = []
+    /// Sends whose outcome is not yet stored, with the worker waiting for it. A worker takes no new
+    /// send until its last outcome is stored, so after a crash at most `concurrency` messages can
+    /// go twice: those sent, or being sent, whose outcome was not yet written.
+    private var unrecorded: Set<Int64> = []
+    private var recordWaiters: [Int64: CheckedContinuation<Void, Never>] = [:]
+    private var flusher: CheckedContinuation<Void, Never>?
+    /// Workers still running: the flusher outlives them all, since each waits for its last outcome.
+    private var activeWorkers = 0
     private var naps: [UInt64: Task<Void, Error>] = [:]
     private var napCounter: UInt64 = 0
 
@@ -121,7 +129,7 @@ public actor Dispatcher {
             metrics.sendsSent.increment()
             references[wamid] = (contact, record.ref)
             if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
-            outcomes.append((record.id, .sent(wamid: wamid)))
+            note(record.id, .sent(wamid: wamid))
             finishHead(of: contact)
         case .refused, .unreachable:
             let attempts = record.attempts + 1
@@ -130,7 +138,7 @@ public actor Dispatcher {
                 metrics.sendsRetried.increment()
                 let delay = backoff(attempts: attempts)
                 let at = clock.now() + delay
-                outcomes.append((record.id, .retry(at: at, reason: reason)))
+                note(record.id, .retry(at: at, reason: reason))
                 queues[contact]?[0].attempts = attempts
                 queues[contact]?[0].notBefore = at
                 logger.notice("send will be retried", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "attempt": "\(attempts)",
@@ -139,7 +147,7 @@ public actor Dispatcher {
                 Task { await self.resume(contact, at: at) }
             } else {
                 metrics.sendsFailed.increment()
-                outcomes.append((record.id, .failed(code: code, reason: reason)))
+                note(record.id, .failed(code: code, reason: reason))
                 logger.warning("send failed for good", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
                                                                   "reason": "\(reason)"])
                 finishHead(of: contact)
@@ -147,6 +155,26 @@ public actor Dispatcher {
             }
         }
         metrics.outboxDepth.record(depth)
+    }
+
+    /// Queues an outcome for the next commit, and wakes the flusher.
+    private func note(_ id: Int64, _ outcome: SendOutcome) {
+        outcomes.append((id, outcome))
+        unrecorded.insert(id)
+        wakeFlusher()
+    }
+
+    private func wakeFlusher() {
+        if let flusher {
+            self.flusher = nil
+            flusher.resume()
+        }
+    }
+
+    /// Returns once the outcome of send `id` is stored.
+    private func untilRecorded(_ id: Int64) async {
+        guard unrecorded.contains(id) else { return }
+        await withCheckedContinuation { recordWaiters[id] = $0 }
     }
 
     /// Makes a contact sendable again once its backoff has passed (at once when stopping: the
@@ -193,6 +221,7 @@ public actor Dispatcher {
         } catch {
             logger.error("could not load the outbox", metadata: ["error": "\(error)"])
         }
+        activeWorkers = settings.concurrency
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<settings.concurrency {
                 group.addTask { await self.work() }
@@ -202,7 +231,12 @@ public actor Dispatcher {
         await flush()
     }
 
+    /// One of `concurrency` workers (counted in `activeWorkers` before they start).
     private func work() async {
+        defer {
+            activeWorkers -= 1
+            wakeFlusher()
+        }
         while let record = await next() {
             guard await nap(until: reserve(record.contact.phoneNumberID)) else {
                 // Stopping: the message stays pending in the store and goes after the restart.
@@ -213,6 +247,7 @@ public actor Dispatcher {
             let result = await sender.send(phoneNumberID: record.contact.phoneNumberID, body: record.body)
             metrics.sendLatency.recordInterval(since: started)
             await complete(record, result)
+            await untilRecorded(record.id)
         }
     }
 
@@ -229,15 +264,23 @@ public actor Dispatcher {
         return !stopping
     }
 
+    /// Stores outcomes as they come: every outcome noted while one commit runs goes in the next,
+    /// so busy workers share commits.
     private func flushLoop() async {
-        while !stopping || !outcomes.isEmpty {
-            await flush()
-            try? await Task.sleep(for: .milliseconds(20))
+        while true {
+            if outcomes.isEmpty {
+                if stopping, activeWorkers == 0 { return }
+                await withCheckedContinuation { flusher = $0 }
+                continue
+            }
+            if await !flush() { try? await Task.sleep(for: .milliseconds(100)) }
         }
     }
 
-    private func flush() async {
-        guard !outcomes.isEmpty else { return }
+    /// Stores the queued outcomes and releases the workers waiting on them; false on a store error.
+    @discardableResult
+    private func flush() async -> Bool {
+        guard !outcomes.isEmpty else { return true }
         let batch = outcomes
         outcomes.removeAll(keepingCapacity: true)
         do {
@@ -245,7 +288,13 @@ public actor Dispatcher {
         } catch {
             outcomes.insert(contentsOf: batch, at: 0)
             logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])
+            return false
         }
+        for (id, _) in batch {
+            unrecorded.remove(id)
+            recordWaiters.removeValue(forKey: id)?.resume()
+        }
+        return true
     }
 
     /// Stops taking new sends; sends in flight finish and their results are stored.
@@ -254,6 +303,7 @@ public actor Dispatcher {
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters.removeAll()
         for nap in naps.values { nap.cancel() }
+        wakeFlusher()
     }
 }
 
