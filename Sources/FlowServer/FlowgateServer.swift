@@ -57,9 +57,11 @@ public struct FlowgateServer {
     public func application(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let cap = Self.connectionCap(configured: config.maxConnections, reserve: config.concurrency + 256)
         let readTimeout = TimeAmount.milliseconds(config.readTimeout.milliseconds)
+        // How long a connection idle at shutdown stays open for a request its client may be sending.
+        let linger = TimeAmount.milliseconds(min(config.idleTimeout.milliseconds, 1000))
         let metrics = metrics
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeout: readTimeout, onCut: { metrics.connectionsCut.increment() })],
+            additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, linger: linger, onCut: { metrics.connectionsCut.increment() })],
             idleTimeout: .milliseconds(config.idleTimeout.milliseconds))
         return Application(router: router,
                            server: .http1(configuration: http),

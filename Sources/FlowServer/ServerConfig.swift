@@ -42,6 +42,9 @@ public struct ServerConfig: Sendable {
     public var idleTimeout = TimeSpan.seconds(30)
     /// A request whose body has not all arrived this long after its head is cut.
     public var readTimeout = TimeSpan.seconds(10)
+    /// On SIGTERM: how long accepted requests and sends in flight may take to finish before the
+    /// process exits anyway. What is cut short was never answered 200, so the platform retries it.
+    public var shutdownGrace = TimeSpan.seconds(30)
     public var concurrency = 64
     public var maxAttempts = 12
     public var stateCache = 20_000
@@ -96,6 +99,7 @@ public struct ServerConfig: Sendable {
             config.maxConnections = connections.int("max")?.value ?? config.maxConnections
             config.idleTimeout = connections.span("idle_timeout")?.value ?? config.idleTimeout
             config.readTimeout = connections.span("read_timeout")?.value ?? config.readTimeout
+            config.shutdownGrace = connections.span("shutdown_grace")?.value ?? config.shutdownGrace
             connections.reportUnknownKeys(in: "connections")
             if config.maxConnections < 1 {
                 context.report(.error(.invalidValue, "'max' must be at least 1", at: connections.keyLocation("max")))

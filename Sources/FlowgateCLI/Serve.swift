@@ -6,6 +6,7 @@ import FlowStoreSQLite
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// `flowgate serve --config flowgate.yaml`: the WhatsApp Cloud API webhook server.
 struct Serve: AsyncParsableCommand {
@@ -51,8 +52,11 @@ struct Serve: AsyncParsableCommand {
         let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: store, sender: sender, logger: logger)
         logger.info("starting", metadata: ["listen": "\(serverConfig.host):\(serverConfig.port)", "store": "\(serverConfig.sqlitePath)",
                                            "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)"])
+        var lifecycle = ServiceGroupConfiguration(services: [server.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        lifecycle.maximumGracefulShutdownDuration = .milliseconds(serverConfig.shutdownGrace.milliseconds)
+        lifecycle.maximumCancellationDuration = .seconds(5)
         do {
-            try await server.application().runService()
+            try await ServiceGroup(configuration: lifecycle).run()
         } catch {
             try? await client.shutdown()
             throw error

@@ -103,7 +103,7 @@ final class FakeGraph: Sendable {
 }
 
 /// A `flowgate serve` on 127.0.0.1 with its own SQLite file and a manual clock.
-final class TestServer {
+final class TestServer: @unchecked Sendable {
     let server: FlowgateServer
     let clock: ManualClock
     let port: Int

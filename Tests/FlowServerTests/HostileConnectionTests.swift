@@ -32,6 +32,24 @@ final class RawConnection {
         return bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// The first response the server sends within `seconds` (everything read until a pause), or nil.
+    func response(within seconds: Double) -> String? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, bytes.isEmpty ? 50 : 20) > 0 else {
+                if !bytes.isEmpty { break }
+                continue
+            }
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Waits up to `seconds` for the server to close the connection (end of file or a reset);
     /// answers whether it did. Anything the server sent first is read and dropped.
     func closedByServer(within seconds: Double) -> Bool {
