@@ -190,7 +190,7 @@ public actor Conversations {
                         event = engineEvent
                     case .status(let wamid, let state, let errors):
                         guard let known = references[wamid] else {
-                            logger.debug("status for an unknown message", metadata: ["wamid": "\(wamid)", "status": "\(state.rawValue)"])
+                            logger.debug("status for an unknown message", metadata: ["wamid": .wire(wamid), "status": "\(state.rawValue)"])
                             continue
                         }
                         contact = known.contact
@@ -198,7 +198,7 @@ public actor Conversations {
                     }
                     guard let engine = engines[contact.phoneNumberID] else {
                         metrics.unknownNumbers.increment()
-                        logger.warning("webhook for a phone number this server does not serve", metadata: ["phone_number_id": "\(contact.phoneNumberID)"])
+                        logger.warning("webhook for a phone number this server does not serve", metadata: ["phone_number_id": .wire(contact.phoneNumberID)])
                         continue
                     }
                     let state = cache[contact] ?? stored[contact]
@@ -268,15 +268,15 @@ public actor Conversations {
             case .held(let record):
                 metrics.guardBlocks.increment()
                 logger.info("session guard held a step back", metadata: [
-                    "contact": "\(contact)", "node": "\(record.node)", "reason": "\(record.reason.rawValue)", "held_id": "\(record.id)",
+                    "contact": .wire("\(contact)"), "node": "\(record.node)", "reason": "\(record.reason.rawValue)", "held_id": "\(record.id)",
                 ])
             case .dropped, .reentrySuppressed, .refusalSuperseded, .templateParameterEmpty, .triggerRefused:
-                logger.info("session guard", metadata: ["contact": "\(contact)", "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": "\(event.detail)"])
+                logger.info("session guard", metadata: ["contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail)])
             case .timerFired:
                 metrics.timersFired.increment()
             case .error, .deliveryFailed:
                 logger.warning("engine reported a problem", metadata: [
-                    "contact": "\(contact)", "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": "\(event.detail)",
+                    "contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail),
                 ])
             default:
                 break

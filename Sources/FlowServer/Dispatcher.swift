@@ -141,15 +141,15 @@ public actor Dispatcher {
                 note(record.id, .retry(at: at, reason: reason))
                 queues[contact]?[0].attempts = attempts
                 queues[contact]?[0].notBefore = at
-                logger.notice("send will be retried", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "attempt": "\(attempts)",
-                                                                  "in": "\(delay)", "reason": "\(reason)"])
+                logger.notice("send will be retried", metadata: ["contact": .wire("\(contact)"), "ref": "\(record.ref)", "attempt": "\(attempts)",
+                                                                  "in": "\(delay)", "reason": .wire(reason)])
                 // The contact stays busy through its backoff, without holding a worker.
                 Task { await self.resume(contact, at: at) }
             } else {
                 metrics.sendsFailed.increment()
                 note(record.id, .failed(code: code, reason: reason))
-                logger.warning("send failed for good", metadata: ["contact": "\(contact)", "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
-                                                                  "reason": "\(reason)"])
+                logger.warning("send failed for good", metadata: ["contact": .wire("\(contact)"), "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
+                                                                  "reason": .wire(reason)])
                 finishHead(of: contact)
                 await conversations?.sendFailed(record, code: code, reason: reason)
             }

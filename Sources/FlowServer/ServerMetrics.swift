@@ -14,6 +14,9 @@ public struct ServerMetrics: Sendable {
     let signatureFailures: CoreMetrics.Counter
     let malformed: CoreMetrics.Counter
     let unknownTypes: CoreMetrics.Counter
+    let unknownStatuses: CoreMetrics.Counter
+    /// Parts of signed webhooks kept as dead letters because they could not be read.
+    let deadLetters: CoreMetrics.Counter
     let unknownNumbers: CoreMetrics.Counter
     let guardBlocks: CoreMetrics.Counter
     let timersFired: CoreMetrics.Counter
@@ -39,6 +42,8 @@ public struct ServerMetrics: Sendable {
         signatureFailures = CoreMetrics.Counter(label: "flowgate_signature_failures_total", dimensions: [], factory: factory)
         malformed = CoreMetrics.Counter(label: "flowgate_malformed_webhooks_total", dimensions: [], factory: factory)
         unknownTypes = CoreMetrics.Counter(label: "flowgate_unknown_message_types_total", dimensions: [], factory: factory)
+        unknownStatuses = CoreMetrics.Counter(label: "flowgate_unknown_statuses_total", dimensions: [], factory: factory)
+        deadLetters = CoreMetrics.Counter(label: "flowgate_dead_letters_total", dimensions: [], factory: factory)
         unknownNumbers = CoreMetrics.Counter(label: "flowgate_unknown_phone_numbers_total", dimensions: [], factory: factory)
         guardBlocks = CoreMetrics.Counter(label: "flowgate_guard_blocks_total", dimensions: [], factory: factory)
         timersFired = CoreMetrics.Counter(label: "flowgate_timers_fired_total", dimensions: [], factory: factory)

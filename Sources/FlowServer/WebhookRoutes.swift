@@ -46,7 +46,7 @@ struct WebhookRoutes {
             return Response(status: .contentTooLarge)
         } catch {
             metrics.malformed.increment()
-            logger.warning("webhook body could not be read", metadata: ["error": "\(error)"])
+            logger.warning("webhook body could not be read", metadata: ["error": .wire("\(error)")])
             return Response(status: .badRequest)
         }
         guard signature.isValid(request.headers[Self.signatureHeader], body: buffer.readableBytesView) else {
@@ -54,40 +54,68 @@ struct WebhookRoutes {
             logger.warning("webhook signature missing or wrong", metadata: ["bytes": "\(buffer.readableBytes)"])
             return Response(status: .unauthorized)
         }
+        // Signed by the platform: from here on nothing is dropped. A lone `\ud800` escape is valid
+        // JSON that Foundation refuses; it becomes U+FFFD and the message is kept.
+        let body = JSONRepair.replacingLoneSurrogates(Array(buffer.readableBytesView))
         let notification: WebhookNotification
         do {
-            notification = try JSONDecoder().decode(WebhookNotification.self, from: Data(buffer.readableBytesView))
+            notification = try JSONDecoder().decode(WebhookNotification.self, from: Data(body))
         } catch {
-            // Signed by the platform: never drop it. JSON we cannot map is kept as a dead letter;
-            // bytes that are not JSON at all (a truncated body) are refused so the platform retries.
-            guard (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) != nil else {
+            // JSON we cannot map at all is kept as a dead letter; bytes that are not JSON (a
+            // truncated body) are refused so the platform retries.
+            guard (try? JSONSerialization.jsonObject(with: Data(body))) != nil else {
                 metrics.malformed.increment()
-                logger.warning("webhook body is not JSON", metadata: ["error": "\(error)"])
+                logger.warning("webhook body is not JSON", metadata: ["error": .wire("\(error)")])
                 return Response(status: .badRequest)
             }
-            logger.error("signed webhook in an unexpected shape; kept as a dead letter", metadata: ["error": "\(error)"])
-            do {
-                _ = try await conversations.submit([], deadLetters: [("\(error)", Array(buffer.readableBytesView))])
-                return Response(status: .ok)
-            } catch {
-                return Response(status: .internalServerError)
-            }
+            return await keep([], rejected: [.init(reason: "notification: \(error)", path: [])], body: body)
         }
-        let (items, unknownTypes, billable) = WebhookEvents.incoming(from: notification)
-        for category in billable { metrics.billable(category).increment() }
-        for item in items {
+        let reading = WebhookEvents.incoming(from: notification)
+        for category in reading.billable { metrics.billable(category).increment() }
+        for item in reading.items {
             if case .status = item.kind { metrics.statusesReceived.increment() } else { metrics.messagesReceived.increment() }
         }
-        for type in unknownTypes {
+        for type in reading.unknownTypes {
             metrics.unknownTypes.increment()
-            logger.notice("message of a type Flowgate does not know; the flow sees it as '\(type)'")
+            logger.notice("message of a type Flowgate does not know; the flow sees it as other", metadata: ["type": .wire(type)])
+        }
+        for status in reading.unknownStatuses {
+            metrics.unknownStatuses.increment()
+            logger.notice("status Flowgate does not act on", metadata: ["status": .wire(status)])
+        }
+        return await keep(reading.items, rejected: reading.rejected, body: body)
+    }
+
+    /// Commits the items and the parts that could not be read (as dead letters) together; 200 once stored.
+    private func keep(_ items: [Incoming], rejected: [WebhookEvents.Rejected], body: [UInt8]) async -> Response {
+        var letters: [(reason: String, body: [UInt8])] = []
+        if !rejected.isEmpty {
+            let tree = try? JSONSerialization.jsonObject(with: Data(body))
+            for part in rejected {
+                metrics.deadLetters.increment()
+                logger.error("part of a signed webhook could not be read; kept as a dead letter", metadata: ["reason": .wire(part.reason)])
+                letters.append((part.reason, Self.extract(part.path, from: tree) ?? body))
+            }
         }
         do {
-            _ = try await conversations.submit(items)
+            _ = try await conversations.submit(items, deadLetters: letters)
             return Response(status: .ok)
         } catch {
             return Response(status: .internalServerError)
         }
+    }
+
+    /// The JSON at `path` inside a parsed notification, as bytes.
+    static func extract(_ path: [WebhookEvents.Step], from tree: Any?) -> [UInt8]? {
+        var node = tree
+        for step in path {
+            switch step {
+            case .key(let key): node = (node as? [String: Any])?[key]
+            case .index(let index): node = (node as? [Any]).flatMap { index < $0.count ? $0[index] : nil }
+            }
+        }
+        guard let node, JSONSerialization.isValidJSONObject(node) else { return nil }
+        return (try? JSONSerialization.data(withJSONObject: node, options: [.sortedKeys])).map(Array.init)
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

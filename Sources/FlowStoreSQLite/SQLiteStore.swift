@@ -150,6 +150,15 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
+    /// The dead letters kept, oldest first: parts of signed webhooks that could not be read.
+    public func deadLetters(limit: Int) async throws -> [(reason: String, body: [UInt8])] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT reason, body FROM dead_letters ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+                (reason: row["reason"] as String, body: [UInt8](row["body"] as Data))
+            }
+        }
+    }
+
     public func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
         guard !outcomes.isEmpty else { return }
         let now = time.millisecondsSince1970

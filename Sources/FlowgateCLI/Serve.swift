@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
-        var logger = Logger(label: "flowgate")
+        // Values from the wire reach the log escaped: a newline in a payload cannot forge a line.
+        var logger = Logger(label: "flowgate", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (loaded, diagnostics) = ServerConfig.load(file: config)
         for diagnostic in diagnostics { printError(diagnostic.description) }

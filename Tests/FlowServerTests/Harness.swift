@@ -112,8 +112,12 @@ final class TestServer: @unchecked Sendable {
     private let task: Task<Void, Error>
 
     /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file.
+    let database: String
+
     init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64,
+         logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
          configure: (inout ServerConfig) -> Void = { _ in }) async throws {
+        self.database = database
         var config = ServerConfig()
         config.concurrency = concurrency
         let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
@@ -127,7 +131,6 @@ final class TestServer: @unchecked Sendable {
         try await store.migrate()
         client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
-        let logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() })
         server = FlowgateServer(config: config, secrets: secrets, engines: try FlowgateServer.engines(for: config), store: store,
                                 sender: sender, clock: clock, logger: logger)
         self.clock = clock

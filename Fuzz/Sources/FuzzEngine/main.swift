@@ -18,14 +18,14 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var person = VirtualContact(engine: engine, contact: ContactIdentity(waID: "31600000000", name: "Fuzz"),
                                 start: Timestamp(millisecondsSince1970: 1_793_786_400_000))
     if head & 1 == 0 {
-        let body = Data(input.rest())
+        let body = Data(JSONRepair.replacingLoneSurrogates(Array(input.rest())))
         guard let notification = try? JSONDecoder().decode(WebhookNotification.self, from: body) else { return 0 }
-        for entry in notification.entry {
-            for change in entry.changes {
-                for message in change.value.messages ?? [] {
-                    person.handle(.inbound(InboundMessage(webhook: message, profileName: change.value.contacts?.first?.profile?.name)))
+        for entry in notification.entry.compactMap(\.value) {
+            for change in entry.changes.compactMap(\.value) {
+                for message in (change.value.messages ?? []).compactMap(\.value) {
+                    person.handle(.inbound(InboundMessage(webhook: message, profileName: change.value.contacts?.first?.value?.profile?.name)))
                 }
-                for status in change.value.statuses ?? [] {
+                for status in (change.value.statuses ?? []).compactMap(\.value) {
                     guard let state = DeliveryStatus.State(rawValue: status.status), let sent = person.state.awaitingStatus.first else { continue }
                     let errors = (status.errors ?? []).map { DeliveryStatus.Failure(code: $0.code, title: $0.title ?? "") }
                     person.handle(.status(DeliveryStatus(ref: sent.ref, state: state, errors: errors)))

@@ -3,12 +3,12 @@
 /// Decoding is lenient where the platform is: unknown fields are ignored, unknown message types
 /// keep their `type` name, and every object the platform may leave out is optional.
 public struct WebhookNotification: Decodable, Sendable {
-    public var object: String
-    public var entry: [Entry]
+    public var object: String?
+    public var entry: [Lossy<Entry>]
 
     public struct Entry: Decodable, Sendable {
         public var id: String?
-        public var changes: [Change]
+        public var changes: [Lossy<Change>]
     }
 
     public struct Change: Decodable, Sendable {
@@ -19,9 +19,9 @@ public struct WebhookNotification: Decodable, Sendable {
     public struct Value: Decodable, Sendable {
         public var messagingProduct: String?
         public var metadata: Metadata?
-        public var contacts: [Contact]?
-        public var messages: [Message]?
-        public var statuses: [Status]?
+        public var contacts: [Lossy<Contact>]?
+        public var messages: [Lossy<Message>]?
+        public var statuses: [Lossy<Status>]?
 
         enum CodingKeys: String, CodingKey {
             case messagingProduct = "messaging_product"
