@@ -27,6 +27,8 @@ public actor Conversations {
     private var queue: [Job] = []
     private var wake: CheckedContinuation<Void, Never>?
     private var stopping = false
+    /// Set once a graceful shutdown has begun.
+    var isStopping: Bool { stopping }
     private var cache: [ContactKey: ContactState] = [:]
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []

@@ -43,7 +43,16 @@ public struct FlowgateServer {
         WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
                       maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
         AdminRoutes(conversations: conversations, token: secrets.adminToken).add(to: router, clock: clock)
+        // Liveness: the process answers. Readiness: it can also commit, so a load balancer sends
+        // webhooks elsewhere while the disk is full or read-only, and during shutdown.
         router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { [runtime] _, _ -> Response in
+            if let problem = await runtime.readiness() {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n")))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        }
         router.get("/metrics") { [dispatcher] _, _ in
             metrics.outboxDepth.record(await dispatcher.depth)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -113,6 +122,17 @@ struct Runtime: Service {
     let clock: any ServerClock
     let dedupeFor: TimeSpan
     let logger: Logger
+
+    /// Nil when the server can take webhooks; otherwise why not.
+    func readiness() async -> String? {
+        if await conversations.isStopping { return "shutting down" }
+        do {
+            try await store.checkWritable()
+            return nil
+        } catch {
+            return "the store cannot commit: \(error)"
+        }
+    }
 
     func run() async throws {
         await conversations.attach(dispatcher: dispatcher, scheduler: scheduler)

@@ -134,6 +134,10 @@ public protocol FlowStore: Sendable {
     /// Forgets inbound message ids seen before `time`; returns how many.
     func pruneSeen(before time: Timestamp) async throws -> Int
 
+    /// Makes a small durable write, or throws: the readiness check, and the refusal to start on a
+    /// store that cannot take commits (read-only, full, locked by another process).
+    func checkWritable() async throws
+
     /// Housekeeping the server runs a few times a second, off the commit path (SQLite checkpoints
     /// its write-ahead log here).
     func maintain() async throws

@@ -9,17 +9,24 @@ import GRDB
 ///
 /// SQLite's automatic checkpoint (copying the write-ahead log into the database file) would run
 /// inside whichever commit crosses the threshold and stall it; it is turned off, and
-/// ``maintain()`` checkpoints from a connection of its own, beside the writer.
+/// ``maintain()`` checkpoints from a connection of its own, beside the writer. The log stays
+/// bounded: past `walLimit` bytes, or whenever the store is idle, a truncating checkpoint empties
+/// it, and `journal_size_limit` gives the space back after every reset.
 public final class SQLiteStore: FlowStore {
     let pool: DatabasePool
     let checkpointer: DatabaseQueue
+    let walPath: String
+    let walLimit: Int64
 
-    /// Opens (or creates) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (or creates) the database at `path`; `walLimit` bounds the write-ahead log.
+    public init(path: String, walLimit: Int64 = 64 << 20) throws {
+        self.walPath = path + "-wal"
+        self.walLimit = walLimit
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walLimit)")
         }
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -29,7 +36,25 @@ public final class SQLiteStore: FlowStore {
     }
 
     public func maintain() async throws {
-        _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        let (log, copied) = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        // All of it copied while nothing else writes (idle), or a log past its limit: empty it.
+        // (A truncating checkpoint waits for readers and holds writers back while it runs.)
+        let size = walSize()
+        if (log > 0 && log == copied && size > 1 << 20) || size > walLimit {
+            _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+    }
+
+    /// The write-ahead log's size in bytes (0 when absent).
+    public func walSize() -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    public func checkWritable() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
+                           arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
+        }
     }
 
     public func migrate() async throws {
@@ -52,6 +77,7 @@ public final class SQLiteStore: FlowStore {
                 PRIMARY KEY (contact, kind)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS timers_due ON timers(due);
+            CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS dead_letters (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
             );

@@ -44,8 +44,15 @@ struct Serve: AsyncParsableCommand {
             printError("flowgate serve: \(error)")
             throw ExitCode.failure
         }
-        let store = try SQLiteStore(path: serverConfig.sqlitePath)
-        try await store.migrate()
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: serverConfig.sqlitePath)
+            try await store.migrate()
+            try await store.checkWritable()
+        } catch {
+            printError("flowgate serve: the store \(serverConfig.sqlitePath) cannot take commits: \(error)")
+            throw ExitCode.failure
+        }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: serverConfig.concurrency)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)

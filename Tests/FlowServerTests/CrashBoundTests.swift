@@ -37,6 +37,7 @@ final class SlowRecordingStore: FlowStore {
     func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
     func maintain() async throws { try await base.maintain() }
+    func checkWritable() async throws { try await base.checkWritable() }
 }
 
 /// Accepts every send at once, and notes the most sends ever done but not yet recorded.

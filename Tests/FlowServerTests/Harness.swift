@@ -116,7 +116,8 @@ final class TestServer: @unchecked Sendable {
 
     init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64,
          logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
-         configure: (inout ServerConfig) -> Void = { _ in }) async throws {
+         configure: (inout ServerConfig) -> Void = { _ in },
+         wrapStore: (SQLiteStore) -> any FlowStore = { $0 }) async throws {
         self.database = database
         var config = ServerConfig()
         config.concurrency = concurrency
@@ -127,8 +128,9 @@ final class TestServer: @unchecked Sendable {
         config.port = 0
         configure(&config)
         let secrets = ServerSecrets(appSecret: appSecret, verifyToken: verifyToken, accessToken: accessToken, adminToken: adminToken)
-        let store = try SQLiteStore(path: database)
-        try await store.migrate()
+        let sqlite = try SQLiteStore(path: database)
+        try await sqlite.migrate()
+        let store = wrapStore(sqlite)
         client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
         server = FlowgateServer(config: config, secrets: secrets, engines: try FlowgateServer.engines(for: config), store: store,
