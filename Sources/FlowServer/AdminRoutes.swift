@@ -9,9 +9,13 @@ import WhatsAppCloud
 /// The admin API, behind `Authorization: Bearer <FLOWGATE_ADMIN_TOKEN>`:
 /// - `GET  /admin/contacts/{number}/{contact}`: state and window;
 /// - `POST /admin/contacts/{number}/{contact}/start` `{"node": "...", "params": {...}}`: a business-initiated start;
-/// - `POST /admin/contacts/{number}/{contact}/release`: hand a contact back from a person to the bot.
+/// - `POST /admin/contacts/{number}/{contact}/release`: hand a contact back from a person to the bot;
+/// - `GET  /admin/outbox/failed?limit=100`: messages that failed for good, newest first;
+/// - `POST /admin/outbox/{id}/retry`: queue a failed message again, with a fresh retry budget.
 struct AdminRoutes {
     let conversations: Conversations
+    let dispatcher: Dispatcher
+    let store: any FlowStore
     let token: String?
 
     struct StartRequest: Decodable {
@@ -56,6 +60,18 @@ struct AdminRoutes {
     }
 
     func add(to router: Router<BasicRequestContext>, clock: any ServerClock) {
+        let outbox = router.group("admin/outbox")
+        outbox.get("failed") { request, _ in
+            try authorize(request)
+            let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 10_000) } ?? 100
+            return try json(try await store.failedOutbox(limit: limit))
+        }
+        outbox.post(":id/retry") { request, context in
+            try authorize(request)
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw HTTPError(.badRequest, message: "the id is a number") }
+            guard let record = try await dispatcher.retry(id) else { throw HTTPError(.notFound, message: "no failed message has id \(id)") }
+            return try json(["queued": record.id])
+        }
         let admin = router.group("admin/contacts/:number/:contact")
         admin.get { request, context in
             try authorize(request)

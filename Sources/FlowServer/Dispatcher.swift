@@ -15,8 +15,11 @@ public actor Dispatcher {
         public var defaultRate = Double(WhatsAppLimits.defaultMessagesPerSecond)
         /// Sends in flight at once, across contacts.
         public var concurrency = 64
-        /// Tries before a transient error counts as permanent.
-        public var maxAttempts = 12
+        /// How long a message may keep being retried after it was queued: past it, a transient
+        /// error counts as permanent and the send is listed under the admin API's failed sends.
+        public var retryFor = TimeSpan.hours(24)
+        /// Tries before a transient error counts as permanent, whatever the time (nil: no limit).
+        public var maxAttempts: Int? = nil
         public var firstBackoff = TimeSpan.seconds(1)
         public var maxBackoff = TimeSpan.minutes(10)
 
@@ -66,6 +69,13 @@ public actor Dispatcher {
 
     /// Messages waiting to be sent, in memory.
     public var depth: Int { queues.values.reduce(0) { $0 + $1.count } }
+
+    /// Queues a failed message again (admin API), from now, with a fresh retry budget.
+    func retry(_ id: Int64) async throws -> OutboxRecord? {
+        guard let record = try await store.retryFailed(id: id, at: clock.now()) else { return nil }
+        submit([record])
+        return record
+    }
 
     /// Takes committed messages; sending starts at once.
     func submit(_ records: [OutboxRecord]) {
@@ -134,7 +144,9 @@ public actor Dispatcher {
         case .refused, .unreachable:
             let attempts = record.attempts + 1
             let (code, reason) = Self.describe(result)
-            if result.isTransient, attempts < settings.maxAttempts {
+            let withinBudget = (record.queuedAt.adding(settings.retryFor).map { clock.now() < $0 } ?? true)
+                && (settings.maxAttempts.map { attempts < $0 } ?? true)
+            if result.isTransient, withinBudget {
                 metrics.sendsRetried.increment()
                 let delay = backoff(attempts: attempts)
                 let at = clock.now() + delay

@@ -32,6 +32,7 @@ public struct FlowgateServer {
         var settings = Dispatcher.Settings()
         settings.concurrency = config.concurrency
         settings.maxAttempts = config.maxAttempts
+        settings.retryFor = config.retryFor
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
         conversations = Conversations(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
@@ -42,7 +43,7 @@ public struct FlowgateServer {
         let router = Router()
         WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
                       maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
-        AdminRoutes(conversations: conversations, token: secrets.adminToken).add(to: router, clock: clock)
+        AdminRoutes(conversations: conversations, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: router, clock: clock)
         // Liveness: the process answers. Readiness: it can also commit, so a load balancer sends
         // webhooks elsewhere while the disk is full or read-only, and during shutdown.
         router.get("/healthz") { _, _ in "ok\n" }

@@ -46,7 +46,10 @@ public struct ServerConfig: Sendable {
     /// process exits anyway. What is cut short was never answered 200, so the platform retries it.
     public var shutdownGrace = TimeSpan.seconds(30)
     public var concurrency = 64
-    public var maxAttempts = 12
+    /// How long a queued message is retried on transient errors before it fails for good.
+    public var retryFor = TimeSpan.hours(24)
+    /// An optional cap on tries, whatever the time.
+    public var maxAttempts: Int?
     public var stateCache = 20_000
     /// How long inbound message ids are remembered for deduplication (the platform retries for days).
     public var dedupeFor = TimeSpan.days(7)
@@ -113,6 +116,7 @@ public struct ServerConfig: Sendable {
         if let dispatcher = reader.mapping("dispatcher") {
             config.concurrency = dispatcher.int("concurrency")?.value ?? config.concurrency
             config.maxAttempts = dispatcher.int("max_attempts")?.value ?? config.maxAttempts
+            config.retryFor = dispatcher.span("retry_for")?.value ?? config.retryFor
             dispatcher.reportUnknownKeys(in: "dispatcher")
         }
         config.stateCache = reader.int("state_cache")?.value ?? config.stateCache

@@ -33,14 +33,36 @@ public struct OutboxRecord: Sendable, Hashable {
     public var attempts: Int
     /// Not to be sent before this time (a retry's backoff).
     public var notBefore: Timestamp
+    /// When it was queued (or queued again by an operator): the start of its retry budget.
+    public var queuedAt: Timestamp
 
-    public init(id: Int64, contact: ContactKey, ref: String, body: [UInt8], attempts: Int, notBefore: Timestamp) {
+    public init(id: Int64, contact: ContactKey, ref: String, body: [UInt8], attempts: Int, notBefore: Timestamp, queuedAt: Timestamp? = nil) {
         self.id = id
         self.contact = contact
         self.ref = ref
         self.body = body
         self.attempts = attempts
         self.notBefore = notBefore
+        self.queuedAt = queuedAt ?? notBefore
+    }
+}
+
+/// A message the Graph API refused for good, or that ran out of its retry budget.
+public struct FailedSend: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var contact: String
+    public var ref: String
+    public var attempts: Int
+    public var error: String
+    public var failedAt: Timestamp
+
+    public init(id: Int64, contact: String, ref: String, attempts: Int, error: String, failedAt: Timestamp) {
+        self.id = id
+        self.contact = contact
+        self.ref = ref
+        self.attempts = attempts
+        self.error = error
+        self.failedAt = failedAt
     }
 }
 
@@ -118,6 +140,13 @@ public protocol FlowStore: Sendable {
 
     /// Outbox messages not yet sent or failed, oldest first (after a restart).
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord]
+
+    /// Messages that failed for good, newest first.
+    func failedOutbox(limit: Int) async throws -> [FailedSend]
+
+    /// Queues a failed message again, from `time`, with a fresh retry budget; nil when no failed
+    /// message has that id.
+    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord?
 
     /// Records what happened to sent messages.
     func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws

@@ -156,7 +156,7 @@ public final class SQLiteStore: FlowStore {
             for message in commit.outbox {
                 try insert.execute(arguments: [message.contact.description, message.ref, Data(message.body), time, time, time])
                 records.append(OutboxRecord(id: db.lastInsertedRowID, contact: message.contact, ref: message.ref,
-                                            body: message.body, attempts: 0, notBefore: commit.time))
+                                            body: message.body, attempts: 0, notBefore: commit.time, queuedAt: commit.time))
             }
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
@@ -167,12 +167,38 @@ public final class SQLiteStore: FlowStore {
     public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, contact, ref, body, attempts, not_before FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?
-                """, arguments: [limit]).compactMap { row in
-                guard let contact = ContactKey(row["contact"] as String) else { return nil }
-                return OutboxRecord(id: row["id"], contact: contact, ref: row["ref"], body: [UInt8](row["body"] as Data),
-                                    attempts: row["attempts"], notBefore: Timestamp(millisecondsSince1970: row["not_before"]))
+                SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?
+                """, arguments: [limit]).compactMap(Self.outboxRecord)
+        }
+    }
+
+    static func outboxRecord(_ row: Row) -> OutboxRecord? {
+        guard let contact = ContactKey(row["contact"] as String) else { return nil }
+        return OutboxRecord(id: row["id"], contact: contact, ref: row["ref"], body: [UInt8](row["body"] as Data),
+                            attempts: row["attempts"], notBefore: Timestamp(millisecondsSince1970: row["not_before"]),
+                            queuedAt: Timestamp(millisecondsSince1970: row["created_at"]))
+    }
+
+    public func failedOutbox(limit: Int) async throws -> [FailedSend] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, contact, ref, attempts, error, updated_at FROM outbox WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?
+                """, arguments: [limit]).map { row in
+                FailedSend(id: row["id"], contact: row["contact"], ref: row["ref"], attempts: row["attempts"],
+                           error: row["error"] ?? "", failedAt: Timestamp(millisecondsSince1970: row["updated_at"]))
             }
+        }
+    }
+
+    public func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? {
+        let now = time.millisecondsSince1970
+        return try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, created_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'
+                """, arguments: [now, now, now, id])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE id = ?",
+                                    arguments: [id]).flatMap(Self.outboxRecord)
         }
     }
 

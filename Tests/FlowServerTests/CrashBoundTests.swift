@@ -32,6 +32,8 @@ final class SlowRecordingStore: FlowStore {
     }
     func commit(_ commit: Commit) async throws -> [OutboxRecord] { try await base.commit(commit) }
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
+    func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
+    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
     func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
     func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }

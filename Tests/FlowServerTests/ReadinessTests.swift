@@ -26,6 +26,8 @@ final class FailingStore: FlowStore {
         try await base.snapshot(states: keys, seen: ids)
     }
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
+    func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
+    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
     func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
     func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }

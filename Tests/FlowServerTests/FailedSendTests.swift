@@ -1,0 +1,39 @@
+import FlowModel
+import FlowServer
+import Foundation
+import NIOHTTP1
+import Testing
+
+@Suite("sends that fail for good") struct FailedSendTests {
+    func adminRequest(_ server: TestServer, _ method: HTTPMethod, _ path: String) async throws -> (status: Int, body: String) {
+        try await server.request(method, path, headers: [("Authorization", "Bearer \(adminToken)")])
+    }
+
+    @Test("past its retry budget a send fails for good, is listed, counted, and can be queued again")
+    func failedSendsAreListedAndRetried() async throws {
+        let graph = try await FakeGraph()
+        // The budget is spent by the first transient error.
+        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+                                          database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start)) {
+            $0.retryFor = .seconds(0)
+        }
+        graph.script([.error(.serviceUnavailable, code: 2)])
+        #expect(try await server.webhook(Payload.text("hello", id: "wamid.fail.1")) == 200)
+        try await eventually("the send fails for good") { server.metric("flowgate_sends_total{result=\"failed\"}") == 1 }
+        let listed = try await adminRequest(server, .GET, "/admin/outbox/failed")
+        #expect(listed.status == 200)
+        let failed = try #require(try JSONSerialization.jsonObject(with: Data(listed.body.utf8)) as? [[String: Any]])
+        #expect(failed.count == 1)
+        let id = try #require(failed.first?["id"] as? Int)
+        #expect((failed.first?["error"] as? String)?.contains("503") == true)
+        // Graph is back: the operator queues it again and it goes.
+        #expect(try await adminRequest(server, .POST, "/admin/outbox/\(id)/retry").status == 200)
+        try await eventually("the send goes again") { graph.received.count == 2 }
+        try await eventually("it is no longer listed") { (try? await adminRequest(server, .GET, "/admin/outbox/failed").body) == "[\n\n]" }
+        #expect(try await adminRequest(server, .POST, "/admin/outbox/\(id)/retry").status == 404)
+        #expect(try await adminRequest(server, .POST, "/admin/outbox/not-a-number/retry").status == 400)
+        #expect(try await server.request(.GET, "/admin/outbox/failed").status == 401)
+        try await server.stop()
+        try await graph.stop()
+    }
+}
