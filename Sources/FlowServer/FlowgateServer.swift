@@ -3,6 +3,9 @@ import FlowEngine
 import FlowModel
 import FlowStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -162,9 +165,12 @@ struct Runtime: Service {
 
     /// Store housekeeping every 250 ms of real time (it is I/O upkeep, not flow time).
     private func maintenanceLoop() async {
+        var rounds = 0
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: .milliseconds(250))
+                rounds += 1
+                if rounds % 40 == 0 { Self.returnFreeMemory() }
                 try await store.maintain()
             } catch is CancellationError {
                 return
@@ -173,6 +179,22 @@ struct Runtime: Service {
             }
         }
     }
+
+    /// Gives memory freed since (by thousands of closed connections, say) back to the system every
+    /// 10 s: glibc keeps freed pages in its per-thread arenas otherwise.
+    static func returnFreeMemory() {
+        #if canImport(Glibc)
+        mallocTrim?(0)
+        #endif
+    }
+
+    #if canImport(Glibc)
+    /// glibc's `malloc_trim`, which Swift's Glibc module does not export; nil on other C libraries.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
+    #endif
 
     /// Forgets inbound message ids older than the dedupe period, hourly.
     private func pruneLoop() async {
