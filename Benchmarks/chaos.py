@@ -160,7 +160,7 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/flowgate"))
     parser.add_argument("--signal", choices=["kill", "term"], default="kill")
-    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--kills", type=int, default=5, help="0: a plain run at full speed (for the log's size)")
     parser.add_argument("--interval", type=float, default=1.5, help="seconds of load between kills")
     parser.add_argument("--messages", type=int, default=8000)
     parser.add_argument("--connections", type=int, default=32)
@@ -194,6 +194,15 @@ dispatcher: {{ concurrency: {arguments.concurrency} }}
     await wait_ready(arguments.port, process)
     load = Load(arguments.port, arguments.messages, arguments.connections)
     workers = [asyncio.create_task(load.worker()) for _ in range(arguments.connections)]
+    wal = os.path.join(folder, "flowgate.sqlite-wal")
+    peak_wal = [0]
+
+    async def watch_wal():
+        while True:
+            peak_wal[0] = max(peak_wal[0], os.path.getsize(wal) if os.path.exists(wal) else 0)
+            await asyncio.sleep(0.1)
+    watcher = asyncio.create_task(watch_wal())
+    load_started = time.time()
     kind = signal.SIGKILL if arguments.signal == "kill" else signal.SIGTERM
     for kill in range(1, arguments.kills + 1):
         await asyncio.sleep(arguments.interval)
@@ -207,10 +216,15 @@ dispatcher: {{ concurrency: {arguments.concurrency} }}
         process = start()
         await wait_ready(arguments.port, process)
     await asyncio.gather(*workers)
+    load_seconds = time.time() - load_started
     # Let the outbox drain: until every acknowledged message has its reply, or 30 s pass.
     deadline = time.time() + 30
     while time.time() < deadline and any(f"ack m{index}" not in graph.replies for index in load.acked):
         await asyncio.sleep(0.2)
+    await asyncio.sleep(1)
+    watcher.cancel()
+    wal_after = os.path.getsize(wal) if os.path.exists(wal) else 0
+    database = os.path.getsize(os.path.join(folder, "flowgate.sqlite"))
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=40)
     graph_server.close()
@@ -219,7 +233,8 @@ dispatcher: {{ concurrency: {arguments.concurrency} }}
     duplicated = sum(count - 1 for count in graph.replies.values() if count > 1)
     bound = arguments.concurrency * arguments.kills if arguments.signal == "kill" else 0
     print(f"RESULT signal={arguments.signal} kills={arguments.kills} messages={arguments.messages} acknowledged={len(load.acked)} "
-          f"lost={lost} duplicated={duplicated} bound={bound} unanswered={load.unanswered}")
+          f"lost={lost} duplicated={duplicated} bound={bound} unanswered={load.unanswered} load_s={load_seconds:.1f} "
+          f"wal_peak_mb={peak_wal[0] / 2**20:.1f} wal_idle_mb={wal_after / 2**20:.1f} db_mb={database / 2**20:.1f}")
     shutil.rmtree(folder, ignore_errors=True)
     failed = lost > 0 or duplicated > bound or len(load.acked) != arguments.messages
     sys.exit(1 if failed else 0)
