@@ -230,8 +230,10 @@ public actor Dispatcher {
             let pending = try await store.pendingOutbox(limit: 1_000_000)
             if !pending.isEmpty { logger.info("resuming unsent messages", metadata: ["count": "\(pending.count)"]) }
             submit(pending)
+        } catch is CancellationError {
+            return
         } catch {
-            logger.error("could not load the outbox", metadata: ["error": "\(error)"])
+            logger.error("could not load the outbox", metadata: ["error": .wire("\(error)")])
         }
         activeWorkers = settings.concurrency
         await withTaskGroup(of: Void.self) { group in
@@ -285,7 +287,12 @@ public actor Dispatcher {
                 await withCheckedContinuation { flusher = $0 }
                 continue
             }
-            if await !flush() { try? await Task.sleep(for: .milliseconds(100)) }
+            if await !flush() {
+                // Cancelled (the process is going down without a graceful stop): what is not
+                // recorded stays pending and may go again after the restart.
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 

@@ -142,6 +142,21 @@ struct Runtime: Service {
         await conversations.attach(dispatcher: dispatcher, scheduler: scheduler)
         await dispatcher.attach(conversations)
         await scheduler.attach(conversations)
+        // A graceful stop drains; a cancellation (a failed start, the grace period over) stops
+        // every loop at once instead of leaving them spinning.
+        await withTaskCancellationHandler {
+            await runUntilStopped()
+        } onCancel: { [scheduler, conversations, dispatcher] in
+            Task {
+                await scheduler.stop()
+                await conversations.stop()
+                await dispatcher.stop()
+            }
+        }
+        logger.info("runtime stopped")
+    }
+
+    private func runUntilStopped() async {
         await withGracefulShutdownHandler {
             let pruning = Task { await pruneLoop() }
             let maintenance = Task { await maintenanceLoop() }
@@ -160,7 +175,6 @@ struct Runtime: Service {
                 await dispatcher.stop()
             }
         }
-        logger.info("runtime stopped")
     }
 
     /// Store housekeeping every 250 ms of real time (it is I/O upkeep, not flow time).

@@ -28,7 +28,7 @@ public actor TimerScheduler {
     }
 
     func run() async {
-        while !stopping {
+        while !stopping, !Task.isCancelled {
             do {
                 let due = try await store.dueTimers(until: clock.now(), limit: 512)
                 if !due.isEmpty {
@@ -45,7 +45,8 @@ public actor TimerScheduler {
                 _ = try? await task.value
                 sleeping = nil
             } catch {
-                logger.error("timer scheduling failed; trying again in a second", metadata: ["error": "\(error)"])
+                if Task.isCancelled { return }
+                logger.error("timer scheduling failed; trying again in a second", metadata: ["error": .wire("\(error)")])
                 try? await clock.sleep(until: clock.now() + .seconds(1))
             }
         }

@@ -6,6 +6,7 @@ import FlowStoreSQLite
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `flowgate serve --config flowgate.yaml`: the WhatsApp Cloud API webhook server.
@@ -27,6 +28,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    /// One line for a failure to start or run: a taken port is named as such.
+    static func explain(_ error: any Error, host: String, port: Int) -> String {
+        if let io = error as? IOError, io.errnoCode == EADDRINUSE { return "\(host):\(port) is already in use" }
+        if let io = error as? IOError, io.errnoCode == EACCES { return "\(host):\(port) needs privileges to listen on (use a port above 1023)" }
+        return "\(error)"
+    }
+
     func run() async throws {
         // Values from the wire reach the log escaped: a newline in a payload cannot forge a line.
         var logger = Logger(label: "flowgate", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
@@ -45,12 +53,14 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let store: SQLiteStore
+        let claim: StoreLock
         do {
+            claim = try StoreLock(store: serverConfig.sqlitePath)
             store = try SQLiteStore(path: serverConfig.sqlitePath)
             try await store.migrate()
             try await store.checkWritable()
         } catch {
-            printError("flowgate serve: the store \(serverConfig.sqlitePath) cannot take commits: \(error)")
+            printError("flowgate serve: " + (error is StoreLock.InUse ? "\(error)" : "the store \(serverConfig.sqlitePath) cannot take commits: \(error)"))
             throw ExitCode.failure
         }
         var httpConfiguration = HTTPClient.Configuration()
@@ -67,8 +77,10 @@ struct Serve: AsyncParsableCommand {
             try await ServiceGroup(configuration: lifecycle).run()
         } catch {
             try? await client.shutdown()
-            throw error
+            printError("flowgate serve: \(Self.explain(error, host: serverConfig.host, port: serverConfig.port))")
+            throw ExitCode.failure
         }
         try await client.shutdown()
+        withExtendedLifetime(claim) {}
     }
 }

@@ -78,3 +78,15 @@ final class FailingStore: FlowStore {
         #expect(try await store.pendingOutbox(limit: 1_000_000).count == index)
     }
 }
+
+@Suite("one server per store") struct StoreLockTests {
+    @Test("a second claim on a store is refused until the first is released")
+    func secondServerIsRefused() throws {
+        let path = temporaryDatabase()
+        var first: StoreLock? = try StoreLock(store: path)
+        #expect(throws: StoreLock.InUse.self) { try StoreLock(store: path) }
+        #expect(first != nil)
+        first = nil
+        _ = try StoreLock(store: path)
+    }
+}
