@@ -10,8 +10,6 @@ set -a; . "$BENCH/config.env"; set +a
 [[ -f "$PAYLOADS" ]] || "$BENCH/setup.sh"
 python3 Benchmarks/fresh_payloads.py "$PAYLOADS" >/dev/null
 "$BENCH/fake_graph/fake-graph.sh" start >/dev/null 2>&1 || true
-pkill -f "flowgate serve" 2>/dev/null || true
-sleep 0.5
 mkdir -p /tmp/flowgate-bench && rm -f /tmp/flowgate-bench/flowgate.sqlite*
 .build/release/flowgate serve --config ${FLOWGATE_BENCH_CONFIG:-Benchmarks/bench-server.yaml} --log-level warning > /tmp/flowgate-bench/serve.log 2>&1 &
 SERVER=$!
