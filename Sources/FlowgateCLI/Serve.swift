@@ -25,8 +25,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Override the config's listen port.")
     var port: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    @Option(name: .customLong("graph-url"),
+            help: "Override the config's Graph API base URL (also the FLOWGATE_GRAPH_BASE_URL variable), e.g. a fake one on http://127.0.0.1:9101.")
+    var graphURL: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level '\(logLevel)' is not a level; use trace, debug, info, notice, warning, error or critical")
+        }
+    }
 
     /// One line for a failure to start or run: a taken port is named as such.
     static func explain(_ error: any Error, host: String, port: Int) -> String {
@@ -43,6 +53,9 @@ struct Serve: AsyncParsableCommand {
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard var serverConfig = loaded else { throw ExitCode.failure }
         if let port { serverConfig.port = port }
+        if let url = graphURL ?? ProcessInfo.processInfo.environment["FLOWGATE_GRAPH_BASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            serverConfig.graphBaseURL = url
+        }
         let secrets: ServerSecrets
         let engines: [String: Engine]
         do {
