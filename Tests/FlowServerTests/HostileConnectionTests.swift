@@ -92,8 +92,10 @@ final class RawConnection {
     func drippingClientsAreCut() async throws {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start)) {
-            $0.idleTimeout = TimeSpan(milliseconds: 400)
-            $0.readTimeout = TimeSpan(milliseconds: 400)
+            // The idle timeout well above the read deadline, so that the body's drip is cut by the
+            // deadline even when a busy machine delays a drip.
+            $0.idleTimeout = TimeSpan(milliseconds: 1500)
+            $0.readTimeout = TimeSpan(milliseconds: 300)
         }
         let headers = try RawConnection(port: server.port)
         headers.send("POST /webhook HTTP/1.1\r\nHost: flowgate\r\nContent-Le")
