@@ -5,7 +5,10 @@ let package = Package(
     name: "Flowgate",
     platforms: [.macOS(.v14)],
     products: [
+        // The designer's tools (simulate, test, validate, graph, bench): no server stack to build.
         .executable(name: "flowgate", targets: ["FlowgateCLI"]),
+        // The webhook server, its own executable so the first `swift run flowgate …` is quick.
+        .executable(name: "flowgate-server", targets: ["FlowgateServerCLI"]),
         .library(name: "FlowModel", targets: ["FlowModel"]),
         .library(name: "FlowEngine", targets: ["FlowEngine"]),
         .library(name: "WhatsAppCloud", targets: ["WhatsAppCloud"]),
@@ -24,11 +27,12 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // The HTTP request and response parts Hummingbird's channel handlers see (a connection's read deadline).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // WhatsApp Cloud API facts: the limits table, and (later) payload and webhook types.
-        .target(name: "WhatsAppCloud", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "WhatsAppCloud"),
         // The flow language: model, YAML loader with source positions, validator, graph export.
         .target(
             name: "FlowModel",
@@ -59,6 +63,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -67,7 +72,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // The `flowgate` command.
+        // The `flowgate` command: the designer's tools.
         .executableTarget(
             name: "FlowgateCLI",
             dependencies: [
@@ -75,9 +80,23 @@ let package = Package(
                 "FlowEngine",
                 "GuardAudit",
                 "Simulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The `flowgate-server` command: `serve`, and filling a store for memory measurements.
+        .executableTarget(
+            name: "FlowgateServerCLI",
+            dependencies: [
+                "FlowModel",
+                "FlowEngine",
+                "FlowStore",
                 "FlowServer",
                 "FlowStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

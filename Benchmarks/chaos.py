@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Kills `flowgate serve` under load, again and again, and counts lost and repeated replies.
+"""Kills `flowgate-server serve` under load, again and again, and counts lost and repeated replies.
 
 Plays the platform: distinct signed text messages over keep-alive connections, and every webhook
 that got no 200 (refused, reset, 5xx, no answer) is sent again, as Meta redelivers. A fake Graph
@@ -141,7 +141,7 @@ async def wait_ready(port, process, seconds=30):
     deadline = time.time() + seconds
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"flowgate serve exited with {process.returncode}")
+            raise RuntimeError(f"flowgate-server exited with {process.returncode}")
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -153,12 +153,12 @@ async def wait_ready(port, process, seconds=30):
         except OSError:
             pass
         await asyncio.sleep(0.05)
-    raise RuntimeError("flowgate serve did not become ready")
+    raise RuntimeError("flowgate-server did not become ready")
 
 
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/flowgate"))
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/flowgate-server"))
     parser.add_argument("--signal", choices=["kill", "term"], default="kill")
     parser.add_argument("--kills", type=int, default=5, help="0: a plain run at full speed (for the log's size)")
     parser.add_argument("--interval", type=float, default=1.5, help="seconds of load between kills")

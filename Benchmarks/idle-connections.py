@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Holds 20,000 idle connections against `flowgate serve`, then checks a real webhook still gets
+"""Holds 20,000 idle connections against `flowgate-server serve`, then checks a real webhook still gets
 its 200 and that the memory comes back.
 
 Two helper processes open 10,000 connections each and send nothing (the file limit of one process
@@ -8,7 +8,7 @@ connections (the rest wait in the kernel's queue or are refused), cuts idle ones
 `idle_timeout`, and then answers the webhook. Prints the server's memory before, while held and
 after, and how long the webhook waited beyond the idle timeout.
 
-Usage: Benchmarks/idle-connections.py [--binary .build/release/flowgate] [--connections 20000] [--idle 5]
+Usage: Benchmarks/idle-connections.py [--binary .build/release/flowgate-server] [--connections 20000] [--idle 5]
 """
 import argparse
 import asyncio
@@ -76,7 +76,7 @@ def post_webhook(port, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/flowgate"))
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/flowgate-server"))
     parser.add_argument("--connections", type=int, default=20000)
     parser.add_argument("--idle", type=int, default=5, help="the server's idle timeout, seconds")
     parser.add_argument("--port", type=int, default=18481)

@@ -6,7 +6,7 @@ import FlowModel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Flowgate's hot paths and print medians.",
-        subcommands: [LoadBench.self, EngineBench.self, GuardBench.self, PopulateBench.self]
+        subcommands: [LoadBench.self, EngineBench.self, GuardBench.self]
     )
 }
 
