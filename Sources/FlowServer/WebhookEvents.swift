@@ -50,14 +50,14 @@ enum WebhookEvents {
         var reading = Reading()
         for (e, entry) in notification.entry.enumerated() {
             let entryPath: [Step] = [.key("entry"), .index(e)]
-            guard case .value(let entry) = entry else {
-                if case .failed(let reason) = entry { reading.rejected.append(Rejected(reason: "entry: \(reason)", path: entryPath)) }
+            guard let entry = entry.value else {
+                reading.rejected.append(Rejected(reason: "entry: \(entry.failure ?? "")", path: entryPath))
                 continue
             }
             for (c, change) in entry.changes.enumerated() {
                 let changePath = entryPath + [.key("changes"), .index(c)]
-                guard case .value(let change) = change else {
-                    if case .failed(let reason) = change { reading.rejected.append(Rejected(reason: "change: \(reason)", path: changePath)) }
+                guard let change = change.value else {
+                    reading.rejected.append(Rejected(reason: "change: \(change.failure ?? "")", path: changePath))
                     continue
                 }
                 guard change.field == "messages" else { continue }
@@ -76,8 +76,8 @@ enum WebhookEvents {
         let contacts = (value.contacts ?? []).compactMap(\.value)
         for (m, message) in (value.messages ?? []).enumerated() {
             let messagePath = path + [.key("messages"), .index(m)]
-            guard case .value(let message) = message else {
-                if case .failed(let reason) = message { reading.rejected.append(Rejected(reason: "message: \(reason)", path: messagePath)) }
+            guard let message = message.value else {
+                reading.rejected.append(Rejected(reason: "message: \(message.failure ?? "")", path: messagePath))
                 continue
             }
             let waID = message.from.flatMap { $0.isEmpty ? nil : $0 }
@@ -96,8 +96,8 @@ enum WebhookEvents {
         }
         for (s, status) in (value.statuses ?? []).enumerated() {
             let statusPath = path + [.key("statuses"), .index(s)]
-            guard case .value(let status) = status else {
-                if case .failed(let reason) = status { reading.rejected.append(Rejected(reason: "status: \(reason)", path: statusPath)) }
+            guard let status = status.value else {
+                reading.rejected.append(Rejected(reason: "status: \(status.failure ?? "")", path: statusPath))
                 continue
             }
             if status.pricing?.billable == true { reading.billable.append(status.pricing?.category ?? "unknown") }

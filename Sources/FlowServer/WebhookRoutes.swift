@@ -54,16 +54,15 @@ struct WebhookRoutes {
             logger.warning("webhook signature missing or wrong", metadata: ["bytes": "\(buffer.readableBytes)"])
             return Response(status: .unauthorized)
         }
-        // Signed by the platform: from here on nothing is dropped. A lone `\ud800` escape is valid
-        // JSON that Foundation refuses; it becomes U+FFFD and the message is kept.
-        let body = JSONRepair.replacingLoneSurrogates(Array(buffer.readableBytesView))
+        // Signed by the platform: from here on nothing is dropped.
+        var body = Data(buffer.readableBytesView)
         let notification: WebhookNotification
         do {
-            notification = try JSONDecoder().decode(WebhookNotification.self, from: Data(body))
+            notification = try Self.decode(&body)
         } catch {
             // JSON we cannot map at all is kept as a dead letter; bytes that are not JSON (a
             // truncated body) are refused so the platform retries.
-            guard (try? JSONSerialization.jsonObject(with: Data(body))) != nil else {
+            guard (try? JSONSerialization.jsonObject(with: body)) != nil else {
                 metrics.malformed.increment()
                 logger.warning("webhook body is not JSON", metadata: ["error": .wire("\(error)")])
                 return Response(status: .badRequest)
@@ -87,14 +86,22 @@ struct WebhookRoutes {
     }
 
     /// Commits the items and the parts that could not be read (as dead letters) together; 200 once stored.
-    private func keep(_ items: [Incoming], rejected: [WebhookEvents.Rejected], body: [UInt8]) async -> Response {
+    /// Decodes a notification. A lone `\ud800` escape is valid JSON that Foundation refuses, and
+    /// since each message decodes on its own it would cost only that message: such escapes become
+    /// U+FFFD in `body` first (only a body with a backslash is looked at), and the message is kept.
+    static func decode(_ body: inout Data) throws -> WebhookNotification {
+        if body.contains(0x5C) { body = Data(JSONRepair.replacingLoneSurrogates(Array(body))) }
+        return try JSONDecoder().decode(WebhookNotification.self, from: body)
+    }
+
+    private func keep(_ items: [Incoming], rejected: [WebhookEvents.Rejected], body: Data) async -> Response {
         var letters: [(reason: String, body: [UInt8])] = []
         if !rejected.isEmpty {
-            let tree = try? JSONSerialization.jsonObject(with: Data(body))
+            let tree = try? JSONSerialization.jsonObject(with: body)
             for part in rejected {
                 metrics.deadLetters.increment()
                 logger.error("part of a signed webhook could not be read; kept as a dead letter", metadata: ["reason": .wire(part.reason)])
-                letters.append((part.reason, Self.extract(part.path, from: tree) ?? body))
+                letters.append((part.reason, Self.extract(part.path, from: tree) ?? Array(body)))
             }
         }
         do {

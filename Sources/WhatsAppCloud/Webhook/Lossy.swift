@@ -16,6 +16,12 @@ public enum Lossy<Value: Decodable & Sendable>: Decodable, Sendable {
         if case .value(let value) = self { return value }
         return nil
     }
+
+    /// Why the element could not be decoded; nil when it was.
+    public var failure: String? {
+        if case .failed(let reason) = self { return reason }
+        return nil
+    }
 }
 
 /// JSON text the platform may send that Foundation refuses: a `\ud800` escape with no partner
