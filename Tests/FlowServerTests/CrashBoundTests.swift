@@ -7,48 +7,13 @@ import Logging
 import Synchronization
 import Testing
 
-/// A store whose `record` takes `delay`, counting what it has stored: the window in which a crash
-/// would leave a send done but not written down.
-final class SlowRecordingStore: FlowStore {
-    let base: SQLiteStore
-    let delay: Duration
-    let recorded = Atomic<Int>(0)
-
-    init(_ base: SQLiteStore, delay: Duration) {
-        self.base = base
-        self.delay = delay
-    }
-
-    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
-        try await Task.sleep(for: delay)
-        try await base.record(outcomes, at: time)
-        recorded.add(outcomes.count, ordering: .sequentiallyConsistent)
-    }
-
-    func migrate() async throws { try await base.migrate() }
-    func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
-    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
-        try await base.snapshot(states: keys, seen: ids)
-    }
-    func commit(_ commit: Commit) async throws -> [OutboxRecord] { try await base.commit(commit) }
-    func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
-    func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
-    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
-    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
-    func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
-    func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }
-    func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
-    func maintain() async throws { try await base.maintain() }
-    func checkWritable() async throws { try await base.checkWritable() }
-}
-
 /// Accepts every send at once, and notes the most sends ever done but not yet recorded.
 final class BoundCheckingSender: GraphSender {
-    let store: SlowRecordingStore
+    let store: InstrumentedStore
     let started = Atomic<Int>(0)
     let worst = Mutex<Int>(0)
 
-    init(store: SlowRecordingStore) { self.store = store }
+    init(store: InstrumentedStore) { self.store = store }
 
     func send(phoneNumberID: String, body: [UInt8]) async -> GraphSendResult {
         let count = started.add(1, ordering: .sequentiallyConsistent).newValue
@@ -68,7 +33,7 @@ final class BoundCheckingSender: GraphSender {
             Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "3161234\(index)"), ref: "r\(index)", body: Array("{}".utf8))
         }
         _ = try await base.commit(commit)
-        let store = SlowRecordingStore(base, delay: .milliseconds(15))
+        let store = InstrumentedStore(base, recordDelay: .milliseconds(15))
         let sender = BoundCheckingSender(store: store)
         var settings = Dispatcher.Settings()
         settings.concurrency = 8

@@ -80,8 +80,10 @@ final class RawConnection {
         let status = try await server.webhook(Payload.text("hello", id: "wamid.behind-idle"))
         let waited = ContinuousClock.now - sent
         #expect(status == 200)
-        // Two rounds of idle connections are cut before the webhook's turn; then it is answered at once.
-        #expect(waited < .seconds(2), "waited \(waited)")
+        // Two rounds of idle connections (0.3 s each) are cut before the webhook's turn; then it is
+        // answered at once. Never cut, it would wait out the client's 10 s; the bound is generous
+        // for a machine busy with the rest of the suite.
+        #expect(waited < .seconds(5), "waited \(waited)")
         for connection in idle { #expect(connection.closedByServer(within: 5)) }
         try await eventually("the reply is sent") { graph.received.count == 1 }
         try await server.stop()

@@ -1,47 +1,16 @@
-import FlowEngine
-import FlowModel
 import FlowServer
 import FlowStore
 import FlowStoreSQLite
 import Synchronization
 import Testing
 
-/// A store whose disk can be made to fail, as a full or read-only disk does.
-final class FailingStore: FlowStore {
-    let base: SQLiteStore
-    let broken = Atomic<Bool>(false)
-
-    init(_ base: SQLiteStore) { self.base = base }
-
-    struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
-
-    private func check() throws { if broken.load(ordering: .sequentiallyConsistent) { throw DiskFull() } }
-
-    func commit(_ commit: Commit) async throws -> [OutboxRecord] { try check(); return try await base.commit(commit) }
-    func checkWritable() async throws { try check(); try await base.checkWritable() }
-    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws { try check(); try await base.record(outcomes, at: time) }
-    func migrate() async throws { try await base.migrate() }
-    func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
-    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
-        try await base.snapshot(states: keys, seen: ids)
-    }
-    func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
-    func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
-    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
-    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
-    func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
-    func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }
-    func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
-    func maintain() async throws { try check(); try await base.maintain() }
-}
-
 @Suite("liveness and readiness") struct ReadinessTests {
     @Test("readiness fails while the store cannot commit and comes back with it; liveness stays up")
     func readinessFollowsTheStore() async throws {
         let graph = try await FakeGraph()
-        nonisolated(unsafe) var failing: FailingStore?
+        nonisolated(unsafe) var failing: InstrumentedStore?
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start),
-                                          wrapStore: { let store = FailingStore($0); failing = store; return store })
+                                          wrapStore: { let store = InstrumentedStore($0); failing = store; return store })
         let store = try #require(failing)
         #expect(try await server.request(.GET, "/readyz").status == 200)
         store.broken.store(true, ordering: .sequentiallyConsistent)
@@ -85,7 +54,7 @@ final class FailingStore: FlowStore {
         let path = temporaryDatabase()
         var first: StoreLock? = try StoreLock(store: path)
         #expect(throws: StoreLock.InUse.self) { try StoreLock(store: path) }
-        #expect(first != nil)
+        withExtendedLifetime(first) {}
         first = nil
         _ = try StoreLock(store: path)
     }

@@ -1,0 +1,47 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import FlowStoreSQLite
+import Synchronization
+
+/// The SQLite store with two handles for tests: `recordDelay`, the window in which a crash would
+/// leave a send done but not written down, and `broken`, a disk that fails writes as a full or
+/// read-only one does. It counts the send outcomes it has stored.
+final class InstrumentedStore: FlowStore {
+    let base: SQLiteStore
+    let recordDelay: Duration
+    let broken = Atomic<Bool>(false)
+    let recorded = Atomic<Int>(0)
+
+    init(_ base: SQLiteStore, recordDelay: Duration = .zero) {
+        self.base = base
+        self.recordDelay = recordDelay
+    }
+
+    struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
+
+    private func write() throws { if broken.load(ordering: .sequentiallyConsistent) { throw DiskFull() } }
+
+    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
+        try write()
+        if recordDelay > .zero { try await Task.sleep(for: recordDelay) }
+        try await base.record(outcomes, at: time)
+        recorded.add(outcomes.count, ordering: .sequentiallyConsistent)
+    }
+
+    func commit(_ commit: Commit) async throws -> [OutboxRecord] { try write(); return try await base.commit(commit) }
+    func checkWritable() async throws { try write(); try await base.checkWritable() }
+    func maintain() async throws { try write(); try await base.maintain() }
+    func migrate() async throws { try await base.migrate() }
+    func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
+    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
+        try await base.snapshot(states: keys, seen: ids)
+    }
+    func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
+    func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
+    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
+    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
+    func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
+    func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }
+    func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
+}
