@@ -11,6 +11,10 @@ import NIOHTTPTypes
 ///   at once, losing a request the client had already written. Instead the stop is passed on after
 ///   `linger`, or as soon as a request arrives, so requests already on the wire are read and
 ///   answered; responses from then on say `Connection: close`.
+/// - **Connections accepted as the listener closes** are closed before they become active. NIO
+///   hands such a connection to a server loop that has already ended, and activating it would
+///   trap the process (apple/swift-nio#2813); closed here, its client sees a refused request and
+///   retries, as it would against any stopped server.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -31,6 +35,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.readTimeout = readTimeout
         self.linger = linger
         self.onCut = onCut
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let listener = context.channel.parent, !listener.isActive {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -267,7 +267,7 @@ public actor Dispatcher {
 
     /// Waits until `time` on the server clock; false when ``stop()`` cut the wait short.
     private func nap(until time: Timestamp) async -> Bool {
-        if time > clock.now() {
+        if time > clock.now(), !stopping {
             napCounter += 1
             let id = napCounter
             let task = Task { [clock] in try await clock.sleep(until: time) }

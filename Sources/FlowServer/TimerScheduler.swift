@@ -39,17 +39,23 @@ public actor TimerScheduler {
                 if nudged { nudged = false; continue }
                 // Wake at the next timer, and at least every minute to notice anything missed.
                 let horizon = clock.now() + .minutes(1)
-                let until = min(next ?? horizon, horizon)
-                let task = Task { [clock] in try await clock.sleep(until: until) }
-                sleeping = (until, task)
-                _ = try? await task.value
-                sleeping = nil
+                await nap(until: min(next ?? horizon, horizon))
             } catch {
-                if Task.isCancelled { return }
+                if Task.isCancelled || stopping { return }
                 logger.error("timer scheduling failed; trying again in a second", metadata: ["error": .wire("\(error)")])
-                try? await clock.sleep(until: clock.now() + .seconds(1))
+                await nap(until: clock.now() + .seconds(1))
             }
         }
+    }
+
+    /// Sleeps until `until`, or until ``stop()`` or an earlier timer cuts the sleep short.
+    private func nap(until: Timestamp) async {
+        // A stop that came while the store was read found no sleep to cut short.
+        guard !stopping else { return }
+        let task = Task { [clock] in try await clock.sleep(until: until) }
+        sleeping = (until, task)
+        _ = try? await task.value
+        sleeping = nil
     }
 
     func stop() {

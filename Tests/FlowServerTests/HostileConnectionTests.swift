@@ -6,12 +6,28 @@ import Testing
 import Glibc
 #endif
 
+/// Runs blocking socket work on a thread of its own: the cooperative pool (two threads on a
+/// two-core machine) must stay free for the servers under test, or two tests that wait at once
+/// starve them.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}
+
 /// A plain TCP connection, for clients that do not speak HTTP properly: idle, dripping, many.
-final class RawConnection {
+/// Its waits run off the cooperative pool.
+final class RawConnection: Sendable {
     let socket: Int32
 
     init(port: Int) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Connected before `socket` is set: a throw from a fully initialised object would run
+        // `deinit` and close the descriptor a second time, maybe another thread's by then.
+        socket = try Self.connected(port: port)
+    }
+
+    private static func connected(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -21,6 +37,7 @@ final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { close(socket); throw POSIXError(.ECONNREFUSED) }
+        return socket
     }
 
     deinit { close(socket) }
@@ -33,7 +50,11 @@ final class RawConnection {
     }
 
     /// The first response the server sends within `seconds` (everything read until a pause), or nil.
-    func response(within seconds: Double) -> String? {
+    func response(within seconds: Double) async -> String? {
+        await offThePool { self.blockingResponse(within: seconds) }
+    }
+
+    private func blockingResponse(within seconds: Double) -> String? {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -52,7 +73,11 @@ final class RawConnection {
 
     /// Waits up to `seconds` for the server to close the connection (end of file or a reset);
     /// answers whether it did. Anything the server sent first is read and dropped.
-    func closedByServer(within seconds: Double) -> Bool {
+    func closedByServer(within seconds: Double) async -> Bool {
+        await offThePool { self.blockingClosedByServer(within: seconds) }
+    }
+
+    private func blockingClosedByServer(within seconds: Double) -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
@@ -84,7 +109,7 @@ final class RawConnection {
         // answered at once. Never cut, it would wait out the client's 10 s; the bound is generous
         // for a machine busy with the rest of the suite.
         #expect(waited < .seconds(5), "waited \(waited)")
-        for connection in idle { #expect(connection.closedByServer(within: 5)) }
+        for connection in idle { #expect(await connection.closedByServer(within: 5)) }
         try await eventually("the reply is sent") { graph.received.count == 1 }
         try await server.stop()
         try await graph.stop()
@@ -113,7 +138,7 @@ final class RawConnection {
             }
             return bytes
         }
-        #expect(headers.closedByServer(within: 5))
+        #expect(await headers.closedByServer(within: 5))
         let dripped = await dripper.value
         #expect(dripped < 100, "the server read \(dripped) dripped bytes before cutting")
         #expect(server.metric("flowgate_connections_cut_total") >= 1)

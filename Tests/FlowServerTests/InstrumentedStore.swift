@@ -13,9 +13,13 @@ final class InstrumentedStore: FlowStore {
     let broken = Atomic<Bool>(false)
     let recorded = Atomic<Int>(0)
 
-    init(_ base: SQLiteStore, recordDelay: Duration = .zero) {
+    /// When set, the timer scheduler's reads wait here until the test opens it.
+    let timerReads: Gate?
+
+    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil) {
         self.base = base
         self.recordDelay = recordDelay
+        self.timerReads = timerReads
     }
 
     struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
@@ -42,6 +46,37 @@ final class InstrumentedStore: FlowStore {
     func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
     func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
-    func nextTimerDue() async throws -> Timestamp? { try await base.nextTimerDue() }
+    func nextTimerDue() async throws -> Timestamp? {
+        await timerReads?.pass()
+        return try await base.nextTimerDue()
+    }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
+}
+
+/// Holds whoever passes until the test opens it; counts who has arrived.
+final class Gate: Sendable {
+    private struct State { var arrived = 0; var open = false; var waiting: [CheckedContinuation<Void, Never>] = [] }
+    private let state = Mutex(State())
+
+    var arrived: Int { state.withLock { $0.arrived } }
+
+    func pass() async {
+        await withCheckedContinuation { continuation in
+            let go = state.withLock { state -> Bool in
+                state.arrived += 1
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if go { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiting.removeAll() }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
 }

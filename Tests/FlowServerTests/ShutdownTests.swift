@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import FlowServer
+@testable import FlowServer
 import FlowStoreSQLite
 import Foundation
 import NIOCore
@@ -89,19 +89,73 @@ extension ShutdownTests {
         let connections = try (0..<8).map { _ in try RawConnection(port: server.port) }
         for (index, connection) in connections.enumerated() {
             connection.send(request(index))
-            #expect(connection.response(within: 5)?.hasPrefix("HTTP/1.1 200") == true)
+            #expect(await connection.response(within: 5)?.hasPrefix("HTTP/1.1 200") == true)
         }
         // Stop, and wait until the listener is closed: new connections are refused.
         let stopping = Task { try await server.stop() }
         try await eventually("the server stops listening") { (try? RawConnection(port: server.port)) == nil }
         for (index, connection) in connections.enumerated() {
             connection.send(request(100 + index))
-            let response = connection.response(within: 5) ?? ""
+            let response = await connection.response(within: 5) ?? ""
             #expect(response.hasPrefix("HTTP/1.1 200"), "connection \(index): \(response.prefix(40))")
             #expect(response.lowercased().contains("connection: close"))
         }
         try await stopping.value
         #expect(graph.received.count == 16)
+        try await graph.stop()
+    }
+}
+
+extension ShutdownTests {
+    /// NIO can hand a connection accepted as the listener closes to a server loop that has ended;
+    /// activating it trapped the whole process (apple/swift-nio#2813). Clients connect in a tight
+    /// loop through several stops: each stop completes and the process lives.
+    @Test("connections arriving while the server stops are refused or closed, never a crash")
+    func connectionsDuringStop() async throws {
+        let graph = try await FakeGraph()
+        for _ in 0..<6 {
+            let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+                                              database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+            let port = server.port
+            let opened = Atomic<Int>(0)
+            // Until the listener refuses: every connection is opened and dropped at once.
+            let connecting = Task {
+                await offThePool {
+                    while opened.load(ordering: .relaxed) < 200_000, (try? RawConnection(port: port)) != nil {
+                        opened.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+            try await eventually("clients are connecting") { opened.load(ordering: .relaxed) >= 20 }
+            try await server.stop()
+            await connecting.value
+            #expect(opened.load(ordering: .relaxed) < 200_000, "the listener never closed")
+        }
+        try await graph.stop()
+    }
+}
+
+extension ShutdownTests {
+    /// The timer scheduler sleeps on the server clock between reads; a stop that came while it
+    /// read the store found no sleep to cut short, and the stop waited for the next timer (up to a
+    /// minute of real time; for ever on a manual clock).
+    @Test("a stop that lands while the timer scheduler reads the store completes at once")
+    func stopDuringTimerRead() async throws {
+        let graph = try await FakeGraph()
+        let gate = Gate()
+        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+                                          database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start),
+                                          wrapStore: { InstrumentedStore($0, timerReads: gate) })
+        try await eventually("the scheduler reads the store") { gate.arrived == 1 }
+        let stopped = Atomic<Bool>(false)
+        let stopping = Task {
+            try await server.stop()
+            stopped.store(true, ordering: .sequentiallyConsistent)
+        }
+        try await eventually("the runtime is told to stop") { await server.server.conversations.isStopping }
+        gate.open()
+        try await eventually("the stop completes") { stopped.load(ordering: .sequentiallyConsistent) }
+        try await stopping.value
         try await graph.stop()
     }
 }
