@@ -57,7 +57,7 @@ struct HostileInputTests {
     @Test("U+2028, U+2029 and U+0085 do not shift later line numbers")
     func unicodeLineBreaks() {
         let found = diagnose("flow: t\nstart: n\nnodes:\n  n: { text: \"a\u{2028}b\u{2029}c\u{85}d\", goto: m }\n  m: { txt: hi, goto: end }\n")
-        #expect(found.contains { $0.rule == .nodeKind && $0.location.line == 5 && $0.location.column == 3 }, "\(found)")
+        #expect(found.contains { $0.rule == .nodeKind && $0.location.line == 5 && $0.location.column == 8 }, "\(found)")
     }
 
     @Test("an error at the end of a file without a final newline points inside the file")

@@ -50,7 +50,7 @@ struct RuleTests {
         Case(.missingKey, "flow: t\nstart: n\nnodes:\n  n:\n    buttons:\n      »options: [{ title: A, goto: end }]\n"),
         Case(.wrongType, flow("text: hi\ngoto: end", extraNodes: "  m:\n    buttons: »[a, b]\n    goto: end")),
         Case(.invalidValue, flow("ask: How many?\nexpect: »numbr\ngoto: end")),
-        Case(.nodeKind, "flow: t\nstart: n\nnodes:\n  »n: { txt: hi, goto: end }\n"),
+        Case(.nodeKind, "flow: t\nstart: n\nnodes:\n  n: { »txt: hi, goto: end }\n"),
         Case(.reservedName, "flow: t\nstart: n\nnodes:\n  n: { text: hi, goto: end }\n  »end: { text: bye }\n"),
         Case(.buttonCount, flow("buttons:\n  »body: Pick\n  options:\n    - { title: A }\n    - { title: B }\n    - { title: C }\n    - { title: D }\ngoto: end")),
         Case(.buttonTitleLength, flow("buttons:\n  body: Pick\n  options:\n    - { title: »Twenty-one characters }\ngoto: end")),

@@ -94,8 +94,9 @@ extension ShutdownTests {
         // Stop, and wait until the listener is closed: new connections are refused.
         let stopping = Task { try await server.stop() }
         try await eventually("the server stops listening") { (try? RawConnection(port: server.port)) == nil }
+        // All sent at once: each idle connection waits up to a second for its request.
+        for (index, connection) in connections.enumerated() { connection.send(request(100 + index)) }
         for (index, connection) in connections.enumerated() {
-            connection.send(request(100 + index))
             let response = await connection.response(within: 5) ?? ""
             #expect(response.hasPrefix("HTTP/1.1 200"), "connection \(index): \(response.prefix(40))")
             #expect(response.lowercased().contains("connection: close"))

@@ -58,7 +58,7 @@ public enum FlowLoader {
             }
             return (root, context)
         } catch let error as YamlError {
-            context.report(diagnostic(for: error, context: context))
+            context.report(indentedWithTab(yaml, before: error, context: context) ?? diagnostic(for: error, context: context))
         } catch {
             context.report(.error(.yamlSyntax, "\(error)", at: context.location(line: 1, column: 1)))
         }
@@ -96,6 +96,28 @@ public enum FlowLoader {
             let children = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
             return children.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(base)/\($0)" }
         }
+    }
+
+    /// libyaml's message for a tab in the indentation ("found character that cannot start any
+    /// token") does not name the tab. When the parse fails at or after a line indented with one,
+    /// that tab is the problem to report.
+    private static func indentedWithTab(_ yaml: String, before error: YamlError, context: LoadContext) -> Diagnostic? {
+        let failedLine: Int
+        switch error {
+        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _): failedLine = mark.line
+        default: return nil
+        }
+        var line = 0
+        for text in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            line += 1
+            guard line <= failedLine else { return nil }
+            let indentation = text.prefix { $0 == " " || $0 == "\t" }
+            guard let tab = indentation.firstIndex(of: "\t") else { continue }
+            return .error(.yamlSyntax, "line \(line) is indented with a tab; YAML indents with spaces only",
+                          hint: "replace the tab with spaces (set your editor to insert spaces for Tab)",
+                          at: context.location(line: line, column: indentation.distance(from: indentation.startIndex, to: tab) + 1))
+        }
+        return nil
     }
 
     private static func diagnostic(for error: YamlError, context: LoadContext) -> Diagnostic {
@@ -232,27 +254,36 @@ public enum FlowLoader {
         }
         guard let reader = context.mapping(value, "node '\(name.value)'") else { return nil }
         let kinds = Step.kindKeys.filter(reader.has)
-        guard kinds.count == 1, let kind = kinds.first else {
+        let kind: String, kindKey: String
+        if kinds.count == 1, let only = kinds.first {
+            (kind, kindKey) = (only, only)
+        } else if kinds.isEmpty, let typo = reader.keys.lazy.compactMap({ key in
+            Suggestion.closest(to: key.value, among: Step.kindKeys).map { (key, $0) }
+        }).first {
+            // A misspelt kind is reported once and read as the kind it spells, so the node's
+            // edges still count and its other keys are still checked.
+            context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does: '\(typo.0.value)' is not a kind of node",
+                                  hint: "did you mean '\(typo.1)'?", at: typo.0.location))
+            (kind, kindKey) = (typo.1, typo.0.value)
+        } else {
             reader.allow(contentsOf: Step.kindKeys)
             if kinds.isEmpty {
-                let written = reader.keys.map(\.value)
-                let guess = written.lazy.compactMap { Suggestion.closest(to: $0, among: Step.kindKeys) }.first
                 context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does",
-                                      hint: guess.map { "did you mean '\($0)'?" } ?? "give it one kind key: \(Step.kindKeys.joined(separator: ", "))",
-                                      at: name.location))
+                                      hint: "give it one kind key: \(Step.kindKeys.joined(separator: ", "))", at: name.location))
             } else {
                 context.report(.error(.nodeKind, "node '\(name.value)' has several kinds: \(kinds.joined(separator: ", "))",
                                       hint: "a node does one thing; split it into nodes joined by `goto`", at: name.location))
             }
             return nil
         }
-        let step = reader.value(kind).flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
+        let step = reader.value(kindKey).flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
         let next = reader.target("goto")
         let reentry = reader.target("reentry")
         let nodeKeys = Step.nodeKeys(for: kind)
         let input = nodeKeys.contains("retry") ? InputPolicy.read(reader) : InputPolicy()
         reader.reportUnknownKeys(in: "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) node", elsewhere: { key in
             if Step.kindKeys.contains(key) { return nil }
+            if kind == "ask", ["min", "max"].contains(key) { return "the expectation: `expect: { number: { min: 1, max: 10 } }`" }
             let owners = Step.kindKeys.filter { Step.nodeKeys(for: $0).contains(key) }
             return owners.isEmpty ? nil : "\(owners.joined(separator: ", ")) nodes"
         })

@@ -40,9 +40,18 @@ public final class MappingReader {
     public func value(_ key: String, required: Bool = false, hint: String? = nil) -> Yams.Node? {
         asked.insert(key)
         if let position = index[key] { return entries[position].value }
-        if required {
-            context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))
+        guard required else { return nil }
+        // A misspelling of a required key is one mistake, not two: it is reported once, as the
+        // misspelling, and its value is read as the key's, so nothing that depends on the key
+        // (the nodes a `start:` names, say) is reported missing as well.
+        let unasked = entries.filter { !asked.contains($0.key.value) }
+        if let typo = unasked.first(where: { Suggestion.closest(to: $0.key.value, among: [key]) != nil }) {
+            asked.insert(typo.key.value)
+            context.report(.error(.unknownKey, "unknown key '\(typo.key.value)': the required key '\(key)' is missing",
+                                  hint: "did you mean '\(key)'?", at: typo.key.location))
+            return typo.value
         }
+        context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))
         return nil
     }
 

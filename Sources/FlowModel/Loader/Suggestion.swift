@@ -17,7 +17,11 @@ enum Suggestion {
             if let current = best, distance > current.distance || (distance == current.distance && candidate >= current.name) { continue }
             best = (candidate, distance)
         }
-        return best?.name
+        if let best { return best.name }
+        // A key cut short (`save` for `save_as`): the shortest candidate it begins.
+        guard length >= 3 else { return nil }
+        return Set(candidates).filter { $0.count > length && $0.lowercased().hasPrefix(lowered) }
+            .min { ($0.count, $0) < ($1.count, $1) }
     }
 
     /// Words longer than this are not typos of a key or a name; they get no suggestion.

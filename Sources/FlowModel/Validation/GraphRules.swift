@@ -55,9 +55,10 @@ struct GraphRules {
             if let reentry = node.reentry { unknown(reentry, "re-entry") }
             for edge in node.edges { unknown(edge.target, "'\(node.id)'") }
         }
-        // With no valid start, everything would look unreachable: report the start alone.
+        // With no valid start, everything would look unreachable: report the start alone. A node
+        // that could not be read hides its edges: what only it leads to would look unreachable.
         let startKnown = names.contains(flow.start.name)
-        diagnostics += (startKnown ? unreachable() : []) + busyLoops() + deadEnds()
+        diagnostics += (startKnown && flow.unreadableNodes.isEmpty ? unreachable() : []) + busyLoops() + deadEnds()
         return diagnostics
     }
 
