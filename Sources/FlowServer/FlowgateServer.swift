@@ -104,10 +104,9 @@ public struct FlowgateServer {
     public static func engines(for config: ServerConfig) throws -> [String: Engine] {
         var engines: [String: Engine] = [:]
         for number in config.numbers {
-            let loaded = FlowLoader.load(file: number.flowPath)
-            let diagnostics = loaded.diagnostics + (loaded.flow.map(FlowValidator.validate) ?? [])
-            guard let flow = loaded.flow, !diagnostics.hasErrors else {
-                throw ServerError(diagnostics.errors.map(\.description).joined(separator: "\n"))
+            let loaded = FlowLoader.loadValid(file: number.flowPath)
+            guard let flow = loaded.flow else {
+                throw ServerError(loaded.diagnostics.errors.map(\.description).joined(separator: "\n"))
             }
             engines[number.phoneNumberID] = Engine(flow: flow)
         }

@@ -23,6 +23,8 @@ struct LoadBench: ParsableCommand {
     @Option(help: "Timed repetitions (after one warm-up).")
     var runs = 15
 
+    func validate() throws { try requirePositive([("nodes", nodes), ("runs", runs)]) }
+
     func run() throws {
         let yaml = FlowGenerator.yaml(nodes: nodes)
         let clock = ContinuousClock()
@@ -31,7 +33,7 @@ struct LoadBench: ParsableCommand {
         for run in 0...runs {
             var result: LoadResult!
             let load = clock.measure { result = FlowLoader.load(yaml: yaml, file: "generated.yaml") }
-            guard let flow = result.flow else { throw ValidationError("the generated flow did not load: \(result.diagnostics)") }
+            guard let flow = result.flow else { throw CommandError("the generated flow did not load: \(result.diagnostics)") }
             var found: [Diagnostic] = []
             let validate = clock.measure { found = FlowValidator.validate(flow) }
             diagnostics = result.diagnostics.count + found.count

@@ -20,12 +20,13 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Timed repetitions of the whole mix (after one warm-up).")
     var runs = 9
 
-    @Flag(help: "Also encode every outbound payload to JSON bytes, as the dispatcher does.")
-    var json = false
+    @Flag(name: .customLong("encode-payloads"), help: "Also encode every outbound payload to JSON bytes, as the dispatcher does.")
+    var encodePayloads = false
+
+    func validate() throws { try requirePositive([("contacts", contacts), ("runs", runs)]) }
 
     func run() throws {
-        let result = FlowLoader.load(file: flow)
-        guard let loaded = result.flow else { throw ValidationError("\(flow) did not load") }
+        let loaded = try loadValidFlow(flow)
         let engine = Engine(flow: loaded)
         let script = Self.script(for: loaded)
         let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!
@@ -43,7 +44,7 @@ struct EngineBench: ParsableCommand {
                         let transition = engine.handle(resolved, state: states[index], now: now)
                         states[index] = transition.state
                         checksum &+= transition.messages.count
-                        if json {
+                        if encodePayloads {
                             for message in transition.messages { checksum &+= (try? message.payload.jsonData().count) ?? 0 }
                         }
                         events += 1
@@ -55,7 +56,7 @@ struct EngineBench: ParsableCommand {
         }
         rates.sort()
         let median = rates[rates.count / 2]
-        print("flow: \(loaded.name.value); \(contacts) contacts × \(script.count) events per run; payloads rendered\(json ? " and JSON-encoded" : "")")
+        print("flow: \(loaded.name.value); \(contacts) contacts × \(script.count) events per run; payloads rendered\(encodePayloads ? " and JSON-encoded" : "")")
         print("runs: \(runs); messages out per run: \(checksum / (runs + 1))")
         print(String(format: "events/s  median %.0f  (min %.0f, max %.0f)  = %.2f µs/event", median, rates.first!, rates.last!, 1e6 / median))
     }

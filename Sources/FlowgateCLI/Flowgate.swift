@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowModel
 
 /// The `flowgate` command: the designer's tools. The webhook server is `flowgate-server`, a
 /// separate executable, so these build without the server stack.
@@ -8,6 +9,7 @@ struct Flowgate: AsyncParsableCommand {
         commandName: "flowgate",
         abstract: "A WhatsApp Cloud API chatbot flow runtime: simulate, test, validate and draw flows.",
         discussion: "The webhook server is its own executable: swift build -c release --product flowgate-server, then .build/release/flowgate-server serve --config flowgate.yaml (see docs/server.md).",
+        version: FlowgateVersion.current,
         subcommands: [Simulate.self, Test.self, Validate.self, Graph.self, Bench.self, ServeMoved.self]
     )
 }

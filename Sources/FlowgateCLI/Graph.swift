@@ -5,7 +5,7 @@ import FlowModel
 struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a flow as Mermaid (default) or Graphviz DOT.",
-        discussion: "Dashed edges are timeouts, pauses and handoff releases; bold edges are re-entry routes."
+        discussion: "Refuses a flow with errors, as validate does. Dashed edges are timeouts, pauses and handoff releases; bold edges are re-entry routes."
     )
 
     @Argument(help: "The flow file.")
@@ -15,12 +15,7 @@ struct Graph: ParsableCommand {
     var format: FlowGraph.Format = .mermaid
 
     func run() throws {
-        let result = FlowLoader.load(file: flow)
-        guard let loaded = result.flow, !result.diagnostics.hasErrors else {
-            for diagnostic in result.diagnostics.sortedByLocation() { printError(diagnostic.description) }
-            throw ExitCode.failure
-        }
-        print(FlowGraph.render(loaded, as: format), terminator: "")
+        print(FlowGraph.render(try loadValidFlow(flow), as: format), terminator: "")
     }
 }
 

@@ -22,13 +22,12 @@ struct GuardBench: ParsableCommand {
     @Argument(help: "Flow files to drive.")
     var flows: [String] = ["flows/order-support.yaml", "flows/auto-ack.yaml"]
 
+    func validate() throws { try requirePositive([("events", events), ("per-contact", perContact)]) }
+
     func run() throws {
         var total = 0
         for path in flows {
-            let loaded = FlowLoader.load(file: path)
-            guard let flow = loaded.flow, !loaded.diagnostics.hasErrors else {
-                throw ValidationError("\(path) does not load; run `flowgate validate \(path)`")
-            }
+            let flow = try loadValidFlow(path)
             let share = events / max(1, flows.count)
             let report = GuardAudit(flow: flow, contacts: 1, eventsPerContact: perContact, seed: seed).run(minimumEvents: share)
             print("\(path): \(report.events) events over \(report.contacts) contacts (seed \(seed))")

@@ -25,23 +25,24 @@ struct Simulate: ParsableCommand {
     var waID = "15550001234"
 
     @Option(help: "The virtual clock's start, e.g. 2026-11-02T10:00:00Z (default: now, to the minute).")
-    var start: String?
+    var start: Timestamp?
 
-    @Flag(help: "Print one JSON object per line: the Cloud API payloads and the trace.")
-    var json = false
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case chat, json
+    }
 
-    @Flag(name: .customLong("no-color"), help: "Plain text even at a terminal.")
-    var noColor = false
+    @Option(help: "chat, or json: one JSON object per line with the Cloud API payloads and the trace.")
+    var format: Format = .chat
+
+    @OptionGroup var colors: ColorOptions
 
     func run() throws {
         let loaded = try loadValidFlow(flow)
-        let startTime = try start.map { text in
-            guard let time = Timestamp(iso8601: text) else { throw ValidationError("--start: '\(text)' is not a time; write 2026-11-02T10:00:00Z") }
-            return time
-        } ?? Timestamp(millisecondsSince1970: Timestamp(Date()).millisecondsSince1970 / 60_000 * 60_000)
+        let json = format == .json
+        let startTime = start ?? Timestamp(millisecondsSince1970: Timestamp(Date()).millisecondsSince1970 / 60_000 * 60_000)
         var session = SimulatorSession(flow: loaded, contact: ContactIdentity(waID: waID, name: contact), start: startTime)
         let interactive = isatty(STDIN_FILENO) != 0
-        var printer = ChatPrinter(flow: loaded, color: !noColor && !json && isatty(STDOUT_FILENO) != 0)
+        var printer = ChatPrinter(flow: loaded, color: !json && colors.style.color)
         var output = Output()
         if !json { output.write(printer.banner(session: session)) }
         while true {
@@ -77,19 +78,6 @@ struct Simulate: ParsableCommand {
     }
 }
 
-/// Loads a flow and refuses to go on when it has errors, printing them as `validate` does.
-func loadValidFlow(_ path: String) throws -> Flow {
-    let result = FlowLoader.load(file: path)
-    var diagnostics = result.diagnostics
-    if let flow = result.flow { diagnostics += FlowValidator.validate(flow) }
-    let errors = diagnostics.errors
-    guard let flow = result.flow, errors.isEmpty else {
-        for diagnostic in errors.sortedByLocation() { printError(diagnostic.description) }
-        throw ExitCode.failure
-    }
-    return flow
-}
-
 /// Standard output, flushed after each write so a terminal or pipe sees each turn at once.
 struct Output {
     func write(_ lines: [String]) {
@@ -100,4 +88,9 @@ struct Output {
     func prompt(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+}
+
+extension Timestamp: ExpressibleByArgument {
+    public init?(argument: String) { self.init(iso8601: argument) }
+    public static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -1,35 +1,58 @@
 import ArgumentParser
 import FlowModel
+import Foundation
 import Simulator
 
 /// `flowgate test simulator/`: replays scripted conversations and reports what differed.
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay scripted conversation tests (YAML scenarios) and compare with what the bot sends.",
-        discussion: "Prints each scenario's result, what was expected beside what came on a failure, and `N passed, N failed`."
+        discussion: """
+        Prints each scenario's result, what was expected beside what came on a failure, and `N passed, N failed`; \
+        exits 1 on any failure. --format junit writes JUnit XML for CI systems, --format json one report object.
+        """
     )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, junit
+    }
 
     @Argument(help: "Scenario files or folders of them.")
     var paths: [String]
 
+    @Option(help: "text, json, or junit (JUnit XML).")
+    var format: Format = .text
+
+    @OptionGroup var colors: ColorOptions
+
     func run() throws {
         let files = FlowLoader.expand(paths)
-        guard !files.isEmpty else { throw ValidationError("no scenario files found in \(paths.joined(separator: " "))") }
-        var passed = 0, failed = 0
-        for file in files {
-            let result = ScenarioRunner.run(file: file)
+        guard !files.isEmpty else { throw CommandError("no scenario files (.yaml or .yml) in \(paths.joined(separator: " "))") }
+        let results = files.map(ScenarioRunner.run(file:))
+        switch format {
+        case .text: printText(results)
+        case .json: print(try TestReport.json(results))
+        case .junit: print(TestReport.junit(results), terminator: "")
+        }
+        if results.contains(where: { !$0.passed }) { throw ExitCode.failure }
+    }
+
+    private func printText(_ results: [ScenarioRunner.Result]) {
+        let style = colors.style
+        for result in results {
             if result.passed {
-                passed += 1
-                print("PASS  \(file)  \(result.title) (\(result.turns) turns)")
-            } else {
-                failed += 1
-                print("FAIL  \(file)  \(result.title)")
-                for failure in result.failures {
-                    print(failure.description.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
-                }
+                print("\(style.green("PASS"))  \(result.file)  \(result.title) (\(result.turns) turns)")
+                continue
+            }
+            print("\(style.red("FAIL"))  \(result.file)  \(result.title)")
+            for problem in result.problems {
+                print(style.diagnostic(problem).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+            }
+            for failure in result.failures {
+                print(failure.description.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
             }
         }
-        print("\(passed) passed, \(failed) failed")
-        if failed > 0 { throw ExitCode.failure }
+        let passed = results.filter(\.passed).count, failed = results.count - passed
+        print("\(passed) passed, \(failed > 0 ? style.red("\(failed) failed") : "0 failed")")
     }
 }

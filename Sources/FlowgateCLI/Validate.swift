@@ -22,6 +22,8 @@ struct Validate: ParsableCommand {
     @Flag(help: "Treat warnings as errors.")
     var strict = false
 
+    @OptionGroup var colors: ColorOptions
+
     func run() throws {
         let (flows, loaded) = FlowLoader.load(paths: paths)
         let files = FlowLoader.expand(paths)
@@ -37,11 +39,11 @@ struct Validate: ParsableCommand {
         let failed = sorted.hasErrors || (strict && !sorted.isEmpty)
         switch format {
         case .text:
-            for diagnostic in sorted { print(diagnostic) }
-            let errors = sorted.errors.count, warnings = sorted.warnings.count
-            let summary = "\(files.count) file\(files.count == 1 ? "" : "s"), \(flows.count) flow\(flows.count == 1 ? "" : "s"): "
-                + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-            printError(summary)
+            // Diagnostics and their summary on one stream, so they can never interleave.
+            let style = colors.style
+            for diagnostic in sorted { print(style.diagnostic(diagnostic)) }
+            print("\(files.count) file\(files.count == 1 ? "" : "s"), \(flows.count) flow\(flows.count == 1 ? "" : "s"): "
+                  + style.counts(errors: sorted.errors.count, warnings: sorted.warnings.count))
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -70,8 +72,4 @@ struct Validate: ParsableCommand {
         var diagnostics: [Diagnostic]
         var ok: Bool
     }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowModel
 import Foundation
 
 /// The `flowgate-server` command: the WhatsApp Cloud API webhook server (`serve`, the default),
@@ -8,6 +9,7 @@ struct FlowgateServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowgate-server",
         abstract: "The Flowgate webhook server: flows answer real WhatsApp customers.",
+        version: FlowgateVersion.current,
         subcommands: [Serve.self, PopulateBench.self],
         defaultSubcommand: Serve.self
     )

@@ -3,7 +3,7 @@ import FlowModel
 import Foundation
 import WhatsAppCloud
 
-/// `--json`: one JSON object per line, keys sorted, so scripts can read exactly what the bot
+/// `--format json`: one JSON object per line, keys sorted, so scripts can read exactly what the bot
 /// would send (the Cloud API payloads) and why (the trace).
 public enum JSONLines {
     struct Input: Encodable { let type = "input"; let at: String; let text: String }

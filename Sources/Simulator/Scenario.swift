@@ -55,7 +55,9 @@ public struct Scenario: Sendable {
             contact.reportUnknownKeys(in: "the contact")
         }
         let turns = reader.list("turns", required: true)?.compactMap { readTurn($0, context: context) } ?? []
-        reader.reportUnknownKeys(in: "a scenario")
+        reader.reportUnknownKeys(in: "a scenario", elsewhere: { key in
+            ["title", "name", "description"].contains(key) ? "`scenario:`, which names what the scenario shows" : nil
+        })
         guard let title, let flow, let startTime, !context.diagnostics.hasErrors else { return (nil, context.diagnostics) }
         let folder = (file as NSString).deletingLastPathComponent
         let flowPath = flow.value.hasPrefix("/") ? flow.value : ((folder.isEmpty ? flow.value : folder + "/" + flow.value) as NSString).standardizingPath
@@ -66,6 +68,20 @@ public struct Scenario: Sendable {
     private static func readTurn(_ node: Yams.Node, context: LoadContext) -> Turn? {
         guard let reader = context.mapping(node, "a turn") else { return nil }
         let present = actionKeys.filter(reader.has)
+        if present.isEmpty, let typo = reader.keys.lazy.compactMap({ key in
+            Suggestion.closest(to: key.value, among: actionKeys).map { (key, $0) }
+        }).first {
+            // A misspelt action (`sya:`) is one error with a did-you-mean; the turn's expectations
+            // are still checked.
+            context.report(.error(.unknownKey, "unknown key '\(typo.0.value)': a turn needs one action",
+                                  hint: "did you mean '\(typo.1)'?", at: typo.0.location))
+            reader.allow(typo.0.value)
+            _ = reader.list("expect")?.compactMap { Expectation.read($0, context: context) }
+            reader.allow(contentsOf: actionKeys)
+            reader.allow("params", "code", "message", "sent_at", "sent_ago")
+            reader.reportUnknownKeys(in: "a turn")
+            return nil
+        }
         guard present.count == 1, let key = present.first, let value = reader.value(key) else {
             reader.allow(contentsOf: actionKeys)
             reader.allow("expect", "params", "code", "message", "sent_at", "sent_ago")

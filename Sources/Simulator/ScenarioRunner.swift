@@ -25,25 +25,27 @@ public enum ScenarioRunner {
         public var title: String
         public var turns: Int
         public var failures: [Failure]
-        public var passed: Bool { failures.isEmpty }
+        /// Errors that stopped the scenario before its first turn: in the scenario file, or in
+        /// the flow it names.
+        public var problems: [Diagnostic] = []
+        public var passed: Bool { failures.isEmpty && problems.isEmpty }
     }
 
-    /// Runs one scenario file: loads it and its flow (problems in either fail the scenario).
+    /// Runs one scenario file: loads it and its flow (errors in either fail the scenario).
     public static func run(file: String) -> Result {
         let (scenario, diagnostics) = Scenario.load(file: file)
         guard let scenario else {
-            return Result(file: file, title: "(not loaded)", turns: 0, failures: diagnostics.errors.map {
-                Failure(turn: 0, label: $0.rule == .unreadableFile ? "reading the file" : "loading", location: $0.location,
-                        expected: "a valid scenario", got: [$0.description])
-            })
+            return Result(file: file, title: "(not loaded)", turns: 0, failures: [], problems: diagnostics.errors.sortedByLocation())
         }
-        let loaded = FlowLoader.load(file: scenario.flowPath)
-        let problems = loaded.diagnostics.errors + (loaded.flow.map { FlowValidator.validate($0).errors } ?? [])
-        guard let flow = loaded.flow, problems.isEmpty else {
-            return Result(file: file, title: scenario.title, turns: 0, failures: [
-                Failure(turn: 0, label: "flow", location: scenario.flowLocation,
-                        expected: "a valid flow at \(scenario.flowPath)", got: problems.map(\.description)),
-            ])
+        let loaded = FlowLoader.loadValid(file: scenario.flowPath)
+        guard let flow = loaded.flow else {
+            // A flow that cannot be read at all is the scenario's mistake: point at its `flow:`.
+            let problems = loaded.diagnostics.errors.map { problem in
+                var problem = problem
+                if problem.rule == .unreadableFile { problem.location = scenario.flowLocation }
+                return problem
+            }
+            return Result(file: file, title: scenario.title, turns: 0, failures: [], problems: problems)
         }
         return run(scenario, flow: flow)
     }
@@ -72,6 +74,8 @@ public enum ScenarioRunner {
                 if expectation.isMessage {
                     if let found = messages[cursor...].firstIndex(where: { matches(expectation.check, $0, flow: flow) }) {
                         cursor = found + 1
+                    } else if let difference = difference(expectation.check, messages[cursor...]) {
+                        fail(difference)
                     } else {
                         fail(cursor == 0 ? got : ["(after the messages already matched)"] + got[cursor...])
                     }
@@ -83,6 +87,29 @@ public enum ScenarioRunner {
             }
         }
         return Result(file: scenario.file, title: scenario.title, turns: scenario.turns.count, failures: failures)
+    }
+
+    /// For buttons and list rows: when a message of that kind was sent with other titles, just
+    /// the titles that differ, rather than every message whole.
+    static func difference(_ check: Expectation.Check, _ messages: ArraySlice<Outbound>) -> [String]? {
+        let expected: [String], actual: [String], what: String
+        switch check {
+        case .buttons(let titles):
+            guard let sent = messages.lazy.compactMap({ $0.payload.interactive?.action.buttons?.map(\.reply.title) }).first else { return nil }
+            (expected, actual, what) = (titles, sent, "button")
+        case .list(let titles):
+            guard let sent = messages.lazy.compactMap({ $0.payload.interactive?.action.sections?.flatMap(\.rows).map(\.title) }).first else { return nil }
+            (expected, actual, what) = (titles, sent, "row")
+        default:
+            return nil
+        }
+        var lines: [String] = []
+        for index in 0..<max(expected.count, actual.count) {
+            let want = index < expected.count ? "'\(expected[index])'" : "nothing"
+            let have = index < actual.count ? "'\(actual[index])'" : "nothing"
+            if want != have { lines.append("\(what) \(index + 1): \(have), not \(want)") }
+        }
+        return lines
     }
 
     static func matches(_ check: Expectation.Check, _ message: Outbound, flow: Flow) -> Bool {

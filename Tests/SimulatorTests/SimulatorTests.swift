@@ -1,7 +1,7 @@
 import FlowEngine
 import FlowModel
 import Foundation
-import Simulator
+@testable import Simulator
 import Testing
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -148,7 +148,8 @@ struct SimulatorTests {
         let buttons = try #require(result.failures.first)
         #expect(buttons.turn == 1 && buttons.location.line == 7)
         #expect(buttons.expected == "buttons [\"Track my order\", \"Change delivery\", \"Something different\"]")
-        #expect(buttons.got.first?.contains("[3] Something else") == true)
+        // Only the title that differs, not every message whole.
+        #expect(buttons.got == ["button 3: 'Something else', not 'Something different'"])
         #expect(buttons.description.contains("expected:") && buttons.description.contains("got:"))
         #expect(result.failures[1].expected == "text containing \"tracking number\"")
         #expect(result.failures[1].got == ["What is your order number? (e.g. ORD-12345)"])
@@ -160,7 +161,9 @@ struct SimulatorTests {
         let (scenario, diagnostics) = Scenario.load(yaml: "scenario: x\nflow: f.yaml\nstart: 2026-11-02T10:00:00Z\nturns:\n  - sya: hi\n", file: "bad.yaml")
         #expect(scenario == nil)
         #expect(diagnostics.first?.location.line == 5)
-        #expect(diagnostics.first?.rule == .missingKey)
+        #expect(diagnostics.first?.location.column == 5)
+        #expect(diagnostics.first?.rule == .unknownKey)
+        #expect(diagnostics.first?.hint == "did you mean 'say'?")
     }
 
     @Test("a scenario whose flow is a folder points at its `flow:` key, in words")
@@ -169,9 +172,49 @@ struct SimulatorTests {
         try "scenario: x\nflow: \(NSTemporaryDirectory())\nstart: 2026-11-02T10:00:00Z\nturns: []\n".write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = ScenarioRunner.run(file: file)
-        let failure = try #require(result.failures.first)
-        #expect(failure.location.line == 2)
-        #expect(failure.got.joined().contains("is a folder"))
-        #expect(!failure.got.joined().contains("NSCocoaErrorDomain"))
+        let problem = try #require(result.problems.first)
+        #expect(!result.passed)
+        #expect(problem.location.line == 2 && problem.location.file == file)
+        #expect(problem.message.contains("is a folder"))
+        #expect(!problem.message.contains("NSCocoaErrorDomain"))
+    }
+}
+
+@Suite struct TestReportTests {
+    static let results = [
+        ScenarioRunner.Result(file: "simulator/a.yaml", title: "Taps & \"quotes\" <here>", turns: 2, failures: []),
+        ScenarioRunner.Result(file: "simulator/b.yaml", title: "A failure", turns: 3, failures: [
+            ScenarioRunner.Failure(turn: 2, label: "say: hi", location: SourceLocation(file: "simulator/b.yaml", line: 9, column: 7),
+                                   expected: "list rows [\"A\", \"B\"]", got: ["row 2: 'C', not 'B'"]),
+        ]),
+        ScenarioRunner.Result(file: "simulator/c.yaml", title: "(not loaded)", turns: 0, failures: [], problems: [
+            .error(.unknownKey, "unknown key 'sya': a turn needs one action", hint: "did you mean 'say'?",
+                   at: SourceLocation(file: "simulator/c.yaml", line: 5, column: 5)),
+        ]),
+    ]
+
+    @Test("JUnit XML: a testcase per scenario, failures with the text the terminal shows, everything escaped")
+    func junit() {
+        let xml = TestReport.junit(Self.results)
+        #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"flowgate test\" tests=\"3\" failures=\"2\">"))
+        #expect(xml.contains("<testcase classname=\"simulator/a.yaml\" name=\"Taps &amp; &quot;quotes&quot; &lt;here&gt;\"/>"))
+        #expect(xml.contains("<failure message=\"turn 2 (say: hi): expected list rows [&quot;A&quot;, &quot;B&quot;]\">turn 2 (say: hi) at simulator/b.yaml:9:7:\n"))
+        #expect(xml.contains("<failure message=\"unknown key 'sya': a turn needs one action\">simulator/c.yaml:5:5: error:"))
+        #expect(xml.components(separatedBy: "<testcase").count == 4)
+        #expect(xml.components(separatedBy: "<failure").count == 3)
+        #expect(TestReport.escaped("a\u{1}b\nc") == "a?b&#10;c")
+    }
+
+    @Test("JSON: every scenario with its verdict, problems and failures, and the counts")
+    func json() throws {
+        let data = Data(try TestReport.json(Self.results).utf8)
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["passed"] as? Int == 1 && report["failed"] as? Int == 2)
+        let scenarios = try #require(report["scenarios"] as? [[String: Any]])
+        #expect(scenarios.map { $0["passed"] as? Bool } == [true, false, false])
+        let failure = try #require((scenarios[1]["failures"] as? [[String: Any]])?.first)
+        #expect(failure["turn"] as? Int == 2 && failure["action"] as? String == "say: hi")
+        #expect((failure["location"] as? [String: Any])?["line"] as? Int == 9)
+        #expect(((scenarios[2]["problems"] as? [[String: Any]])?.first)?["rule"] as? String == "unknown-key")
     }
 }

@@ -24,6 +24,15 @@ public enum FlowLoader {
         }
     }
 
+    /// Loads and validates one flow file, as every command that runs or draws a flow does: the
+    /// flow only when it has no errors, and every diagnostic, sorted, either way.
+    public static func loadValid(file path: String) -> LoadResult {
+        let result = load(file: path)
+        var diagnostics = result.diagnostics
+        if let flow = result.flow { diagnostics += FlowValidator.validate(flow) }
+        return LoadResult(flow: diagnostics.hasErrors ? nil : result.flow, diagnostics: diagnostics.sortedByLocation())
+    }
+
     /// Reads one flow from YAML text; `file` is used in locations.
     public static func load(yaml: String, file: String) -> LoadResult {
         let (root, context) = document(yaml: yaml, file: file, emptyHint: "a flow starts with `flow: <name>`")

@@ -1,11 +1,11 @@
 /// Did-you-mean suggestions for misspelt keys, node names and values.
-enum Suggestion {
+public enum Suggestion {
     /// The closest candidate within a small edit distance, if any.
     ///
     /// Bounded work: a word longer than ``longestWord`` gets no suggestion, and a candidate whose
     /// length differs by more than the allowed edits is never compared, so each comparison is at
     /// most `longestWord`² steps, whatever the file holds.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let length = word.count
         guard length <= longestWord else { return nil }
         let lowered = word.lowercased()
@@ -28,7 +28,7 @@ enum Suggestion {
     static let longestWord = 64
 
     /// "did you mean 'x'?" when one is close, else the list of candidates.
-    static func hint(for word: String, among candidates: [String], listing: String) -> String {
+    public static func hint(for word: String, among candidates: [String], listing: String) -> String {
         if let match = closest(to: word, among: candidates) { return "did you mean '\(match)'?" }
         let unique = Array(Set(candidates)).sorted()
         let shown = unique.prefix(12).joined(separator: ", ")

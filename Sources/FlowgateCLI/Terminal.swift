@@ -1,0 +1,86 @@
+import ArgumentParser
+import FlowModel
+import Foundation
+
+/// How the commands style their text: ANSI colour only when standard output is a terminal, and
+/// never with `--no-color` or the `NO_COLOR` environment variable set (no-color.org).
+struct Style {
+    let color: Bool
+
+    static func standardOutput(noColor: Bool) -> Style { Style(descriptor: STDOUT_FILENO, noColor: noColor) }
+
+    static func standardError(noColor: Bool) -> Style { Style(descriptor: STDERR_FILENO, noColor: noColor) }
+
+    private init(descriptor: Int32, noColor: Bool) {
+        let disabled = noColor || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        color = !disabled && isatty(descriptor) != 0
+    }
+
+    init(color: Bool) { self.color = color }
+
+    static let plain = Style(color: false)
+
+    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    func red(_ text: String) -> String { paint(text, "1;31") }
+    func yellow(_ text: String) -> String { paint(text, "1;33") }
+    func green(_ text: String) -> String { paint(text, "1;32") }
+    func dim(_ text: String) -> String { paint(text, "2") }
+    func bold(_ text: String) -> String { paint(text, "1") }
+
+    /// A diagnostic as `validate` prints it, the severity and hint coloured at a terminal.
+    func diagnostic(_ diagnostic: Diagnostic) -> String {
+        guard color else { return diagnostic.description }
+        let severity = diagnostic.severity == .error ? red("error:") : yellow("warning:")
+        var text = "\(bold("\(diagnostic.location):")) \(severity) \(diagnostic.message) \(dim("[\(diagnostic.rule.rawValue)]"))"
+        if let hint = diagnostic.hint { text += "\n  \(dim("hint:")) \(hint)" }
+        return text
+    }
+
+    /// "N errors, N warnings", each part coloured when non-zero.
+    func counts(errors: Int, warnings: Int) -> String {
+        let errorText = "\(errors) error\(errors == 1 ? "" : "s")"
+        let warningText = "\(warnings) warning\(warnings == 1 ? "" : "s")"
+        return "\(errors > 0 ? red(errorText) : errorText), \(warnings > 0 ? yellow(warningText) : warningText)"
+    }
+}
+
+/// The `--no-color` flag, for the commands that colour their output.
+struct ColorOptions: ParsableArguments {
+    @Flag(name: .customLong("no-color"), help: "Plain text even at a terminal (also: the NO_COLOR environment variable).")
+    var noColor = false
+
+    var style: Style { .standardOutput(noColor: noColor) }
+}
+
+/// Loads and validates a flow for a command that runs or draws it. On errors it prints them as
+/// `validate` does, on standard error (standard output may be a diagram or a transcript), and
+/// exits 1.
+func loadValidFlow(_ path: String) throws -> Flow {
+    let result = FlowLoader.loadValid(file: path)
+    guard let flow = result.flow else {
+        let style = Style.standardError(noColor: false)
+        for diagnostic in result.diagnostics.errors { printError(style.diagnostic(diagnostic)) }
+        printError("\(path): \(result.diagnostics.errors.count) error\(result.diagnostics.errors.count == 1 ? "" : "s"); `flowgate validate \(path)` shows the warnings too")
+        throw ExitCode.failure
+    }
+    return flow
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A failure while a command runs (not a mistake in how it was called): printed as
+/// `Error: …` without the usage text.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Refuses a count below 1 with the option's name, before the command runs.
+func requirePositive(_ values: [(name: String, value: Int)]) throws {
+    for (name, value) in values where value < 1 {
+        throw ValidationError("--\(name) must be at least 1, not \(value)")
+    }
+}
