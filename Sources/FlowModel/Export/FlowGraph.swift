@@ -37,7 +37,8 @@ private struct Drawing {
     init(flow: Flow) {
         self.flow = flow
         let graph = GraphRules(flow: flow)
-        let late = SessionRules(flow: flow, graph: graph).elapsed
+        // Bold only where the window analysis (the validator's) says it may have closed.
+        let late = SessionRules(flow: flow, graph: graph).lateNodes()
         entries.append(("__start", "start"))
         add(from: "__start", to: flow.start, label: nil, style: .solid)
         for (index, trigger) in flow.triggers.enumerated() {
@@ -57,7 +58,7 @@ private struct Drawing {
                 let style: Style = edge.kind.mayFollowExpiry ? .dashed : .solid
                 add(from: node.id, to: edge.target, label: edge.label, style: style)
             }
-            if node.step.isFreeForm, let reentry = flow.reentry(for: node), node.reentry != nil || late[node.id] != nil {
+            if node.step.isFreeForm, let reentry = flow.reentry(for: node), late.contains(node.id) {
                 add(from: node.id, to: reentry, label: "window closed", style: .bold)
             }
         }
@@ -65,7 +66,27 @@ private struct Drawing {
 
     mutating func add(from: String, to target: Target, label: String?, style: Style) {
         if target.isEnd { usesEnd = true }
-        lines.append(Line(from: from, to: target.isEnd ? "__end" : target.name, label: label, style: style))
+        lines.append(Line(from: Self.isEntry(from) ? from : Self.diagramID(from), to: target.isEnd ? "__end" : Self.diagramID(target.name),
+                          label: label, style: style))
+    }
+
+    static func isEntry(_ id: String) -> Bool { id.hasPrefix("__") }
+
+    /// A node name as a diagram id (Mermaid's and DOT's): `n_` and the name with every character but ASCII letters and
+    /// digits spelt out, so no name is a Mermaid keyword (`style`, `click`, `end`…), none
+    /// breaks the syntax, and no two names meet.
+    static func diagramID(_ name: String) -> String {
+        var id = "n_"
+        for scalar in name.unicodeScalars {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                id.unicodeScalars.append(scalar)
+            } else if scalar == "_" {
+                id += "__"
+            } else {
+                id += "_" + String(scalar.value, radix: 16) + "_"
+            }
+        }
+        return id
     }
 
     // MARK: Mermaid
@@ -76,7 +97,7 @@ private struct Drawing {
         for node in flow.orderedNodes {
             let label = escapeMermaid("\(node.id)\n\(node.step.kind)").replacingOccurrences(of: "\n", with: "<br/>")
             let (open, close) = mermaidShape(node.step)
-            out.append("  \(node.id)\(open)\"\(label)\"\(close)")
+            out.append("  \(Self.diagramID(node.id))\(open)\"\(label)\"\(close)")
         }
         if usesEnd { out.append("  __end((end))") }
         for line in lines {
@@ -121,7 +142,7 @@ private struct Drawing {
             out.append("  \(quoteDOT(entry.id)) [label=\(quoteDOT(entry.label)), shape=plaintext, fontcolor=\"#555577\"];")
         }
         for node in flow.orderedNodes {
-            out.append("  \(quoteDOT(node.id)) [label=\(quoteDOT("\(node.id)\n\(node.step.kind)")), shape=\(dotShape(node.step))];")
+            out.append("  \(quoteDOT(Self.diagramID(node.id))) [label=\(quoteDOT("\(node.id)\n\(node.step.kind)")), shape=\(dotShape(node.step))];")
         }
         if usesEnd { out.append("  \"__end\" [label=\"end\", shape=doublecircle];") }
         for line in lines {
