@@ -34,8 +34,9 @@ enum Answers {
         switch expectation {
         case .text:
             return text
-        case .number(let min, let max):
+        case .number(let min, let max, let integer):
             guard let number = Double(text.replacingOccurrences(of: ",", with: ".")), number.isFinite else { return nil }
+            if integer, number.rounded(.towardZero) != number { return nil }
             if let min, number < min { return nil }
             if let max, number > max { return nil }
             return number.compactDescription
@@ -90,10 +91,10 @@ enum Answers {
     static func retryText(for expectation: AskStep.Expectation) -> String {
         switch expectation {
         case .text: "Please send your answer as a text message."
-        case .number(let min, let max):
+        case .number(let min, let max, let integer):
             switch (min, max) {
-            case let (min?, max?): "Please send a number from \(min.compactDescription) to \(max.compactDescription)."
-            default: "Please send a number."
+            case let (min?, max?): "Please send a \(integer ? "whole " : "")number from \(min.compactDescription) to \(max.compactDescription)."
+            default: "Please send a \(integer ? "whole " : "")number."
             }
         case .email: "Please send a valid email address, like name@example.com."
         case .phone: "Please send a phone number, like +31 20 123 4567."

@@ -210,4 +210,21 @@ struct InputTests {
         #expect(ana.state.variables["day"] == nil)
         #expect(step.messages.count == 1)
     }
+
+    @Test("`integer: true` takes whole numbers only, and says so when it re-asks", arguments: [
+        ("3", "3"), ("3.0", "3"), ("2,5", nil), ("2.5", nil), ("11", nil),
+    ])
+    func integerAnswers(_ typed: String, _ expected: String?) throws {
+        let flow = try loadFlow("""
+        flow: q
+        start: how_many
+        nodes:
+          how_many: { ask: How many?, expect: { number: { min: 1, max: 10, integer: true } }, save_as: count, goto: end }
+        """)
+        var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
+        ana.handle(text("hi"))
+        let step = ana.handle(text(typed))
+        #expect(ana.state.variables["count"] == expected)
+        if expected == nil { #expect(step.texts == ["Please send a whole number from 1 to 10."]) }
+    }
 }

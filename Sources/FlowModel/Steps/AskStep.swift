@@ -8,8 +8,9 @@ public struct AskStep: Hashable, Sendable {
     public enum Expectation: Hashable, Sendable {
         /// Any text.
         case text
-        /// A number, optionally within bounds; `,` is accepted as the decimal mark.
-        case number(min: Double?, max: Double?)
+        /// A number, optionally within bounds and whole (`integer: true`, for quantities); `,` is
+        /// accepted as the decimal mark.
+        case number(min: Double?, max: Double?, integer: Bool = false)
         case email
         /// A phone number: digits with optional `+`, spaces, dashes, dots and brackets; 7 to 15 digits.
         case phone
@@ -73,8 +74,11 @@ public struct AskStep: Hashable, Sendable {
             if bounds.isNull { return .number(min: nil, max: nil) }
             guard let limits = context.mapping(bounds, "'number'") else { return nil }
             let min = limits.double("min")?.value, max = limits.double("max")?.value
-            limits.reportUnknownKeys(in: "number bounds")
-            return .number(min: min, max: max)
+            let integer = limits.bool("integer") ?? false
+            limits.reportUnknownKeys(in: "number bounds", elsewhere: { key in
+                ["whole", "int", "integers"].contains(key) ? "this mapping as `integer: true`" : nil
+            })
+            return .number(min: min, max: max, integer: integer)
         }
         if let words = reader.strings("one_of") { return .oneOf(words.map(\.value)) }
         if let kinds = reader.list("media", allowSingle: true) {
