@@ -44,14 +44,20 @@ struct Simulate: ParsableCommand {
         let interactive = isatty(STDIN_FILENO) != 0
         var printer = ChatPrinter(flow: loaded, color: !json && colors.style.color)
         var output = Output()
+        let editor = LineEditor(terminal: interactive && !json)
         if !json { output.write(printer.banner(session: session)) }
         while true {
+            var prompt = ""
             if interactive, !json {
-                let (lines, prompt) = printer.prompt(at: session.now)
+                let (lines, text) = printer.prompt(at: session.now)
                 output.write(lines)
-                output.prompt(prompt)
+                prompt = text
             }
-            guard let line = readLine() else { break }
+            guard let line = editor.line(prompt: prompt) else {
+                // Ctrl-D at a terminal: end the prompt's line, so the shell's starts on its own.
+                if interactive, !json { output.write([""]) }
+                break
+            }
             if !interactive { output.write(json ? JSONLines.input(line, at: session.now) : printer.input(line, at: session.now)) }
             do {
                 guard let command = try Command.parse(line, choices: session.choices) else { continue }
@@ -83,10 +89,6 @@ struct Output {
     func write(_ lines: [String]) {
         guard !lines.isEmpty else { return }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-    }
-
-    func prompt(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
 

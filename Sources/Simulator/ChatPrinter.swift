@@ -33,7 +33,7 @@ public struct ChatPrinter {
         lastDay = Clock.day(session.now)
         return [
             dim("Flowgate simulator · flow \(flow.name.value) · contact \(who.name ?? who.id) (\(who.id))"),
-            dim("── \(Clock.weekday(session.now)) \(Clock.day(session.now)) ── clock at \(Clock.dateTime(session.now)) · type a message, or /help"),
+            dim("── \(Clock.weekday(session.now)) \(Clock.day(session.now)) ── clock at \(dateTime(session.now)) · type a message, or /help"),
         ]
     }
 
@@ -65,6 +65,9 @@ public struct ChatPrinter {
     }
 
     /// The line under each turn: the window and where the flow waits.
+    /// A time in UTC, with the flow's local time beside it when the flow has a `time_zone`.
+    func dateTime(_ stamp: Timestamp) -> String { Clock.dateTime(stamp, zone: flow.timeZone) }
+
     public func status(_ session: SimulatorSession) -> String {
         dim("   ── " + windowText(session) + " · " + positionText(session))
     }
@@ -73,17 +76,17 @@ public struct ChatPrinter {
         let state = session.state
         guard let closes = session.window.closesAt(state) else { return "no window: the contact has never written" }
         if session.window.isOpen(state, at: session.now) {
-            return "window open until \(Clock.dateTime(closes)) (\(Clock.left(closes - session.now)) left)"
+            return "window open until \(dateTime(closes)) (\(Clock.left(closes - session.now)) left)"
         }
         if session.window.isRefused(state), let refused = state.refusedSentAt {
-            return "window closed: WhatsApp refused a message sent at \(Clock.dateTime(refused)) (131047)"
+            return "window closed: WhatsApp refused a message sent at \(dateTime(refused)) (131047)"
         }
-        return "window expired since \(Clock.dateTime(closes))"
+        return "window expired since \(dateTime(closes))"
     }
 
     func positionText(_ session: SimulatorSession) -> String {
         let state = session.state
-        if let handoff = state.handoff { return "with a person since \(Clock.dateTime(handoff.since)) (/release to hand back)" }
+        if let handoff = state.handoff { return "with a person since \(dateTime(handoff.since)) (/release to hand back)" }
         guard let position = state.position else { return "flow not running (the next message starts it)" }
         var text = "at \(position.node), waiting for \(position.waitingFor.phrase)"
         if let due = position.timerDue { text += " until \(Clock.near(due, now: session.now))" }
@@ -93,17 +96,17 @@ public struct ChatPrinter {
     /// `/state`: everything about the contact.
     public func stateReport(_ session: SimulatorSession) -> [String] {
         let state = session.state
-        var lines = [dim("   ┌ state at \(Clock.dateTime(session.now))")]
+        var lines = [dim("   ┌ state at \(dateTime(session.now))")]
         func row(_ text: String) { lines.append(dim("   │ ") + text) }
         row(windowText(session))
         row(positionText(session))
         for step in state.held {
             let what = step.message == nil ? "flow step" : "refused message \(step.message?.ref ?? "")"
-            row("held #\(step.id): \(step.node), \(what) (\(step.reason.rawValue)) since \(Clock.dateTime(step.at))")
+            row("held #\(step.id): \(step.node), \(what) (\(step.reason.rawValue)) since \(dateTime(step.at))")
         }
-        if let mark = state.reentry { row("re-entry template '\(mark.node)' sent at \(Clock.dateTime(mark.at)); no other until the customer writes") }
+        if let mark = state.reentry { row("re-entry template '\(mark.node)' sent at \(dateTime(mark.at)); no other until the customer writes") }
         let timers = session.contact.timers.values.sorted { $0.due < $1.due }
-        row("timers: " + (timers.isEmpty ? "none" : timers.map { "\($0.kind.rawValue) at \(Clock.dateTime($0.due))" }.joined(separator: ", ")))
+        row("timers: " + (timers.isEmpty ? "none" : timers.map { "\($0.kind.rawValue) at \(dateTime($0.due))" }.joined(separator: ", ")))
         let variables = state.variables.sorted { $0.key < $1.key }
         row("variables: " + (variables.isEmpty ? "none" : variables.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
         let accounting = state.accounting

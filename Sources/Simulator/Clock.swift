@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 
 /// How the simulator writes times: `10:00`, `2026-11-03 10:00`, `Tuesday 2026-11-03`.
 enum Clock {
@@ -12,6 +13,18 @@ enum Clock {
     static func day(_ stamp: Timestamp) -> String { String(stamp.description.prefix(10)) }
 
     static func dateTime(_ stamp: Timestamp) -> String { "\(day(stamp)) \(time(stamp)) UTC" }
+
+    /// `2026-11-03 10:00 UTC, 11:00 in Europe/Amsterdam`: the flow's local time beside UTC, with
+    /// the date too when it is another day there. UTC alone without a zone, or in a UTC zone.
+    static func dateTime(_ stamp: Timestamp, zone: TimeZone?) -> String {
+        guard let zone, !["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(zone.identifier) else { return dateTime(stamp) }
+        let offset = Int64(zone.secondsFromGMT(for: stamp.date)) * 1000
+        let (shifted, overflow) = stamp.millisecondsSince1970.addingReportingOverflow(offset)
+        guard !overflow else { return dateTime(stamp) }
+        let local = Timestamp(millisecondsSince1970: shifted)
+        let when = day(local) == day(stamp) ? time(local) : "\(day(local)) \(time(local))"
+        return "\(dateTime(stamp)), \(when) in \(zone.identifier)"
+    }
 
     /// `12:00` on the same day as `now`, else the date too.
     static func near(_ stamp: Timestamp, now: Timestamp) -> String {

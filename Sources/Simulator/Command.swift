@@ -25,8 +25,13 @@ public enum Command: Hashable, Sendable {
         let words = rest.split(separator: " ").map(String.init)
         func optional(_ text: String) -> String? { text.isEmpty ? nil : text }
         switch name {
-        case "text": return .act(.say(rest))
-        case "tap": return .act(.tap(rest))
+        case "text":
+            // An empty message is not something WhatsApp delivers.
+            guard !rest.isEmpty else { throw SimulatorError("usage: /text TEXT: sends TEXT as typed, e.g. /text 1") }
+            return .act(.say(rest))
+        case "tap":
+            guard !rest.isEmpty else { throw SimulatorError("usage: /tap TITLE or /tap N: taps a choice, as typing it does") }
+            return .act(.tap(rest))
         case "image", "video", "sticker":
             let kind: MediaKind = name == "image" ? .image : name == "video" ? .video : .sticker
             return .act(.media(kind, caption: name == "sticker" ? nil : optional(rest), filename: nil, voice: false))
@@ -106,7 +111,7 @@ public enum Command: Hashable, Sendable {
     What the customer can do:
       any text              send it as a message
       1, 2, … or a title    tap that button, list row or quick reply
-      /text 1               send the text "1" instead of tapping
+      /text 1               send the text "1" instead of tapping (/tap 1 taps, as typing 1 does)
       /image [caption]      send an image (also /video [caption], /audio, /voice, /sticker)
       /document NAME        send a document
       /location LAT,LON [NAME]   share a location

@@ -55,7 +55,7 @@ struct SimulatorTests {
         #expect(text.contains("! guard: 'delivery_today' [SESSION_EXPIRED]"))
         #expect(text.contains("! delivery failed: 15550001234-"))
         #expect(text.contains("⏱ 11:00 timer: no reply in 1h → slot_reminder"))
-        #expect(text.contains("── window open until 2026-11-03 09:55 UTC (23h55m left)"))
+        #expect(text.contains("── window open until 2026-11-03 09:55 UTC, 10:55 in Europe/Amsterdam (23h55m left)"))
         #expect(text.contains("│ billable:"))
         #expect(text.contains("? no choice '9'"))
         #expect(text.contains("? unknown command /bogus"))
@@ -65,7 +65,7 @@ struct SimulatorTests {
     @Test("the status line never says 0s left while time is left")
     func lastMillisecond() throws {
         let text = try transcript(["hi", "/at 2026-11-03T09:54:59.999Z"])
-        #expect(text.contains("window open until 2026-11-03 09:55 UTC (<1s left)"))
+        #expect(text.contains("window open until 2026-11-03 09:55 UTC, 10:55 in Europe/Amsterdam (<1s left)"))
         #expect(!text.contains("(0s left)"))
     }
 
@@ -78,12 +78,28 @@ struct SimulatorTests {
         #expect(try Command.parse(line, choices: []) == expected)
     }
 
-    @Test("a lone slash and malformed guard commands are errors, not crashes", arguments: ["/", "/late", "/late soon hi", "/say-at yesterday hi", "/status #x failed", "/status #0 read"])
+    @Test("a lone slash and malformed guard commands are errors, not crashes", arguments: ["/", "/late", "/late soon hi", "/say-at yesterday hi", "/status #x failed", "/status #0 read",
+                                                                                          "/text", "/text   ", "/tap", "/late 30h", "/say-at 2026-11-03T09:59:30Z"])
     func badGuardCommands(_ line: String) {
         #expect(throws: SimulatorError.self) { try Command.parse(line, choices: []) }
     }
 
-    @Test("--json prints the exact Cloud API payloads and the trace, one object per line")
+    @Test("/help names every command the docs list, and the docs every command /help names")
+    func helpMatchesDocs() throws {
+        let docs = try String(contentsOf: repository.appendingPathComponent("docs/simulator.md"), encoding: .utf8)
+        // The commands in the docs' table of what you can type: `/word` at the start of a cell.
+        let table = docs.components(separatedBy: "What you can type:").dropFirst().first?.components(separatedBy: "\n\n").dropFirst().first ?? ""
+        func commands(_ text: String) -> Set<String> {
+            Set(text.matches(of: /(?:^|[\s`(|,])\/([a-z][a-z-]*)/).map { String($0.1) })
+        }
+        let documented = commands(table)
+        let helped = commands(Command.helpText)
+        #expect(documented.count >= 18, "\(documented.sorted())")
+        #expect(documented == helped, "only in the docs: \(documented.subtracting(helped).sorted()); only in /help: \(helped.subtracting(documented).sorted())")
+        for state in ["sent", "delivered", "read", "played", "failed"] { #expect(Command.helpText.contains(state)) }
+    }
+
+    @Test("--format json prints the exact Cloud API payloads and the trace, one object per line")
     func jsonLines() throws {
         let lines = try transcript(["hi"], json: true).split(separator: "\n")
         let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
