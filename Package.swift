@@ -107,6 +107,7 @@ let package = Package(
             name: "FlowServerTests",
             dependencies: [
                 "FlowServer", "FlowStore", "FlowStoreSQLite", "FlowEngine", "FlowModel", "WhatsAppCloud",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -23,6 +23,9 @@ struct AdminRoutes {
         var params: [String: String]?
     }
 
+    // The reports name their keys in snake_case, as the Cloud API does; docs/admin-api.yaml
+    // describes them and a test holds the server to it.
+
     struct ContactReport: Encodable {
         var contact: String
         var flow: String?
@@ -34,7 +37,7 @@ struct AdminRoutes {
         /// Steps the session guard holds back, in send order.
         var held: [HeldReport]
         var variables: [String: String]
-        var accounting: Accounting
+        var accounting: AccountingReport
 
         enum CodingKeys: String, CodingKey {
             case contact, flow, node, handoff, held, variables, accounting
@@ -53,6 +56,52 @@ struct AdminRoutes {
         var refused: String?
     }
 
+    /// What the conversation sent and what is billable (the stored `Accounting`, whose own keys
+    /// are the store's format, not the API's).
+    struct AccountingReport: Encodable {
+        var freeFormMessages: Int
+        var templates: [String: Int]
+        var templatesDelivered: [String: Int]
+        var billableTemplates: [String: Int]
+        var templatesFailed: Int
+        var windowsOpened: Int
+        var blockedSteps: Int
+
+        init(_ accounting: Accounting) {
+            freeFormMessages = accounting.freeFormMessages
+            templates = accounting.templates
+            templatesDelivered = accounting.templatesDelivered
+            billableTemplates = accounting.billableTemplates
+            templatesFailed = accounting.templatesFailed
+            windowsOpened = accounting.windowsOpened
+            blockedSteps = accounting.blockedSteps
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case templates
+            case freeFormMessages = "free_form_messages"
+            case templatesDelivered = "templates_delivered"
+            case billableTemplates = "billable_templates"
+            case templatesFailed = "templates_failed"
+            case windowsOpened = "windows_opened"
+            case blockedSteps = "blocked_steps"
+        }
+    }
+
+    struct FailedReport: Encodable {
+        var id: Int64
+        var contact: String
+        var ref: String
+        var attempts: Int
+        var error: String
+        var failedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, contact, ref, attempts, error
+            case failedAt = "failed_at"
+        }
+    }
+
     struct ActionReport: Encodable {
         var sent: [String]
         var trace: [TraceEvent]
@@ -64,7 +113,10 @@ struct AdminRoutes {
         outbox.get("failed") { request, _ in
             try authorize(request)
             let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 10_000) } ?? 100
-            return try json(try await store.failedOutbox(limit: limit))
+            let failed = try await store.failedOutbox(limit: limit).map {
+                FailedReport(id: $0.id, contact: $0.contact, ref: $0.ref, attempts: $0.attempts, error: $0.error, failedAt: $0.failedAt.description)
+            }
+            return try json(["failed": failed])
         }
         outbox.post(":id/retry") { request, context in
             try authorize(request)
@@ -76,7 +128,9 @@ struct AdminRoutes {
         admin.get { request, context in
             try authorize(request)
             let key = try contactKey(context)
-            guard let state = try await conversations.state(of: key) else { return Response(status: .notFound) }
+            guard let state = try await conversations.state(of: key) else {
+                throw HTTPError(.notFound, message: "contact \(key.contactID) has never written to number \(key.phoneNumberID)")
+            }
             return try await json(report(key, state, now: clock.now()))
         }
         admin.post("start") { request, context in
@@ -99,7 +153,9 @@ struct AdminRoutes {
 
     private func act(_ event: Event, _ key: ContactKey, clock: any ServerClock) async throws -> Response {
         guard await conversations.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
-        guard let transition = try await conversations.perform(event, for: key) else { throw HTTPError(.internalServerError) }
+        guard let transition = try await conversations.perform(event, for: key) else {
+            throw HTTPError(.internalServerError, message: "the event could not be applied; the server log says why")
+        }
         for case .triggerRefused(let node, let why) in transition.trace where why == .handoff {
             // Never lost silently: the caller learns the trigger did not run, and why.
             throw HTTPError(.conflict, message: "a person has the conversation; release contact \(key.contactID) before starting the flow at '\(node)'")
@@ -116,7 +172,7 @@ struct AdminRoutes {
                              windowClosesAt: window.closesAt(state)?.description, handoff: state.handoff != nil,
                              held: state.held.map { HeldReport(id: $0.id, node: $0.node, reason: $0.reason.rawValue, since: $0.at.description, refused: $0.message?.ref) },
                              variables: state.variables,
-                             accounting: state.accounting)
+                             accounting: AccountingReport(state.accounting))
     }
 
     private func authorize(_ request: Request) throws {
@@ -129,7 +185,7 @@ struct AdminRoutes {
 
     private func contactKey(_ context: BasicRequestContext) throws -> ContactKey {
         guard let number = context.parameters.get("number"), let contact = context.parameters.get("contact") else {
-            throw HTTPError(.badRequest)
+            throw HTTPError(.badRequest, message: "the path is /admin/contacts/{number}/{contact}")
         }
         return ContactKey(phoneNumberID: number, contactID: contact)
     }

@@ -44,6 +44,7 @@ public struct FlowgateServer {
                           dedupeFor: config.dedupeFor, logger: logger)
 
         let router = Router()
+        router.add(middleware: AdminErrors())
         WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
                       maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
         AdminRoutes(conversations: conversations, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: router, clock: clock)
