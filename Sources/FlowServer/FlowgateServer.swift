@@ -21,6 +21,8 @@ public struct FlowgateServer {
     public let scheduler: TimerScheduler
     public let metrics: ServerMetrics
     let router: Router<BasicRequestContext>
+    /// `/metrics` and `/admin` on their own listener, when `admin_listen` is set.
+    let operationsRouter: Router<BasicRequestContext>?
     let runtime: Runtime
     let config: ServerConfig
     let logger: Logger
@@ -43,47 +45,70 @@ public struct FlowgateServer {
         runtime = Runtime(conversations: conversations, dispatcher: dispatcher, scheduler: scheduler, store: store, clock: clock,
                           dedupeFor: config.dedupeFor, logger: logger)
 
+        // The public listener takes webhooks and health checks; metrics and the admin API go on
+        // the private one when `admin_listen` is set, else on the public one too.
         let router = Router()
-        router.add(middleware: AdminErrors())
+        let operations = config.adminListen == nil ? router : Router()
+        for routes in config.adminListen == nil ? [router] : [router, operations] {
+            routes.add(middleware: AdminErrors())
+            // Liveness: the process answers. Readiness: it can also commit, so a load balancer
+            // sends webhooks elsewhere while the disk is full or read-only, and during shutdown.
+            routes.get("/healthz") { _, _ in "ok\n" }
+            routes.get("/readyz") { [runtime] _, _ -> Response in
+                if let problem = await runtime.readiness() {
+                    return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                    body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n")))
+                }
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            }
+        }
         WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
                       maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
-        AdminRoutes(conversations: conversations, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: router, clock: clock)
-        // Liveness: the process answers. Readiness: it can also commit, so a load balancer sends
-        // webhooks elsewhere while the disk is full or read-only, and during shutdown.
-        router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/readyz") { [runtime] _, _ -> Response in
-            if let problem = await runtime.readiness() {
-                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
-                                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n")))
-            }
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
-        }
-        router.get("/metrics") { [dispatcher] _, _ in
+        AdminRoutes(conversations: conversations, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: operations, clock: clock)
+        operations.get("/metrics") { [dispatcher] _, _ in
             metrics.outboxDepth.record(await dispatcher.depth)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         self.router = router
+        self.operationsRouter = config.adminListen == nil ? nil : operations
     }
 
     /// The Hummingbird application: the HTTP server and the runtime in one service group.
     /// `onServerRunning` receives the bound port (useful with port 0).
     public func application(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let cap = Self.connectionCap(configured: config.maxConnections, reserve: config.concurrency + 256)
-        let readTimeout = TimeAmount.milliseconds(config.readTimeout.milliseconds)
-        // How long a connection idle at shutdown stays open for a request its client may be sending.
-        let linger = TimeAmount.milliseconds(min(config.idleTimeout.milliseconds, 1000))
-        let metrics = metrics
-        let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, linger: linger, onCut: { metrics.connectionsCut.increment() })],
-            idleTimeout: .milliseconds(config.idleTimeout.milliseconds))
         return Application(router: router,
-                           server: .http1(configuration: http),
+                           server: .http1(configuration: httpConfiguration()),
                            configuration: .init(address: .hostname(config.host, port: port ?? config.port), serverName: "flowgate",
                                                 availableConnectionsDelegate: .maximum(cap, logger: logger)),
                            services: [runtime],
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
+    }
+
+    /// The private listener for `/metrics` and `/admin` (with `/healthz` and `/readyz`), when the
+    /// config sets `admin_listen`; run it beside ``application(port:onServerRunning:)``. Its
+    /// connections are guarded as the public listener's are, with a small cap of their own.
+    public func operationsApplication(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
+        guard let operationsRouter, let listen = config.adminListen else { return nil }
+        return Application(router: operationsRouter,
+                           server: .http1(configuration: httpConfiguration()),
+                           configuration: .init(address: .hostname(listen.host, port: port ?? listen.port), serverName: "flowgate",
+                                                availableConnectionsDelegate: .maximum(64, logger: logger)),
+                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                           logger: logger)
+    }
+
+    /// Read deadline, idle timeout and shutdown linger for every connection (``ConnectionGuard``).
+    private func httpConfiguration() -> HTTP1Channel.Configuration {
+        let readTimeout = TimeAmount.milliseconds(config.readTimeout.milliseconds)
+        // How long a connection idle at shutdown stays open for a request its client may be sending.
+        let linger = TimeAmount.milliseconds(min(config.idleTimeout.milliseconds, 1000))
+        let metrics = metrics
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, linger: linger, onCut: { metrics.connectionsCut.increment() })],
+            idleTimeout: .milliseconds(config.idleTimeout.milliseconds))
     }
 
     /// The most connections to hold open: the configured cap, kept `reserve` below the process's

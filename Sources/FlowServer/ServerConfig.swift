@@ -28,6 +28,16 @@ public struct ServerConfig: Sendable {
 
     public var host = "127.0.0.1"
     public var port = 8080
+    /// A second, private listener for `/metrics` and `/admin`, which then leave the public one:
+    /// `admin_listen: { host: 127.0.0.1, port: 9090 }`. Nil: everything on the public listener.
+    public var adminListen: Address?
+
+    /// Where a listener binds.
+    public struct Address: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) { self.host = host; self.port = port }
+    }
     public var graphBaseURL = "https://graph.facebook.com"
     public var graphVersion = "v23.0"
     /// The SQLite file: `flowgate.sqlite` in the working folder unless the config names one
@@ -78,6 +88,11 @@ public struct ServerConfig: Sendable {
             config.host = listen.string("host")?.value ?? config.host
             config.port = listen.int("port")?.value ?? config.port
             listen.reportUnknownKeys(in: "listen")
+        }
+        if let admin = reader.mapping("admin_listen") {
+            let port = admin.int("port", required: true, hint: "the private port, e.g. `admin_listen: { host: 127.0.0.1, port: 9090 }`")
+            if let port { config.adminListen = Address(host: admin.string("host")?.value ?? "127.0.0.1", port: port.value) }
+            admin.reportUnknownKeys(in: "admin_listen")
         }
         if let graph = reader.mapping("graph") {
             config.graphBaseURL = graph.string("base_url")?.value ?? config.graphBaseURL

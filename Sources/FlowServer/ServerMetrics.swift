@@ -6,7 +6,8 @@ import Prometheus
 /// can live in one process, as in tests). `GET /metrics` prints ``text()``.
 public struct ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    let factory: PrometheusMetricsFactory
+    /// The factory over ``registry``; `flowgate-server` bootstraps swift-metrics with it once.
+    public let factory: PrometheusMetricsFactory
 
     let messagesReceived: CoreMetrics.Counter
     let statusesReceived: CoreMetrics.Counter

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowModel
 import Foundation
+import Rainbow
 
 /// How the commands style their text: ANSI colour only when standard output is a terminal, and
 /// never with `--no-color` or the `NO_COLOR` environment variable set (no-color.org).
@@ -20,13 +21,13 @@ struct Style {
 
     static let plain = Style(color: false)
 
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    private func paint(_ text: String, _ style: (String) -> String) -> String { color ? style(text) : text }
 
-    func red(_ text: String) -> String { paint(text, "1;31") }
-    func yellow(_ text: String) -> String { paint(text, "1;33") }
-    func green(_ text: String) -> String { paint(text, "1;32") }
-    func dim(_ text: String) -> String { paint(text, "2") }
-    func bold(_ text: String) -> String { paint(text, "1") }
+    func red(_ text: String) -> String { paint(text) { $0.red.bold } }
+    func yellow(_ text: String) -> String { paint(text) { $0.yellow.bold } }
+    func green(_ text: String) -> String { paint(text) { $0.green.bold } }
+    func dim(_ text: String) -> String { paint(text) { $0.dim } }
+    func bold(_ text: String) -> String { paint(text) { $0.bold } }
 
     /// A diagnostic as `validate` prints it, the severity and hint coloured at a terminal.
     func diagnostic(_ diagnostic: Diagnostic) -> String {

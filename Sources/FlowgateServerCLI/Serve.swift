@@ -6,6 +6,7 @@ import FlowStoreSQLite
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 
@@ -29,8 +30,21 @@ struct Serve: AsyncParsableCommand {
             help: "Override the config's Graph API base URL (also the FLOWGATE_GRAPH_BASE_URL variable), e.g. a fake one on http://127.0.0.1:9101.")
     var graphURL: String?
 
+    @Option(help: "Override the config's SQLite store path.")
+    var store: String?
+
+    @Option(help: "Override the config's admin_listen port (the private listener for /metrics and /admin).")
+    var adminPort: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "Log lines as text, or as one JSON object each (for log collectors).")
+    var logFormat: LogFormat = .text
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -47,12 +61,21 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         // Values from the wire reach the log escaped: a newline in a payload cannot forge a line.
-        var logger = Logger(label: "flowgate", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = logFormat
+        // Once per process: dependencies log through the same handler.
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : EscapingLogHandler(StreamLogHandler.standardError(label: label))
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "flowgate")
         let (loaded, diagnostics) = ServerConfig.load(file: config)
         for diagnostic in diagnostics { printError(diagnostic.description) }
         guard var serverConfig = loaded else { throw ExitCode.failure }
         if let port { serverConfig.port = port }
+        if let store { serverConfig.sqlitePath = store }
+        if let adminPort { serverConfig.adminListen = .init(host: serverConfig.adminListen?.host ?? "127.0.0.1", port: adminPort) }
         if let url = graphURL ?? ProcessInfo.processInfo.environment["FLOWGATE_GRAPH_BASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
             serverConfig.graphBaseURL = url
         }
@@ -65,13 +88,13 @@ struct Serve: AsyncParsableCommand {
             printError("flowgate serve: \(error)")
             throw ExitCode.failure
         }
-        let store: SQLiteStore
+        let sqlite: SQLiteStore
         let claim: StoreLock
         do {
             claim = try StoreLock(store: serverConfig.sqlitePath)
-            store = try SQLiteStore(path: serverConfig.sqlitePath)
-            try await store.migrate()
-            try await store.checkWritable()
+            sqlite = try SQLiteStore(path: serverConfig.sqlitePath)
+            try await sqlite.migrate()
+            try await sqlite.checkWritable()
         } catch {
             printError("flowgate serve: " + (error is StoreLock.InUse ? "\(error)" : "the store \(serverConfig.sqlitePath) cannot take commits: \(error)"))
             throw ExitCode.failure
@@ -80,10 +103,16 @@ struct Serve: AsyncParsableCommand {
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: serverConfig.concurrency)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let sender = GraphClient(client: client, base: serverConfig.graphBaseURL, version: serverConfig.graphVersion, accessToken: secrets.accessToken)
-        let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: store, sender: sender, logger: logger)
-        logger.info("starting", metadata: ["listen": "\(serverConfig.host):\(serverConfig.port)", "store": "\(serverConfig.sqlitePath)",
+        let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: sqlite, sender: sender, logger: logger)
+        // Once per process: metrics of the libraries underneath (swift-metrics users) land in
+        // the same registry as Flowgate's own, on /metrics.
+        MetricsSystem.bootstrap(server.metrics.factory)
+        logger.info("starting", metadata: ["listen": "\(serverConfig.host):\(serverConfig.port)",
+                                           "admin_listen": "\(serverConfig.adminListen.map { "\($0.host):\($0.port)" } ?? "the public listener")",
+                                           "store": "\(serverConfig.sqlitePath)",
                                            "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)"])
-        var lifecycle = ServiceGroupConfiguration(services: [server.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let services: [any Service] = [server.application()] + (server.operationsApplication().map { [$0] } ?? [])
+        var lifecycle = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         lifecycle.maximumGracefulShutdownDuration = .milliseconds(serverConfig.shutdownGrace.milliseconds)
         lifecycle.maximumCancellationDuration = .seconds(5)
         do {

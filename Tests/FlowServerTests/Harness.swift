@@ -138,12 +138,19 @@ final class TestServer: @unchecked Sendable {
         self.clock = clock
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application(port: 0, onServerRunning: { continuation.yield($0) })
-        group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let (operationsStream, operationsContinuation) = AsyncStream<Int>.makeStream()
+        let operations = server.operationsApplication(port: 0, onServerRunning: { operationsContinuation.yield($0) })
+        group = ServiceGroup(configuration: .init(services: [app] + (operations.map { [$0] } ?? []), logger: logger))
         let group = group
         task = Task { try await group.run() }
         var iterator = stream.makeAsyncIterator()
         port = await iterator.next() ?? 0
+        var operationsIterator = operationsStream.makeAsyncIterator()
+        operationsPort = operations == nil ? nil : await operationsIterator.next()
     }
+
+    /// The private listener's port, when the config sets `admin_listen`.
+    let operationsPort: Int?
 
     var base: String { "http://127.0.0.1:\(port)" }
 

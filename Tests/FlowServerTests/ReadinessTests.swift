@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FlowServer
 import FlowStore
 import FlowStoreSQLite
@@ -57,5 +58,34 @@ import Testing
         withExtendedLifetime(first) {}
         first = nil
         _ = try StoreLock(store: path)
+    }
+}
+
+@Suite("the private listener") struct OperationsListenerTests {
+    @Test("with admin_listen, /metrics and /admin answer only on the private port; webhooks only on the public one")
+    func privateListener() async throws {
+        let graph = try await FakeGraph()
+        let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start)) {
+            $0.adminListen = .init(host: "127.0.0.1", port: 0)
+        }
+        let operations = try #require(server.operationsPort)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        func get(_ port: Int, _ path: String) async throws -> Int {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+            let response = try await client.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return Int(response.status.code)
+        }
+        #expect(try await server.webhook(Payload.text("hello", id: "wamid.private.1")) == 200)
+        #expect(try await get(server.port, "/metrics") == 404)
+        #expect(try await get(server.port, "/admin/outbox/failed") == 404)
+        #expect(try await get(operations, "/metrics") == 200)
+        #expect(try await get(operations, "/admin/outbox/failed") == 200)
+        #expect(try await get(operations, "/readyz") == 200)
+        #expect(try await get(operations, "/webhook?hub.mode=subscribe") == 404)
+        try await client.shutdown()
+        try await server.stop()
+        try await graph.stop()
     }
 }

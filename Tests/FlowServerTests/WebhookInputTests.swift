@@ -118,3 +118,24 @@ final class CapturedLog: Sendable {
         #expect(String(decoding: JSONRepair.replacingLoneSurrogates(Array(input.utf8)), as: UTF8.self) == expected)
     }
 }
+
+@Suite struct JSONLogTests {
+    @Test("--log-format json: one JSON object per line, a hostile value inside its string")
+    func oneObjectPerLine() throws {
+        let lines = Mutex<[Data]>([])
+        var logger = Logger(label: "flowgate", factory: { JSONLogHandler(label: $0, write: { data in lines.withLock { $0.append(data) } }) })
+        logger.logLevel = .debug
+        logger.warning("unknown phone number", metadata: ["phone_number_id": "123\n{\"forged\": true}"])
+        logger.trace("not at this level")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1)
+        let text = String(decoding: try #require(written.first), as: UTF8.self)
+        #expect(text.hasSuffix("\n") && text.dropLast().split(separator: "\n").count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["level"] as? String == "warning")
+        #expect(object["message"] as? String == "unknown phone number")
+        #expect(object["label"] as? String == "flowgate")
+        #expect((object["metadata"] as? [String: String])?["phone_number_id"] == "123\n{\"forged\": true}")
+        #expect((object["time"] as? String)?.hasSuffix("Z") == true)
+    }
+}
