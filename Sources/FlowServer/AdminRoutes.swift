@@ -194,6 +194,6 @@ struct AdminRoutes {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value) + Data("\n".utf8))))
     }
 }
