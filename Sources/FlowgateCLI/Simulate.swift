@@ -43,7 +43,7 @@ struct Simulate: ParsableCommand {
         var session = SimulatorSession(flow: loaded, contact: ContactIdentity(waID: waID, name: contact), start: startTime)
         let interactive = isatty(STDIN_FILENO) != 0
         var printer = ChatPrinter(flow: loaded, color: !json && colors.style.color)
-        var output = Output()
+        let output = Output()
         let editor = LineEditor(terminal: interactive && !json)
         if !json { output.write(printer.banner(session: session)) }
         while true {
