@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "FlowEngine", dependencies: ["FlowModel", "WhatsAppCloud"]),
         // Random conversations with every event kind WhatsApp sends, checked against the session
         // guard's promises (the property test and `flowgate bench guard`).
-        .target(name: "GuardAudit", dependencies: ["FlowEngine", "FlowModel"]),
+        .target(name: "GuardAudit", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
         // The customer's side at a terminal, and scripted conversation tests.
         .target(
             name: "Simulator",

@@ -114,7 +114,4 @@ public struct DeliveryStatus: Hashable, Sendable {
         self.state = state
         self.errors = errors
     }
-
-    /// WhatsApp's "more than 24 hours have passed since the customer last replied".
-    public static let reEngagementErrorCode = 131047
 }

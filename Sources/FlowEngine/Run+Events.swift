@@ -1,4 +1,5 @@
 import FlowModel
+import WhatsAppCloud
 
 extension Run {
     /// A business trigger: start the flow at a node. The guard turns a free-form start into the
@@ -95,7 +96,7 @@ extension Run {
             if sent.isTemplate { state.accounting.templatesFailed += 1 }
             let failure = status.errors.first
             note(.deliveryFailed(ref: sent.ref, node: sent.node, code: failure?.code, title: failure?.title))
-            if status.errors.contains(where: { $0.code == DeliveryStatus.reEngagementErrorCode }), !sent.isTemplate {
+            if status.errors.contains(where: { $0.code == GraphErrorCode.reEngagement }), !sent.isTemplate {
                 refused(sent)
             }
         }

@@ -9,17 +9,17 @@ struct VariableScope {
     let now: Timestamp
 
     func lookup(_ name: String) -> String? {
-        switch name {
-        case "contact.name": contact.name
-        case "contact.wa_id": contact.waID
-        case "contact.user_id": contact.userID
-        case "contact.id": contact.id
-        case "reply.id": reply?.id
-        case "reply.title": reply?.title
-        case "reply.text": reply?.text
-        case "reply.type": reply?.type
-        case "now": now.description
-        default: variables[name]
+        guard let builtIn = BuiltInVariable(rawValue: name) else { return variables[name] }
+        switch builtIn {
+        case .contactName: return contact.name
+        case .contactWaID: return contact.waID
+        case .contactUserID: return contact.userID
+        case .contactID: return contact.id
+        case .replyID: return reply?.id
+        case .replyTitle: return reply?.title
+        case .replyText: return reply?.text
+        case .replyType: return reply?.type
+        case .now: return now.description
         }
     }
 }

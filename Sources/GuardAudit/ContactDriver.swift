@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import WhatsAppCloud
 
 /// One contact's random conversation, with WhatsApp's view of it: every customer message the
 /// customer *sent* (delivered or still in flight) and every refusal WhatsApp gave.
@@ -85,7 +86,7 @@ struct ContactDriver {
             case 3..<4: status = DeliveryStatus(ref: target.ref, state: .read)
             case 4..<5: status = DeliveryStatus(ref: target.ref, state: .sent)
             case 5..<9:
-                status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: 131047, title: "Re-engagement message")])
+                status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: GraphErrorCode.reEngagement, title: "Re-engagement message")])
                 if !target.isTemplate { refusals.append(target.sentAt) }
                 report.refusals += 1
             default: status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: 131026, title: "Undeliverable")])

@@ -183,7 +183,7 @@ public struct SimulatorSession: Sendable {
 
     static func errorTitle(_ code: Int) -> String {
         switch code {
-        case 131047: "Re-engagement message"
+        case GraphErrorCode.reEngagement: "Re-engagement message"
         case 131026: "Message undeliverable"
         case 131049: "Not delivered to maintain healthy ecosystem engagement"
         case 130429: "Rate limit hit"

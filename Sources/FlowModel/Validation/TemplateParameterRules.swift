@@ -11,7 +11,7 @@ struct TemplateParameterRules {
     let lateNodes: Set<String>
 
     /// Always filled: the contact's key and the clock.
-    static let alwaysSet: Set<String> = ["contact.id", "now"]
+    static let alwaysSet = BuiltInVariable.names(availableBy: .always)
 
     func check() -> [Diagnostic] {
         let sets = definitelySet()
@@ -36,7 +36,7 @@ struct TemplateParameterRules {
     func definitelySet() -> [String: Set<String>] {
         var result: [String: Set<String>] = [:]
         var work: [(String, Set<String>)] = []
-        let afterMessage = Self.alwaysSet.union(["contact.name", "contact.wa_id", "contact.user_id"])
+        let afterMessage = BuiltInVariable.names(availableBy: .afterMessage)
         work.append((flow.start.name, afterMessage))
         for keyword in flow.keywords { work.append((keyword.target.name, afterMessage)) }
         if let before = flow.session.beforeExpiry { work.append((before.target.name, afterMessage)) }

@@ -3,8 +3,7 @@ struct VariableRules {
     let flow: Flow
 
     /// Always there: the contact's fields, the last reply, and the current time.
-    static let builtIn = ["contact.name", "contact.wa_id", "contact.user_id", "contact.id",
-                          "reply.id", "reply.title", "reply.text", "reply.type", "now"]
+    static let builtIn = BuiltInVariable.allCases.map(\.rawValue)
 
     /// Every variable the flow can set: declared params, `save_as` and `set` names.
     var known: Set<String> {
