@@ -158,7 +158,7 @@ public actor Conversations {
         do {
             let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
-            var references: [String: (contact: ContactKey, ref: String)] = [:]
+            var references: [String: SentMessage] = [:]
             for item in items {
                 guard case .status(let wamid, _, _) = item.kind, references[wamid] == nil else { continue }
                 if let known = await dispatcher?.reference(for: wamid) {

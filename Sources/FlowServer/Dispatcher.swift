@@ -42,8 +42,8 @@ public actor Dispatcher {
     private var waiters: [CheckedContinuation<OutboxRecord?, Never>] = []
     private var stopping = false
     private var nextSlot: [String: Timestamp] = [:]
-    private var references: [String: (contact: ContactKey, ref: String)] = [:]
-    private var outcomes: [(id: Int64, outcome: SendOutcome)] = []
+    private var references: [String: SentMessage] = [:]
+    private var outcomes: [SendResult] = []
     /// Sends whose outcome is not yet stored, with the worker waiting for it. A worker takes no new
     /// send until its last outcome is stored, so after a crash at most `concurrency` messages can
     /// go twice: those sent, or being sent, whose outcome was not yet written.
@@ -97,7 +97,7 @@ public actor Dispatcher {
 
     /// The contact and engine reference of a message the Graph API accepted (recent ones).
     /// The contact and the engine reference for WhatsApp message id `wamid`, once its send was recorded.
-    public func reference(for wamid: String) -> (contact: ContactKey, ref: String)? { references[wamid] }
+    public func reference(for wamid: String) -> SentMessage? { references[wamid] }
 
     private func makeReady(_ contact: ContactKey) {
         if let waiter = waiters.popLast() {
@@ -137,7 +137,7 @@ public actor Dispatcher {
         switch result {
         case .accepted(let wamid):
             metrics.sendsSent.increment()
-            references[wamid] = (contact, record.ref)
+            references[wamid] = SentMessage(contact: contact, ref: record.ref)
             if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
             note(record.id, .sent(wamid: wamid))
             finishHead(of: contact)
@@ -171,7 +171,7 @@ public actor Dispatcher {
 
     /// Queues an outcome for the next commit, and wakes the flusher.
     private func note(_ id: Int64, _ outcome: SendOutcome) {
-        outcomes.append((id, outcome))
+        outcomes.append(SendResult(id: id, outcome: outcome))
         unrecorded.insert(id)
         wakeFlusher()
     }
@@ -309,7 +309,7 @@ public actor Dispatcher {
             logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])
             return false
         }
-        for (id, _) in batch {
+        for id in batch.map(\.id) {
             unrecorded.remove(id)
             recordWaiters.removeValue(forKey: id)?.resume()
         }

@@ -110,6 +110,29 @@ public struct Commit: Sendable {
     }
 }
 
+/// What became of one outbox message's send: its outbox id and the outcome.
+public struct SendResult: Sendable, Hashable {
+    public var id: Int64
+    public var outcome: SendOutcome
+
+    public init(id: Int64, outcome: SendOutcome) {
+        self.id = id
+        self.outcome = outcome
+    }
+}
+
+/// A message the Graph API accepted: the contact it went to and the engine's reference for it,
+/// so a status naming its `wamid` reaches the right conversation.
+public struct SentMessage: Sendable, Hashable {
+    public var contact: ContactKey
+    public var ref: String
+
+    public init(contact: ContactKey, ref: String) {
+        self.contact = contact
+        self.ref = ref
+    }
+}
+
 /// What happened to one outbox message.
 public enum SendOutcome: Sendable, Hashable {
     /// Accepted by the Graph API, with its message id.
@@ -149,10 +172,10 @@ public protocol FlowStore: Sendable {
     func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord?
 
     /// Records what happened to sent messages.
-    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws
+    func record(_ results: [SendResult], at time: Timestamp) async throws
 
     /// The contact and engine reference of a message the Graph API accepted.
-    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)?
+    func outboxReference(wamid: String) async throws -> SentMessage?
 
     /// Timers due at or before `time`, earliest first.
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer]

@@ -211,15 +211,16 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
-    public func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
-        guard !outcomes.isEmpty else { return }
+    public func record(_ results: [SendResult], at time: Timestamp) async throws {
+        guard !results.isEmpty else { return }
         let now = time.millisecondsSince1970
         try await pool.write { db in
             let sent = try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
             let failed = try db.cachedStatement(sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
             let retry = try db.cachedStatement(sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
-            for (id, outcome) in outcomes {
-                switch outcome {
+            for result in results {
+                let id = result.id
+                switch result.outcome {
                 case .sent(let wamid): try sent.execute(arguments: [wamid, now, id])
                 case .failed(let code, let reason): try failed.execute(arguments: ["\(code.map(String.init) ?? "-") \(reason)", now, id])
                 case .retry(let at, let reason): try retry.execute(arguments: [at.millisecondsSince1970, reason, now, id])
@@ -228,11 +229,11 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
-    public func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? {
+    public func outboxReference(wamid: String) async throws -> SentMessage? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT contact, ref FROM outbox WHERE wamid = ?", arguments: [wamid]),
                   let contact = ContactKey(row["contact"] as String) else { return nil }
-            return (contact, row["ref"] as String)
+            return SentMessage(contact: contact, ref: row["ref"] as String)
         }
     }
 

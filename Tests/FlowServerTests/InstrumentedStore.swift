@@ -26,11 +26,11 @@ final class InstrumentedStore: FlowStore {
 
     private func write() throws { if broken.load(ordering: .sequentiallyConsistent) { throw DiskFull() } }
 
-    func record(_ outcomes: [(id: Int64, outcome: SendOutcome)], at time: Timestamp) async throws {
+    func record(_ results: [SendResult], at time: Timestamp) async throws {
         try write()
         if recordDelay > .zero { try await Task.sleep(for: recordDelay) }
-        try await base.record(outcomes, at: time)
-        recorded.add(outcomes.count, ordering: .sequentiallyConsistent)
+        try await base.record(results, at: time)
+        recorded.add(results.count, ordering: .sequentiallyConsistent)
     }
 
     func commit(_ commit: Commit) async throws -> [OutboxRecord] { try write(); return try await base.commit(commit) }
@@ -44,7 +44,7 @@ final class InstrumentedStore: FlowStore {
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
     func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
     func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
-    func outboxReference(wamid: String) async throws -> (contact: ContactKey, ref: String)? { try await base.outboxReference(wamid: wamid) }
+    func outboxReference(wamid: String) async throws -> SentMessage? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
     func nextTimerDue() async throws -> Timestamp? {
         await timerReads?.pass()
