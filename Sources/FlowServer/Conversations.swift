@@ -12,7 +12,7 @@ public actor Conversations {
         var items: [Incoming]
         /// Timers that fired, deleted in the same commit unless replaced.
         var fired: [StoredTimer] = []
-        var deadLetters: [(reason: String, body: [UInt8])] = []
+        var deadLetters: [Commit.DeadLetter] = []
         var continuation: CheckedContinuation<[Transition], Error>?
     }
 
@@ -58,7 +58,7 @@ public actor Conversations {
     // MARK: Submitting work
 
     /// Queues items and returns once they are durably committed, with what each did.
-    func submit(_ items: [Incoming], deadLetters: [(reason: String, body: [UInt8])] = []) async throws -> [Transition] {
+    func submit(_ items: [Incoming], deadLetters: [Commit.DeadLetter] = []) async throws -> [Transition] {
         try await withCheckedThrowingContinuation { continuation in
             enqueue(Job(items: items, deadLetters: deadLetters, continuation: continuation))
         }
@@ -183,7 +183,7 @@ public actor Conversations {
                         }
                         uncommittedSeen.insert(id)
                         prepared.seenIDs.append(id)
-                        prepared.commit.seen.append((id, now))
+                        prepared.commit.seen.append(Commit.Seen(id: id, at: now))
                     }
                     var contact = item.contact
                     let event: Event
@@ -212,7 +212,7 @@ public actor Conversations {
                     for message in transition.messages {
                         prepared.commit.outbox.append(Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData())))
                     }
-                    for change in transition.timers { prepared.commit.timers.append((contact, change)) }
+                    for change in transition.timers { prepared.commit.timers.append(Commit.TimerUpdate(contact: contact, change: change)) }
                     note(transition, contact: contact)
                     transitions.append(transition)
                 }

@@ -1,3 +1,4 @@
+import FlowStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -95,13 +96,13 @@ struct WebhookRoutes {
     }
 
     private func keep(_ items: [Incoming], rejected: [WebhookEvents.Rejected], body: Data) async -> Response {
-        var letters: [(reason: String, body: [UInt8])] = []
+        var letters: [Commit.DeadLetter] = []
         if !rejected.isEmpty {
             let tree = try? JSONSerialization.jsonObject(with: body)
             for part in rejected {
                 metrics.deadLetters.increment()
                 logger.error("part of a signed webhook could not be read; kept as a dead letter", metadata: ["reason": .wire(part.reason)])
-                letters.append((part.reason, Self.extract(part.path, from: tree) ?? Array(body)))
+                letters.append(Commit.DeadLetter(reason: part.reason, body: Self.extract(part.path, from: tree) ?? Array(body)))
             }
         }
         do {

@@ -92,15 +92,36 @@ public struct Commit: Sendable {
         }
     }
 
+    /// An inbound message id, for deduplication, with when it was seen.
+    public struct Seen: Sendable, Hashable {
+        public var id: String
+        public var at: Timestamp
+        public init(id: String, at: Timestamp) { self.id = id; self.at = at }
+    }
+
+    /// A timer set or cancelled for a contact.
+    public struct TimerUpdate: Sendable, Hashable {
+        public var contact: ContactKey
+        public var change: TimerChange
+        public init(contact: ContactKey, change: TimerChange) { self.contact = contact; self.change = change }
+    }
+
+    /// A part of a signed notification that could not be understood, kept for a person to look at.
+    public struct DeadLetter: Sendable, Hashable {
+        public var reason: String
+        public var body: [UInt8]
+        public init(reason: String, body: [UInt8]) { self.reason = reason; self.body = body }
+    }
+
     /// Inbound message ids, for deduplication, with when they were seen.
-    public var seen: [(id: String, at: Timestamp)] = []
+    public var seen: [Seen] = []
     public var states: [ContactKey: ContactState] = [:]
     public var outbox: [NewMessage] = []
     /// Timers that fired: removed unless the same batch set a new one of their kind.
     public var fired: [StoredTimer] = []
-    public var timers: [(contact: ContactKey, change: TimerChange)] = []
+    public var timers: [TimerUpdate] = []
     /// Signed notifications that could not be understood, kept for a person to look at.
-    public var deadLetters: [(reason: String, body: [UInt8])] = []
+    public var deadLetters: [DeadLetter] = []
     public var time: Timestamp
 
     public init(time: Timestamp) { self.time = time }

@@ -141,7 +141,8 @@ public final class SQLiteStore: FlowStore {
                 ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
                 """)
             let cancelTimer = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ?")
-            for (contact, change) in commit.timers {
+            for update in commit.timers {
+                let (contact, change) = (update.contact, update.change)
                 switch change {
                 case .set(let timer):
                     try setTimer.execute(arguments: [contact.description, timer.kind.rawValue, timer.due.millisecondsSince1970, timer.token])
@@ -203,10 +204,10 @@ public final class SQLiteStore: FlowStore {
     }
 
     /// The dead letters kept, oldest first: parts of signed webhooks that could not be read.
-    public func deadLetters(limit: Int) async throws -> [(reason: String, body: [UInt8])] {
+    public func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT reason, body FROM dead_letters ORDER BY id LIMIT ?", arguments: [limit]).map { row in
-                (reason: row["reason"] as String, body: [UInt8](row["body"] as Data))
+                Commit.DeadLetter(reason: row["reason"] as String, body: [UInt8](row["body"] as Data))
             }
         }
     }

@@ -42,7 +42,7 @@ struct PopulateBench: AsyncParsableCommand {
                     let message = InboundMessage(id: "wamid.populate.\(index)", sentAt: now, profileName: "Contact \(index)", content: .text("hello"))
                     let transition = engine.handle(.inbound(message), state: ContactState(contact: ContactIdentity(waID: id)), now: now)
                     commit.states[key] = transition.state
-                    commit.seen.append((message.id, now))
+                    commit.seen.append(Commit.Seen(id: message.id, at: now))
                 }
                 _ = try await sqlite.commit(commit)
                 try await sqlite.maintain()

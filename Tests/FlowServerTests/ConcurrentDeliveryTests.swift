@@ -73,7 +73,7 @@ struct StoreDeduplicationTests {
         let contact = ContactKey(phoneNumberID: "1", contactID: "31612345678")
         func batch(_ ref: String) -> Commit {
             var commit = Commit(time: start)
-            commit.seen = [(id: "wamid.same", at: start)]
+            commit.seen = [Commit.Seen(id: "wamid.same", at: start)]
             commit.outbox = [Commit.NewMessage(contact: contact, ref: ref, body: Array("{}".utf8))]
             return commit
         }
