@@ -11,14 +11,16 @@ public enum BuiltInVariable: String, CaseIterable, Sendable {
     case replyType = "reply.type"
     case now
 
-    /// When a value is sure to be there.
-    public enum Availability: Sendable {
+    /// When a value is sure to be there, surest first.
+    public enum Availability: Int, Comparable, Sendable {
         /// Always, even for a business-initiated start (`contact.id`, `now`).
         case always
         /// Once the contact has written: the profile the webhook carries.
         case afterMessage
         /// Only after a reply, and only what that reply had.
         case afterReply
+
+        public static func < (a: Availability, b: Availability) -> Bool { a.rawValue < b.rawValue }
     }
 
     public var availability: Availability {
@@ -31,8 +33,6 @@ public enum BuiltInVariable: String, CaseIterable, Sendable {
 
     /// The names available at least as surely as `availability`.
     public static func names(availableBy availability: Availability) -> Set<String> {
-        let order: [Availability] = [.always, .afterMessage, .afterReply]
-        let rank = order.firstIndex(of: availability) ?? 0
-        return Set(allCases.filter { order.firstIndex(of: $0.availability).map { $0 <= rank } ?? false }.map(\.rawValue))
+        Set(allCases.filter { $0.availability <= availability }.map(\.rawValue))
     }
 }

@@ -10,8 +10,7 @@ struct AdminErrors<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path == "/admin" || request.uri.path.hasPrefix("/admin/") else { return try await next(request, context) }
         do {
-            let response = try await next(request, context)
-            return response
+            return try await next(request, context)
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .notFound ? "no admin endpoint \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return Self.response(error.status, message: message)

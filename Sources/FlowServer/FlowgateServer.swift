@@ -49,8 +49,9 @@ public struct FlowgateServer {
         // the private one when `admin_listen` is set, else on the public one too.
         let router = Router()
         let operations = config.adminListen == nil ? router : Router()
+        // Only where the admin API is: the webhook path of a public listener pays nothing for it.
+        operations.add(middleware: AdminErrors())
         for routes in config.adminListen == nil ? [router] : [router, operations] {
-            routes.add(middleware: AdminErrors())
             // Liveness: the process answers. Readiness: it can also commit, so a load balancer
             // sends webhooks elsewhere while the disk is full or read-only, and during shutdown.
             routes.get("/healthz") { _, _ in "ok\n" }

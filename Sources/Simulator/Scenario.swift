@@ -68,21 +68,16 @@ public struct Scenario: Sendable {
     private static func readTurn(_ node: Yams.Node, context: LoadContext) -> Turn? {
         guard let reader = context.mapping(node, "a turn") else { return nil }
         let present = actionKeys.filter(reader.has)
-        if present.isEmpty, let typo = reader.keys.lazy.compactMap({ key in
-            Suggestion.closest(to: key.value, among: actionKeys).map { (key, $0) }
-        }).first {
-            // A misspelt action (`sya:`) is one error with a did-you-mean; the turn's expectations
-            // are still checked.
-            context.report(.error(.unknownKey, "unknown key '\(typo.0.value)': a turn needs one action",
-                                  hint: "did you mean '\(typo.1)'?", at: typo.0.location))
-            reader.allow(typo.0.value)
-            _ = reader.list("expect")?.compactMap { Expectation.read($0, context: context) }
-            reader.allow(contentsOf: actionKeys)
-            reader.allow("params", "code", "message", "sent_at", "sent_ago")
-            reader.reportUnknownKeys(in: "a turn")
-            return nil
-        }
-        guard present.count == 1, let key = present.first, let value = reader.value(key) else {
+        let key: String, value: Yams.Node
+        if present.count == 1, let only = present.first, let written = reader.value(only) {
+            (key, value) = (only, written)
+        } else if present.isEmpty, let typo = reader.misspelling(of: actionKeys) {
+            // A misspelt action (`sya:`) is one error with a did-you-mean, and is read as the
+            // action it spells, so the rest of the turn is still checked.
+            context.report(.error(.unknownKey, "unknown key '\(typo.written.value)': a turn needs one action",
+                                  hint: "did you mean '\(typo.meant)'?", at: typo.written.location))
+            (key, value) = (typo.meant, typo.value)
+        } else {
             reader.allow(contentsOf: actionKeys)
             reader.allow("expect", "params", "code", "message", "sent_at", "sent_ago")
             context.report(.error(present.isEmpty ? .missingKey : .invalidValue,

@@ -4,7 +4,9 @@ import WhatsAppCloud
 
 /// Plays a scenario against its flow and compares what came with what was expected.
 public enum ScenarioRunner {
-    public struct Failure: Sendable, CustomStringConvertible {
+    /// A turn's expectation that did not hold. Encoded (for `flowgate test --format json`) with
+    /// its label as `action`.
+    public struct Failure: Sendable, Encodable, CustomStringConvertible {
         public var turn: Int
         public var label: String
         public var location: SourceLocation
@@ -18,9 +20,14 @@ public enum ScenarioRunner {
             lines += shown.dropFirst().map { "            \($0)" }
             return lines.joined(separator: "\n")
         }
+
+        enum CodingKeys: String, CodingKey {
+            case turn, location, expected, got
+            case label = "action"
+        }
     }
 
-    public struct Result: Sendable {
+    public struct Result: Sendable, Encodable {
         public var file: String
         public var title: String
         public var turns: Int
@@ -29,6 +36,18 @@ public enum ScenarioRunner {
         /// the flow it names.
         public var problems: [Diagnostic] = []
         public var passed: Bool { failures.isEmpty && problems.isEmpty }
+
+        enum CodingKeys: String, CodingKey { case file, title, turns, passed, problems, failures }
+
+        public func encode(to encoder: any Encoder) throws {
+            var values = encoder.container(keyedBy: CodingKeys.self)
+            try values.encode(file, forKey: .file)
+            try values.encode(title, forKey: .title)
+            try values.encode(turns, forKey: .turns)
+            try values.encode(passed, forKey: .passed)
+            try values.encode(problems, forKey: .problems)
+            try values.encode(failures, forKey: .failures)
+        }
     }
 
     /// Runs one scenario file: loads it and its flow (errors in either fail the scenario).

@@ -3,43 +3,17 @@ import Foundation
 
 /// `flowgate test`'s machine-readable reports: JSON for scripts, JUnit XML for CI systems.
 public enum TestReport {
-    struct Scenario: Encodable {
-        var file: String
-        var title: String
-        var turns: Int
-        var passed: Bool
-        var problems: [Diagnostic]
-        var failures: [Failure]
-    }
-
-    struct Failure: Encodable {
-        var turn: Int
-        var action: String
-        var location: SourceLocation
-        var expected: String
-        var got: [String]
-    }
-
     struct Report: Encodable {
-        var scenarios: [Scenario]
+        var scenarios: [ScenarioRunner.Result]
         var passed: Int
         var failed: Int
-    }
-
-    static func scenarios(_ results: [ScenarioRunner.Result]) -> [Scenario] {
-        results.map { result in
-            Scenario(file: result.file, title: result.title, turns: result.turns, passed: result.passed, problems: result.problems,
-                     failures: result.failures.map {
-                         Failure(turn: $0.turn, action: $0.label, location: $0.location, expected: $0.expected, got: $0.got)
-                     })
-        }
     }
 
     public static func json(_ results: [ScenarioRunner.Result]) throws -> String {
         let passed = results.filter(\.passed).count
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let report = Report(scenarios: scenarios(results), passed: passed, failed: results.count - passed)
+        let report = Report(scenarios: results, passed: passed, failed: results.count - passed)
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 

@@ -62,6 +62,11 @@ import Testing
         let blank = diagnose("flow: t\nstart: a\nnodes:\n  a:\n    text: hi\n  \t\n    goto: end\n")
         #expect(blank.first?.message == "line 6 is indented with a tab; YAML indents with spaces only")
         #expect(blank.first?.location.column == 3)
+        // A tab inside a block of text, well above an unrelated mistake, is not blamed for it.
+        let elsewhere = diagnose("flow: t\ndescription: |\n  first\n  \tsecond\nstart: a\nnodes:\n  a: { text: [hi, goto: end }\n")
+        #expect(elsewhere.count == 1)
+        #expect(elsewhere.first?.location.line == 7)
+        #expect(elsewhere.first?.message.contains("tab") == false)
     }
 
     @Test("`min:` and `max:` beside `expect` say where they belong; a key cut short gets a did-you-mean")

@@ -108,19 +108,18 @@ public enum FlowLoader {
     }
 
     /// libyaml's message for a tab in the indentation ("found character that cannot start any
-    /// token") does not name the tab. When the parse fails at or after a line indented with one,
-    /// that tab is the problem to report.
+    /// token") does not name the tab. When the line the parse failed on, or the one before it,
+    /// is indented with a tab, that tab is the problem to report. (A tab further up, inside a
+    /// block of text say, is not blamed for a failure elsewhere.)
     private static func indentedWithTab(_ yaml: String, before error: YamlError, context: LoadContext) -> Diagnostic? {
         let failedLine: Int
         switch error {
         case let .scanner(_, _, mark, _), let .parser(_, _, mark, _): failedLine = mark.line
         default: return nil
         }
-        var line = 0
-        for text in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            line += 1
-            guard line <= failedLine else { return nil }
-            let indentation = text.prefix { $0 == " " || $0 == "\t" }
+        let lines = yaml.split(separator: "\n", maxSplits: max(0, failedLine), omittingEmptySubsequences: false)
+        for line in max(1, failedLine - 1)...max(1, failedLine) where line <= lines.count {
+            let indentation = lines[line - 1].prefix { $0 == " " || $0 == "\t" }
             guard let tab = indentation.firstIndex(of: "\t") else { continue }
             return .error(.yamlSyntax, "line \(line) is indented with a tab; YAML indents with spaces only",
                           hint: "replace the tab with spaces (set your editor to insert spaces for Tab)",
@@ -263,17 +262,15 @@ public enum FlowLoader {
         }
         guard let reader = context.mapping(value, "node '\(name.value)'") else { return nil }
         let kinds = Step.kindKeys.filter(reader.has)
-        let kind: String, kindKey: String
+        let kind: String, kindValue: Yams.Node?
         if kinds.count == 1, let only = kinds.first {
-            (kind, kindKey) = (only, only)
-        } else if kinds.isEmpty, let typo = reader.keys.lazy.compactMap({ key in
-            Suggestion.closest(to: key.value, among: Step.kindKeys).map { (key, $0) }
-        }).first {
+            (kind, kindValue) = (only, reader.value(only))
+        } else if kinds.isEmpty, let typo = reader.misspelling(of: Step.kindKeys) {
             // A misspelt kind is reported once and read as the kind it spells, so the node's
             // edges still count and its other keys are still checked.
-            context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does: '\(typo.0.value)' is not a kind of node",
-                                  hint: "did you mean '\(typo.1)'?", at: typo.0.location))
-            (kind, kindKey) = (typo.1, typo.0.value)
+            context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does: '\(typo.written.value)' is not a kind of node",
+                                  hint: "did you mean '\(typo.meant)'?", at: typo.written.location))
+            (kind, kindValue) = (typo.meant, typo.value)
         } else {
             reader.allow(contentsOf: Step.kindKeys)
             if kinds.isEmpty {
@@ -285,7 +282,7 @@ public enum FlowLoader {
             }
             return nil
         }
-        let step = reader.value(kindKey).flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
+        let step = kindValue.flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
         let next = reader.target("goto")
         let reentry = reader.target("reentry")
         let nodeKeys = Step.nodeKeys(for: kind)

@@ -44,14 +44,24 @@ public final class MappingReader {
         // A misspelling of a required key is one mistake, not two: it is reported once, as the
         // misspelling, and its value is read as the key's, so nothing that depends on the key
         // (the nodes a `start:` names, say) is reported missing as well.
-        let unasked = entries.filter { !asked.contains($0.key.value) }
-        if let typo = unasked.first(where: { Suggestion.closest(to: $0.key.value, among: [key]) != nil }) {
-            asked.insert(typo.key.value)
-            context.report(.error(.unknownKey, "unknown key '\(typo.key.value)': the required key '\(key)' is missing",
-                                  hint: "did you mean '\(key)'?", at: typo.key.location))
+        if let typo = misspelling(of: [key]) {
+            context.report(.error(.unknownKey, "unknown key '\(typo.written.value)': the required key '\(key)' is missing",
+                                  hint: "did you mean '\(key)'?", at: typo.written.location))
             return typo.value
         }
         context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))
+        return nil
+    }
+
+    /// A key nobody asked for that is a misspelling of one of `keys`: what was written, the key
+    /// it spells, and its value. The key is taken as known (its caller reports the misspelling
+    /// once and reads the value as the key it spells).
+    public func misspelling(of keys: [String]) -> (written: Located<String>, meant: String, value: Yams.Node)? {
+        for entry in entries where !asked.contains(entry.key.value) {
+            guard let meant = Suggestion.closest(to: entry.key.value, among: keys) else { continue }
+            asked.insert(entry.key.value)
+            return (entry.key, meant, entry.value)
+        }
         return nil
     }
 
