@@ -57,56 +57,7 @@ struct Run {
     /// A node that sends goes through ``send(_:)``, where the session guard sits: when it refuses,
     /// the step is held back and the flow goes to the re-entry template.
     mutating func execute(_ node: FlowNode) -> String? {
-        let next = node.next?.name ?? Target.endName
-        switch node.step {
-        case .text, .media, .location, .contacts, .ctaURL:
-            guard send(node) else { return hold(node, cause: .windowClosed) }
-            return next
-        case .buttons, .list:
-            guard send(node) else { return hold(node, cause: .windowClosed) }
-            wait(at: node, for: .choice, timer: node.input.timeout?.after)
-            return nil
-        case .ask, .locationRequest:
-            guard send(node) else { return hold(node, cause: .windowClosed) }
-            wait(at: node, for: .answer, timer: node.input.timeout?.after)
-            return nil
-        case .template(let template):
-            guard send(node) else {
-                templateNotSent(node)
-                return nil
-            }
-            guard template.waitsForReply else { return next }
-            wait(at: node, for: .templateReply, timer: node.input.timeout?.after)
-            return nil
-        case .branch(let branch):
-            let evaluator = Conditions(scope: scope, state: state, window: window)
-            for item in branch.cases where evaluator.holds(item.condition) {
-                note(.choiceMade(node: node.id, choice: item.condition.summary, target: item.target.name))
-                return item.target.name
-            }
-            note(.choiceMade(node: node.id, choice: "else", target: next))
-            return next
-        case .set(let set):
-            for assignment in set.assignments {
-                let value = assignment.value.render(scope.lookup)
-                save(assignment.name.value, value, node: node.id)
-            }
-            return next
-        case .wait(let wait):
-            switch wait.mode {
-            case .delay(let span): self.wait(at: node, for: .pause, timer: span)
-            case .reply: self.wait(at: node, for: .reply, timer: node.input.timeout?.after)
-            }
-            return nil
-        case .handoff(let handoff):
-            state.handoff = ContactState.Handoff(node: node.id, queue: handoff.queue, since: now)
-            note(.handoffStarted(node: node.id, queue: handoff.queue))
-            wait(at: node, for: .handoff, timer: nil)
-            return nil
-        case .end:
-            endFlow()
-            return nil
-        }
+        node.step.behavior.enter(node, in: &self)
     }
 
     mutating func wait(at node: FlowNode, for kind: ContactState.Wait, timer: TimeSpan?) {

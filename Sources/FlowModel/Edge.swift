@@ -45,53 +45,22 @@ public struct Edge: Hashable, Sendable {
     public var requiresClosedWindow: Bool { !windowStates.contains(.open) }
 }
 
+extension Edge {
+    /// The edge to `target` as a list: empty when there is no target.
+    static func to(_ target: Target?, _ kind: Kind, _ label: String? = nil,
+                   windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)) -> [Edge] {
+        target.map { [Edge(kind: kind, target: $0, label: label, windowStates: windowStates)] } ?? []
+    }
+}
+
 extension FlowNode {
-    /// The node's outgoing edges, re-entry excluded (see ``Flow/reentry(for:)``).
+    /// The node's outgoing edges, re-entry excluded (see ``Flow/reentry(for:)``): the kind's own,
+    /// then, for a node that waits, the input policy's `on_fail` and `timeout`.
     public var edges: [Edge] {
-        var edges: [Edge] = []
-        func add(_ kind: Edge.Kind, _ target: Target?, _ label: String? = nil,
-                 windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)) {
-            if let target { edges.append(Edge(kind: kind, target: target, label: label, windowStates: windowStates)) }
-        }
-        switch step {
-        case .text, .media, .location, .contacts, .ctaURL, .set:
-            add(.next, next)
-        case .buttons(let buttons):
-            for option in buttons.options { add(.choice, option.target ?? next, option.title.description) }
-        case .list(let list):
-            for row in list.rows { add(.choice, row.target ?? next, row.title.description) }
-        case .ask, .locationRequest:
-            add(.reply, next)
-        case .template(let template):
-            if template.waitsForReply {
-                for route in template.quickReplies where !route.target.isResume { add(.choice, route.target, route.label.value) }
-                if let onReply = template.onReply, !onReply.isResume { add(.reply, onReply, "reply") }
-                add(.reply, next)
-            } else {
-                add(.next, next)
-            }
-        case .branch(let branch):
-            // Cases are tried in order: each sees only the window states no earlier case claimed.
-            var remaining = Set(Condition.WindowState.allCases)
-            for item in branch.cases {
-                let states = item.condition.windowStates
-                add(.branch, item.target, item.condition.summary, windowStates: remaining.intersection(states.may))
-                remaining.subtract(states.must)
-            }
-            add(.branch, next, "else", windowStates: remaining)
-        case .wait(let wait):
-            switch wait.mode {
-            case .delay(let span): add(.delay, next, "after \(span)")
-            case .reply: add(.reply, next)
-            }
-        case .handoff:
-            add(.release, next, "released")
-        case .end:
-            break
-        }
+        var edges = step.definition.edges(of: self)
         if step.waitsForCustomer {
-            add(.fail, input.onFail, "attempts used")
-            if let timeout = input.timeout { add(.timeout, timeout.target, "no reply in \(timeout.after)") }
+            edges += Edge.to(input.onFail, .fail, "attempts used")
+            if let timeout = input.timeout { edges += Edge.to(timeout.target, .timeout, "no reply in \(timeout.after)") }
         }
         return edges
     }

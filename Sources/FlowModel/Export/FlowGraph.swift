@@ -116,15 +116,15 @@ private struct Drawing {
     }
 
     func mermaidShape(_ step: Step) -> (String, String) {
-        switch step {
-        case .buttons, .list, .ask, .locationRequest: ("([", "])")
+        switch step.shape {
+        case .question: ("([", "])")
         case .template: ("[[", "]]")
-        case .branch: ("{", "}")
-        case .set: ("[/", "/]")
-        case .wait: ("[\\", "/]")
+        case .decision: ("{", "}")
+        case .assignment: ("[/", "/]")
+        case .pause: ("[\\", "/]")
         case .handoff: ("[(", ")]")
         case .end: ("(((", ")))")
-        default: ("[", "]")
+        case .message: ("[", "]")
         }
     }
 
@@ -161,15 +161,15 @@ private struct Drawing {
     }
 
     func dotShape(_ step: Step) -> String {
-        switch step {
-        case .buttons, .list, .ask, .locationRequest: "box, style=rounded"
+        switch step.shape {
+        case .question: "box, style=rounded"
         case .template: "box, peripheries=2"
-        case .branch: "diamond"
-        case .set: "parallelogram"
-        case .wait: "hexagon"
+        case .decision: "diamond"
+        case .assignment: "parallelogram"
+        case .pause: "hexagon"
         case .handoff: "cylinder"
         case .end: "doublecircle"
-        default: "box"
+        case .message: "box"
         }
     }
 

@@ -282,7 +282,7 @@ public enum FlowLoader {
             }
             return nil
         }
-        let step = kindValue.flatMap { Step.read(kind: kind, value: $0, node: reader, flow: flow) }
+        let step = kindValue.flatMap { Step.read(key: kind, value: $0, node: reader, flow: flow) }
         let next = reader.target("goto")
         let reentry = reader.target("reentry")
         let nodeKeys = Step.nodeKeys(for: kind)

@@ -49,7 +49,7 @@ public struct AskStep: Hashable, Sendable {
         "date": .date, "media": .media([]), "location": .location,
     ]
 
-    static func read(_ value: Yams.Node, node: MappingReader) -> AskStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> AskStep? {
         let context = node.context
         let prompt = context.text(value, "'ask'")
         let saveAs = node.string("save_as")
@@ -97,7 +97,7 @@ public struct AskStep: Hashable, Sendable {
         return nil
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.text(prompt, max: WhatsAppLimits.textBody, rule: .textLength, what: "question")
     }
 }
@@ -105,5 +105,32 @@ public struct AskStep: Hashable, Sendable {
 extension MappingReader {
     public func allow<S: Sequence>(contentsOf keys: S) where S.Element == String {
         for key in keys { allow(key) }
+    }
+}
+
+extension AskStep: StepKind {
+    static let keys = ["ask"]
+    static let nodeKeys = InputPolicy.keys + ["save_as", "expect"]
+    var step: Step { .ask(self) }
+    var isFreeForm: Bool { true }
+    var waitsForCustomer: Bool { true }
+    var shape: GraphShape { .question }
+    var texts: [TextTemplate] { [prompt] }
+    var answerVariables: [String] { saveAs.map { [$0.value] } ?? [] }
+
+    var definedVariables: [String] {
+        guard let name = saveAs?.value else { return [] }
+        switch expect {
+        case .location: return [name] + Self.locationFields(of: name)
+        case .media: return [name, "\(name).id", "\(name).kind", "\(name).caption"]
+        default: return [name]
+        }
+    }
+
+    func edges(of node: FlowNode) -> [Edge] { Edge.to(node.next, .reply) }
+
+    /// The fields a shared location saves beside the answer itself.
+    static func locationFields(of name: String) -> [String] {
+        ["latitude", "longitude", "name", "address"].map { "\(name).\($0)" }
     }
 }

@@ -17,7 +17,7 @@ public struct BranchStep: Hashable, Sendable {
 
     public var cases: [Case]
 
-    static func read(_ value: Yams.Node, flow: FlowContext) -> BranchStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> BranchStep? {
         let context = flow.context
         guard let items = context.list(value, "'branch'") else { return nil }
         let cases = items.compactMap { item -> Case? in
@@ -32,4 +32,26 @@ public struct BranchStep: Hashable, Sendable {
         }
         return BranchStep(cases: cases)
     }
+}
+
+extension BranchStep: StepKind {
+    static let keys = ["branch"]
+    var step: Step { .branch(self) }
+    var isFreeForm: Bool { false }
+    var shape: GraphShape { .decision }
+    var texts: [TextTemplate] { cases.flatMap { $0.condition.texts } }
+
+    /// Cases are tried in order: each sees only the window states no earlier case claimed.
+    func edges(of node: FlowNode) -> [Edge] {
+        var remaining = Set(Condition.WindowState.allCases)
+        var edges: [Edge] = []
+        for item in cases {
+            let states = item.condition.windowStates
+            edges += Edge.to(item.target, .branch, item.condition.summary, windowStates: remaining.intersection(states.may))
+            remaining.subtract(states.must)
+        }
+        return edges + Edge.to(node.next, .branch, "else", windowStates: remaining)
+    }
+
+    func deadEnd(of node: FlowNode) -> Diagnostic? { nil }
 }

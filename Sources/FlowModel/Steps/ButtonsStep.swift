@@ -19,7 +19,8 @@ public struct ButtonsStep: Hashable, Sendable {
     public var options: [Option]
     public var location: SourceLocation
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> ButtonsStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> ButtonsStep? {
+        let context = node.context
         guard let reader = context.mapping(value, "'buttons'") else { return nil }
         let header = reader.value("header").flatMap { InteractiveHeader.read($0, context: context, allowMedia: true) }
         let body = reader.text("body", required: true, hint: "write the question the buttons answer under `body:`")
@@ -44,7 +45,7 @@ public struct ButtonsStep: Hashable, Sendable {
         [body, footer].compactMap { $0 } + options.map(\.title) + (header.map { [$0.text] } ?? [])
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.count(options.count, in: 1...WhatsAppLimits.replyButtonsMax, rule: .buttonCount,
                     what: "reply buttons", at: location)
         for option in options {
@@ -73,5 +74,24 @@ extension InteractiveHeader {
         if case .text(let text) = self {
             check.text(text, max: WhatsAppLimits.headerText, rule: .headerLength, what: "header text")
         }
+    }
+}
+
+extension ButtonsStep: StepKind {
+    static let keys = ["buttons"]
+    static let nodeKeys = InputPolicy.keys
+    var step: Step { .buttons(self) }
+    var isFreeForm: Bool { true }
+    var waitsForCustomer: Bool { true }
+    var shape: GraphShape { .question }
+
+    func edges(of node: FlowNode) -> [Edge] {
+        options.flatMap { Edge.to($0.target ?? node.next, .choice, $0.title.description) }
+    }
+
+    func deadEnd(of node: FlowNode) -> Diagnostic? {
+        guard node.next == nil, let option = options.first(where: { $0.target == nil }) else { return nil }
+        return .warning(.deadEnd, "tapping '\(option.title)' ends the flow: the button has no `goto` and neither has the node",
+                        hint: "add `goto:` to the button or the node (`goto: end` if ending is meant)", at: option.title.location)
     }
 }

@@ -9,7 +9,8 @@ public struct CTAURLStep: Hashable, Sendable {
     public var displayText: TextTemplate
     public var url: TextTemplate
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> CTAURLStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> CTAURLStep? {
+        let context = node.context
         guard let reader = context.mapping(value, "'cta_url'") else { return nil }
         let header = reader.value("header").flatMap { InteractiveHeader.read($0, context: context, allowMedia: true) }
         let body = reader.text("body", required: true)
@@ -23,10 +24,16 @@ public struct CTAURLStep: Hashable, Sendable {
 
     var texts: [TextTemplate] { [body, footer, displayText, url].compactMap { $0 } + (header.map { [$0.text] } ?? []) }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         header?.checkLimits(&check)
         check.text(body, max: WhatsAppLimits.interactiveBody, rule: .bodyLength, what: "body")
         check.text(footer, max: WhatsAppLimits.footer, rule: .footerLength, what: "footer")
         check.text(displayText, max: WhatsAppLimits.ctaDisplayText, rule: .ctaDisplayTextLength, what: "display text")
     }
+}
+
+extension CTAURLStep: StepKind {
+    static let keys = ["cta_url"]
+    var step: Step { .ctaURL(self) }
+    var isFreeForm: Bool { true }
 }

@@ -21,7 +21,8 @@ public struct ContactsStep: Hashable, Sendable {
     public var cards: [Card]
     public var location: SourceLocation
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> ContactsStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> ContactsStep? {
+        let context = node.context
         guard let items = context.list(value, "'contacts'") else { return nil }
         let cards = items.compactMap { item -> Card? in
             guard let reader = context.mapping(item, "a contact card") else { return nil }
@@ -44,8 +45,14 @@ public struct ContactsStep: Hashable, Sendable {
         return ContactsStep(cards: cards, location: context.location(of: value))
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.count(cards.count, in: 1...WhatsAppLimits.contactsPerMessage, rule: .contactsCount,
                     what: "contact cards", at: location)
     }
+}
+
+extension ContactsStep: StepKind {
+    static let keys = ["contacts"]
+    var step: Step { .contacts(self) }
+    var isFreeForm: Bool { true }
 }

@@ -6,7 +6,8 @@ public struct HandoffStep: Hashable, Sendable {
     /// The queue or team to route to, passed on to the agent system.
     public var queue: String?
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> HandoffStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> HandoffStep? {
+        let context = node.context
         guard let text = context.string(value, "'handoff'") else { return nil }
         guard value.isPlainScalar, let flag = CoreScalar.boolean(text.value) else { return HandoffStep(queue: text.value) }
         guard flag else {
@@ -15,4 +16,14 @@ public struct HandoffStep: Hashable, Sendable {
         }
         return HandoffStep(queue: nil)
     }
+}
+
+extension HandoffStep: StepKind {
+    static let keys = ["handoff"]
+    var step: Step { .handoff(self) }
+    var isFreeForm: Bool { false }
+    var waitsForCustomer: Bool { true }
+    var shape: GraphShape { .handoff }
+    func edges(of node: FlowNode) -> [Edge] { Edge.to(node.next, .release, "released") }
+    func deadEnd(of node: FlowNode) -> Diagnostic? { nil }
 }

@@ -32,7 +32,8 @@ public struct ListStep: Hashable, Sendable {
 
     public var rows: [Row] { sections.flatMap(\.rows) }
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> ListStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> ListStep? {
+        let context = node.context
         guard let reader = context.mapping(value, "'list'") else { return nil }
         let header = reader.text("header")
         let body = reader.text("body", required: true, hint: "write what the list is for under `body:`")
@@ -68,7 +69,7 @@ public struct ListStep: Hashable, Sendable {
             + rows.flatMap { [$0.title, $0.description].compactMap { $0 } }
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.text(header, max: WhatsAppLimits.headerText, rule: .headerLength, what: "header text")
         check.text(body, max: WhatsAppLimits.interactiveBody, rule: .bodyLength, what: "body")
         check.text(footer, max: WhatsAppLimits.footer, rule: .footerLength, what: "footer")
@@ -95,5 +96,24 @@ public struct ListStep: Hashable, Sendable {
             check.plain(row.id, max: WhatsAppLimits.listRowID, rule: .listRowIDLength, what: "row id")
         }
         check.unique(rows.map(\.id), rule: .listRowIDUnique, what: "row id")
+    }
+}
+
+extension ListStep: StepKind {
+    static let keys = ["list"]
+    static let nodeKeys = InputPolicy.keys
+    var step: Step { .list(self) }
+    var isFreeForm: Bool { true }
+    var waitsForCustomer: Bool { true }
+    var shape: GraphShape { .question }
+
+    func edges(of node: FlowNode) -> [Edge] {
+        rows.flatMap { Edge.to($0.target ?? node.next, .choice, $0.title.description) }
+    }
+
+    func deadEnd(of node: FlowNode) -> Diagnostic? {
+        guard node.next == nil, let row = rows.first(where: { $0.target == nil }) else { return nil }
+        return .warning(.deadEnd, "picking '\(row.title)' ends the flow: the row has no `goto` and neither has the node",
+                        hint: "add `goto:` to the row or the node (`goto: end` if ending is meant)", at: row.title.location)
     }
 }

@@ -7,7 +7,8 @@ public struct LocationStep: Hashable, Sendable {
     public var name: TextTemplate?
     public var address: TextTemplate?
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> LocationStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> LocationStep? {
+        let context = node.context
         guard let reader = context.mapping(value, "'location'") else { return nil }
         let latitude = reader.double("latitude", required: true)
         let longitude = reader.double("longitude", required: true)
@@ -23,4 +24,11 @@ public struct LocationStep: Hashable, Sendable {
         guard let latitude, let longitude else { return nil }
         return LocationStep(latitude: latitude.value, longitude: longitude.value, name: name, address: address)
     }
+}
+
+extension LocationStep: StepKind {
+    static let keys = ["location"]
+    var step: Step { .location(self) }
+    var isFreeForm: Bool { true }
+    var texts: [TextTemplate] { [name, address].compactMap { $0 } }
 }

@@ -11,7 +11,9 @@ public struct MediaStep: Hashable, Sendable {
     public var caption: TextTemplate?
     public var filename: TextTemplate?
 
-    static func read(_ value: Yams.Node, kind: MediaKind, context: LoadContext) -> MediaStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> MediaStep? {
+        guard let kind = MediaKind(rawValue: key) else { return nil }
+        let context = node.context
         if value.scalar != nil {
             return context.text(value, "'\(kind.rawValue)'").map { MediaStep(kind: kind, source: .link($0)) }
         }
@@ -30,7 +32,15 @@ public struct MediaStep: Hashable, Sendable {
         return source.map { MediaStep(kind: kind, source: $0, caption: kind.allowsCaption ? caption : nil, filename: filename) }
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.text(caption, max: WhatsAppLimits.caption, rule: .captionLength, what: "caption")
     }
+}
+
+extension MediaStep: StepKind {
+    static let keys = MediaKind.allCases.map(\.rawValue)
+    var step: Step { .media(self) }
+    var key: String { kind.rawValue }
+    var isFreeForm: Bool { true }
+    var texts: [TextTemplate] { [source.text] + [caption, filename].compactMap { $0 } }
 }

@@ -9,7 +9,8 @@ public struct SetStep: Hashable, Sendable {
 
     public var assignments: [Assignment]
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> SetStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> SetStep? {
+        let context = node.context
         guard let reader = context.mapping(value, "'set'") else { return nil }
         let assignments = reader.namedEntries().compactMap { key, value -> Assignment? in
             if key.value.hasPrefix("contact.") || key.value.hasPrefix("reply.") || !TextTemplate.isVariableName(key.value) {
@@ -21,4 +22,13 @@ public struct SetStep: Hashable, Sendable {
         }
         return SetStep(assignments: assignments)
     }
+}
+
+extension SetStep: StepKind {
+    static let keys = ["set"]
+    var step: Step { .set(self) }
+    var isFreeForm: Bool { false }
+    var shape: GraphShape { .assignment }
+    var texts: [TextTemplate] { assignments.map(\.value) }
+    var definedVariables: [String] { assignments.map(\.name.value) }
 }

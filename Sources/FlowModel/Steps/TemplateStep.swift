@@ -31,7 +31,7 @@ public struct TemplateStep: Hashable, Sendable {
 
     public var waitsForReply: Bool { onReply != nil || !quickReplies.isEmpty }
 
-    static func read(_ value: Yams.Node, node: MappingReader) -> TemplateStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> TemplateStep? {
         let context = node.context
         guard let template = context.string(value, "'template'") else { return nil }
         var params = Parameters()
@@ -81,5 +81,27 @@ public struct TemplateStep: Hashable, Sendable {
                                             hint: Suggestion.hint(for: route.label.value, among: labels, listing: "its quick replies are"),
                                             at: route.label.location))
         }
+    }
+}
+
+extension TemplateStep: StepKind {
+    static let keys = ["template"]
+    static let nodeKeys = InputPolicy.keys + ["params", "on_reply", "quick_replies"]
+    var step: Step { .template(self) }
+    var isFreeForm: Bool { false }
+    var waitsForCustomer: Bool { waitsForReply }
+    var shape: GraphShape { .template }
+    var texts: [TextTemplate] { params.all }
+
+    func edges(of node: FlowNode) -> [Edge] {
+        guard waitsForReply else { return Edge.to(node.next, .next) }
+        return quickReplies.filter { !$0.target.isResume }.flatMap { Edge.to($0.target, .choice, $0.label.value) }
+            + Edge.to(onReply.flatMap { $0.isResume ? nil : $0 }, .reply, "reply") + Edge.to(node.next, .reply)
+    }
+
+    func deadEnd(of node: FlowNode) -> Diagnostic? {
+        guard onReply == nil, quickReplies.isEmpty, node.next == nil else { return nil }
+        return .warning(.deadEnd, "node '\(node.id)' has no `goto`, so the flow ends after it",
+                        hint: "add `goto: <node>`, or `goto: end` if ending here is meant", at: node.location)
     }
 }

@@ -7,7 +7,8 @@ public struct TextStep: Hashable, Sendable {
     /// Asks WhatsApp to render a preview of the first URL in the body.
     public var previewURL: Bool
 
-    static func read(_ value: Yams.Node, context: LoadContext) -> TextStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> TextStep? {
+        let context = node.context
         if value.scalar != nil {
             return context.text(value, "'text'").map { TextStep(body: $0, previewURL: false) }
         }
@@ -18,7 +19,14 @@ public struct TextStep: Hashable, Sendable {
         return body.map { TextStep(body: $0, previewURL: preview) }
     }
 
-    func checkLimits(_ check: inout LimitCheck) {
+    func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         check.text(body, max: WhatsAppLimits.textBody, rule: .textLength, what: "text body")
     }
+}
+
+extension TextStep: StepKind {
+    static let keys = ["text"]
+    var step: Step { .text(self) }
+    var isFreeForm: Bool { true }
+    var texts: [TextTemplate] { [body] }
 }

@@ -11,7 +11,7 @@ public struct WaitStep: Hashable, Sendable {
     public var mode: Mode
     public var saveAs: Located<String>?
 
-    static func read(_ value: Yams.Node, node: MappingReader) -> WaitStep? {
+    static func read(key: String, value: Yams.Node, node: MappingReader, flow: FlowContext) -> WaitStep? {
         let context = node.context
         guard let text = context.string(value, "'wait'") else { return nil }
         let saveAs = node.string("save_as")
@@ -25,5 +25,22 @@ public struct WaitStep: Hashable, Sendable {
                               hint: "e.g. `wait: 2h` to pause, or `wait: reply` with `timeout:` to wait for the customer",
                               at: text.location))
         return nil
+    }
+}
+
+extension WaitStep: StepKind {
+    static let keys = ["wait"]
+    static let nodeKeys = InputPolicy.keys + ["save_as"]
+    var step: Step { .wait(self) }
+    var isFreeForm: Bool { false }
+    var waitsForCustomer: Bool { mode == .reply }
+    var shape: GraphShape { .pause }
+    var answerVariables: [String] { saveAs.map { [$0.value] } ?? [] }
+
+    func edges(of node: FlowNode) -> [Edge] {
+        switch mode {
+        case .delay(let span): Edge.to(node.next, .delay, "after \(span)")
+        case .reply: Edge.to(node.next, .reply)
+        }
     }
 }

@@ -107,25 +107,7 @@ struct GraphRules {
     }
 
     private func deadEnds() -> [Diagnostic] {
-        flow.orderedNodes.compactMap { node -> Diagnostic? in
-            switch node.step {
-            case .end, .handoff: return nil
-            case .buttons(let buttons) where node.next == nil:
-                guard let option = buttons.options.first(where: { $0.target == nil }) else { return nil }
-                return .warning(.deadEnd, "tapping '\(option.title)' ends the flow: the button has no `goto` and neither has the node",
-                                hint: "add `goto:` to the button or the node (`goto: end` if ending is meant)", at: option.title.location)
-            case .list(let list) where node.next == nil:
-                guard let row = list.rows.first(where: { $0.target == nil }) else { return nil }
-                return .warning(.deadEnd, "picking '\(row.title)' ends the flow: the row has no `goto` and neither has the node",
-                                hint: "add `goto:` to the row or the node (`goto: end` if ending is meant)", at: row.title.location)
-            case .buttons, .list, .branch: return nil
-            case .template(let template) where template.onReply != nil || !template.quickReplies.isEmpty: return nil
-            default:
-                guard node.next == nil else { return nil }
-                return .warning(.deadEnd, "node '\(node.id)' has no `goto`, so the flow ends after it",
-                                hint: "add `goto: <node>`, or `goto: end` if ending here is meant", at: node.location)
-            }
-        }
+        flow.orderedNodes.compactMap { $0.step.definition.deadEnd(of: $0) }
     }
 }
 

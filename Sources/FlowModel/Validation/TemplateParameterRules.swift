@@ -67,7 +67,7 @@ struct TemplateParameterRules {
                 switch edge.kind {
                 case .choice, .reply:
                     out.insert("contact.name")
-                    out.formUnion(node.step.savedVariables)
+                    out.formUnion(node.step.answerVariables)
                 case .fail:
                     out.insert("contact.name")
                 case .next:
@@ -79,18 +79,6 @@ struct TemplateParameterRules {
             }
         }
         return result
-    }
-}
-
-extension Step {
-    /// The variables an answer to this node saves.
-    var savedVariables: [String] {
-        switch self {
-        case .ask(let ask): ask.saveAs.map { [$0.value] } ?? []
-        case .locationRequest(let request): request.saveAs.map { [$0.value] } ?? []
-        case .wait(let wait): wait.saveAs.map { [$0.value] } ?? []
-        default: []
-        }
     }
 }
 

@@ -8,29 +8,8 @@ struct VariableRules {
     /// Every variable the flow can set: declared params, `save_as` and `set` names.
     var known: Set<String> {
         var names = Set(Self.builtIn + flow.params.map(\.value))
-        for node in flow.nodes.values {
-            switch node.step {
-            case .ask(let ask):
-                if let name = ask.saveAs?.value {
-                    names.insert(name)
-                    if ask.expect == .location { names.formUnion(Self.locationFields(of: name)) }
-                    if case .media = ask.expect { names.formUnion(["\(name).id", "\(name).kind", "\(name).caption"]) }
-                }
-            case .locationRequest(let request):
-                if let name = request.saveAs?.value { names.insert(name); names.formUnion(Self.locationFields(of: name)) }
-            case .wait(let wait):
-                if let name = wait.saveAs?.value { names.insert(name) }
-            case .set(let set):
-                names.formUnion(set.assignments.map(\.name.value))
-            default:
-                break
-            }
-        }
+        for node in flow.nodes.values { names.formUnion(node.step.definedVariables) }
         return names
-    }
-
-    static func locationFields(of name: String) -> [String] {
-        ["latitude", "longitude", "name", "address"].map { "\(name).\($0)" }
     }
 
     func check() -> [Diagnostic] {
