@@ -102,9 +102,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What several test targets share: golden files.
+        .target(name: "FlowgateTesting"),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"], exclude: ["schema-probes"]),
-        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "FlowEngine", "FlowModel"]),
+        .testTarget(
+            name: "FlowEngineTests",
+            dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit", "Simulator", "FlowgateTesting",
+                           .product(name: "Yams", package: "Yams")],
+            exclude: ["testdata"]
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "FlowEngine", "FlowModel", "FlowgateTesting"],
+            exclude: ["testdata"]
+        ),
         .testTarget(
             name: "FlowServerTests",
             dependencies: [

@@ -35,6 +35,9 @@ public enum ScenarioRunner {
         /// Errors that stopped the scenario before its first turn: in the scenario file, or in
         /// the flow it names.
         public var problems: [Diagnostic] = []
+        /// The conversation as `flowgate simulate --format json` prints it: each turn's input, then
+        /// the payloads sent and the trace. Not part of the report.
+        public var transcript: [String] = []
         public var passed: Bool { failures.isEmpty && problems.isEmpty }
 
         enum CodingKeys: String, CodingKey { case file, title, turns, passed, problems, failures }
@@ -72,12 +75,16 @@ public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, flow: Flow) -> Result {
         var session = SimulatorSession(flow: flow, contact: scenario.contact, start: scenario.start)
         var failures: [Failure] = []
+        var transcript: [String] = []
         for (index, turn) in scenario.turns.enumerated() {
             let number = index + 1
             let transitions: [Transition]
+            transcript += JSONLines.input(turn.label, at: session.now)
             do {
                 transitions = try session.perform(turn.action)
+                transcript += JSONLines.transitions(transitions)
             } catch {
+                transcript.append(JSONLines.error(error.description, at: session.now))
                 failures.append(Failure(turn: number, label: turn.label, location: turn.location,
                                         expected: "the action to be possible", got: [error.description]))
                 continue
@@ -105,7 +112,8 @@ public enum ScenarioRunner {
                 }
             }
         }
-        return Result(file: scenario.file, title: scenario.title, turns: scenario.turns.count, failures: failures)
+        return Result(file: scenario.file, title: scenario.title, turns: scenario.turns.count, failures: failures,
+                      transcript: transcript)
     }
 
     /// For buttons and list rows: when a message of that kind was sent with other titles, just
