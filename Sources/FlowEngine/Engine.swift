@@ -31,17 +31,17 @@ public struct Engine: Sendable {
 
     /// Applies one event to a contact's state at `now`.
     public func handle(_ event: Event, state: ContactState, now: Timestamp) -> Transition {
-        var run = Run(engine: self, state: state, now: now)
-        if run.state.flow != flow.name.value {
-            run.state.flow = flow.name.value
+        var sprint = Sprint(engine: self, state: state, now: now)
+        if sprint.state.flow != flow.name.value {
+            sprint.state.flow = flow.name.value
         }
         switch event {
-        case .inbound(let message): run.receive(message)
-        case .trigger(let trigger): run.trigger(trigger)
-        case .timer(let timer): run.fire(timer)
-        case .status(let status): run.update(status)
-        case .release: run.release()
+        case .inbound(let message): sprint.receive(message)
+        case .trigger(let trigger): sprint.trigger(trigger)
+        case .timer(let timer): sprint.fire(timer)
+        case .status(let status): sprint.update(status)
+        case .release: sprint.release()
         }
-        return run.finish(previous: state)
+        return sprint.finish(previous: state)
     }
 }

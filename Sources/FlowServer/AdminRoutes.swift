@@ -6,14 +6,14 @@ import Hummingbird
 import NIOCore
 import WhatsAppCloud
 
-/// The admin API, behind `Authorization: Bearer <FLOWGATE_ADMIN_TOKEN>`:
+/// The admin API, behind `Authorization: Bearer <FLOWGATE_ADMIN_TOKEN>` (``AdminAuthorization``):
 /// - `GET  /admin/contacts/{number}/{contact}`: state and window;
 /// - `POST /admin/contacts/{number}/{contact}/start` `{"node": "...", "params": {...}}`: a business-initiated start;
 /// - `POST /admin/contacts/{number}/{contact}/release`: hand a contact back from a person to the bot;
 /// - `GET  /admin/outbox/failed?limit=100`: messages that failed for good, newest first;
 /// - `POST /admin/outbox/{id}/retry`: queue a failed message again, with a fresh retry budget.
 struct AdminRoutes {
-    let conversations: Conversations
+    let pipeline: EventPipeline
     let dispatcher: Dispatcher
     let store: any FlowStore
     let token: String?
@@ -109,9 +109,9 @@ struct AdminRoutes {
     }
 
     func add(to router: Router<BasicRequestContext>, clock: any ServerClock) {
-        let outbox = router.group("admin/outbox")
+        let admin = router.group("admin").add(middleware: AdminAuthorization(token: token))
+        let outbox = admin.group("outbox")
         outbox.get("failed") { request, _ in
-            try authorize(request)
             let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 10_000) } ?? 100
             let failed = try await store.failedOutbox(limit: limit).map {
                 FailedReport(id: $0.id, contact: $0.contact, ref: $0.ref, attempts: $0.attempts, error: $0.error, failedAt: $0.failedAt.description)
@@ -119,41 +119,37 @@ struct AdminRoutes {
             return try json(["failed": failed])
         }
         outbox.post(":id/retry") { request, context in
-            try authorize(request)
             guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw HTTPError(.badRequest, message: "the id is a number") }
             guard let record = try await dispatcher.retry(id) else { throw HTTPError(.notFound, message: "no failed message has id \(id)") }
             return try json(["queued": record.id])
         }
-        let admin = router.group("admin/contacts/:number/:contact")
-        admin.get { request, context in
-            try authorize(request)
+        let contact = admin.group("contacts/:number/:contact")
+        contact.get { request, context in
             let key = try contactKey(context)
-            guard let state = try await conversations.state(of: key) else {
+            guard let state = try await pipeline.state(of: key) else {
                 throw HTTPError(.notFound, message: "contact \(key.contactID) has never written to number \(key.phoneNumberID)")
             }
             return try await json(report(key, state, now: clock.now()))
         }
-        admin.post("start") { request, context in
-            try authorize(request)
+        contact.post("start") { request, context in
             let key = try contactKey(context)
             var request = request
             let body = try await request.collectBody(upTo: 64 * 1024)
             guard let start = try? JSONDecoder().decode(StartRequest.self, from: Data(body.readableBytesView)) else {
                 throw HTTPError(.badRequest, message: "expected {\"node\": \"…\", \"params\": {…}}")
             }
-            guard let engine = await conversations.engine(for: key.phoneNumberID) else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
+            guard let engine = await pipeline.engine(for: key.phoneNumberID) else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
             guard engine.flow.nodes[start.node] != nil else { throw HTTPError(.badRequest, message: "no node '\(start.node)' in flow '\(engine.flow.name.value)'") }
             return try await act(.trigger(BusinessTrigger(node: start.node, parameters: start.params ?? [:])), key, clock: clock)
         }
-        admin.post("release") { request, context in
-            try authorize(request)
+        contact.post("release") { request, context in
             return try await act(.release, try contactKey(context), clock: clock)
         }
     }
 
     private func act(_ event: Event, _ key: ContactKey, clock: any ServerClock) async throws -> Response {
-        guard await conversations.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
-        guard let transition = try await conversations.perform(event, for: key) else {
+        guard await pipeline.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
+        guard let transition = try await pipeline.perform(event, for: key) else {
             throw HTTPError(.internalServerError, message: "the event could not be applied; the server log says why")
         }
         for case .triggerRefused(let node, let why) in transition.trace where why == .handoff {
@@ -166,21 +162,13 @@ struct AdminRoutes {
     }
 
     private func report(_ key: ContactKey, _ state: ContactState, now: Timestamp) async -> ContactReport {
-        let window = await conversations.engine(for: key.phoneNumberID)?.window ?? SessionWindow()
+        let window = await pipeline.engine(for: key.phoneNumberID)?.window ?? SessionWindow()
         return ContactReport(contact: key.description, flow: state.flow, node: state.position?.node,
                              waitingFor: state.position?.waitingFor.rawValue, windowOpen: window.isOpen(state, at: now),
                              windowClosesAt: window.closesAt(state)?.description, handoff: state.handoff != nil,
                              held: state.held.map { HeldReport(id: $0.id, node: $0.node, reason: $0.reason.rawValue, since: $0.at.description, refused: $0.message?.ref) },
                              variables: state.variables,
                              accounting: AccountingReport(state.accounting))
-    }
-
-    private func authorize(_ request: Request) throws {
-        guard let token else { throw HTTPError(.notFound, message: "the admin API is off: set the admin token variable") }
-        let given = request.headers[.authorization] ?? ""
-        guard WebhookRoutes.constantTimeEqual(Array(given.utf8), Array("Bearer \(token)".utf8)) else {
-            throw HTTPError(.unauthorized, message: "send Authorization: Bearer <admin token>")
-        }
     }
 
     private func contactKey(_ context: BasicRequestContext) throws -> ContactKey {

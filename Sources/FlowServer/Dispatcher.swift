@@ -32,7 +32,7 @@ public actor Dispatcher {
     let metrics: ServerMetrics
     let logger: Logger
     let settings: Settings
-    private var conversations: Conversations?
+    private var pipeline: EventPipeline?
 
     private var queues: [ContactKey: [OutboxRecord]] = [:]
     private var ready: [ContactKey] = []
@@ -65,7 +65,7 @@ public actor Dispatcher {
         self.settings = settings
     }
 
-    func attach(_ conversations: Conversations) { self.conversations = conversations }
+    func attach(_ pipeline: EventPipeline) { self.pipeline = pipeline }
 
     /// Messages waiting to be sent, in memory.
     public var depth: Int { queues.values.reduce(0) { $0 + $1.count } }
@@ -163,7 +163,7 @@ public actor Dispatcher {
                 logger.warning("send failed for good", metadata: ["contact": .wire("\(contact)"), "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
                                                                   "reason": .wire(reason)])
                 finishHead(of: contact)
-                await conversations?.sendFailed(record, code: code, reason: reason)
+                await pipeline?.sendFailed(record, code: code, reason: reason)
             }
         }
         metrics.outboxDepth.record(depth)

@@ -13,10 +13,10 @@ import NIOCore
 import ServiceLifecycle
 import WhatsAppCloud
 
-/// The webhook server, put together: routes on Hummingbird, and the runtime (conversations,
+/// The webhook server, put together: routes on Hummingbird, and the runtime (event pipeline,
 /// dispatcher, timers) as a service that shuts down gracefully, finishing in-flight work.
 public struct FlowgateServer {
-    public let conversations: Conversations
+    public let pipeline: EventPipeline
     public let dispatcher: Dispatcher
     public let scheduler: TimerScheduler
     public let metrics: ServerMetrics
@@ -39,10 +39,10 @@ public struct FlowgateServer {
         settings.maxAttempts = config.maxAttempts
         settings.retryFor = config.retryFor
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
-        conversations = Conversations(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
+        pipeline = EventPipeline(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger)
-        runtime = Runtime(conversations: conversations, dispatcher: dispatcher, scheduler: scheduler, store: store, clock: clock,
+        runtime = Runtime(pipeline: pipeline, dispatcher: dispatcher, scheduler: scheduler, store: store, clock: clock,
                           dedupeFor: config.dedupeFor, logger: logger)
 
         // The public listener takes webhooks and health checks; metrics and the admin API go on
@@ -63,9 +63,9 @@ public struct FlowgateServer {
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
             }
         }
-        WebhookRoutes(conversations: conversations, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
+        WebhookRoutes(pipeline: pipeline, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
                       maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
-        AdminRoutes(conversations: conversations, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: operations, clock: clock)
+        AdminRoutes(pipeline: pipeline, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: operations, clock: clock)
         operations.get("/metrics") { [dispatcher] _, _ in
             metrics.outboxDepth.record(await dispatcher.depth)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -142,10 +142,10 @@ public struct FlowgateServer {
     }
 }
 
-/// Conversations, dispatcher and timers, run together; on graceful shutdown the queue drains,
+/// EventPipeline, dispatcher and timers, run together; on graceful shutdown the queue drains,
 /// sends in flight finish and their results are stored.
 struct Runtime: Service {
-    let conversations: Conversations
+    let pipeline: EventPipeline
     let dispatcher: Dispatcher
     let scheduler: TimerScheduler
     let store: any FlowStore
@@ -155,7 +155,7 @@ struct Runtime: Service {
 
     /// Nil when the server can take webhooks; otherwise why not.
     func readiness() async -> String? {
-        if await conversations.isStopping { return "shutting down" }
+        if await pipeline.isStopping { return "shutting down" }
         do {
             try await store.checkWritable()
             return nil
@@ -165,17 +165,17 @@ struct Runtime: Service {
     }
 
     func run() async throws {
-        await conversations.attach(dispatcher: dispatcher, scheduler: scheduler)
-        await dispatcher.attach(conversations)
-        await scheduler.attach(conversations)
+        await pipeline.attach(dispatcher: dispatcher, scheduler: scheduler)
+        await dispatcher.attach(pipeline)
+        await scheduler.attach(pipeline)
         // A graceful stop drains; a cancellation (a failed start, the grace period over) stops
         // every loop at once instead of leaving them spinning.
         await withTaskCancellationHandler {
             await runUntilStopped()
-        } onCancel: { [scheduler, conversations, dispatcher] in
+        } onCancel: { [scheduler, pipeline, dispatcher] in
             Task {
                 await scheduler.stop()
-                await conversations.stop()
+                await pipeline.stop()
                 await dispatcher.stop()
             }
         }
@@ -187,7 +187,7 @@ struct Runtime: Service {
             let pruning = Task { await pruneLoop() }
             let maintenance = Task { await maintenanceLoop() }
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await conversations.run() }
+                group.addTask { await pipeline.run() }
                 group.addTask { await dispatcher.run() }
                 group.addTask { await scheduler.run() }
             }
@@ -197,7 +197,7 @@ struct Runtime: Service {
         } onGracefulShutdown: {
             Task {
                 await scheduler.stop()
-                await conversations.stop()
+                await pipeline.stop()
                 await dispatcher.stop()
             }
         }

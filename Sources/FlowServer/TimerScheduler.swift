@@ -8,7 +8,7 @@ public actor TimerScheduler {
     let store: any FlowStore
     let clock: any ServerClock
     let logger: Logger
-    private var conversations: Conversations?
+    private var pipeline: EventPipeline?
     private var sleeping: (until: Timestamp, task: Task<Void, Error>)?
     private var stopping = false
     private var nudged = false
@@ -19,7 +19,7 @@ public actor TimerScheduler {
         self.logger = logger
     }
 
-    func attach(_ conversations: Conversations) { self.conversations = conversations }
+    func attach(_ pipeline: EventPipeline) { self.pipeline = pipeline }
 
     /// A timer was set for `due`: wake early if the scheduler sleeps past it.
     func notify(_ due: Timestamp) {
@@ -32,7 +32,7 @@ public actor TimerScheduler {
             do {
                 let due = try await store.dueTimers(until: clock.now(), limit: 512)
                 if !due.isEmpty {
-                    try await conversations?.fire(due)
+                    try await pipeline?.fire(due)
                     continue
                 }
                 let next = try await store.nextTimerDue()

@@ -9,7 +9,7 @@ import WhatsAppCloud
 
 /// `GET /webhook` (the verification handshake) and `POST /webhook` (notifications).
 struct WebhookRoutes {
-    let conversations: Conversations
+    let pipeline: EventPipeline
     let signature: WebhookSignature
     let verifyToken: String
     let maxBodyBytes: Int
@@ -20,7 +20,9 @@ struct WebhookRoutes {
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/webhook") { request, _ in verify(request) }
-        router.post("/webhook") { request, _ in await receive(request) }
+        router.group("/webhook")
+            .add(middleware: SignatureCheck(signature: signature, maxBodyBytes: maxBodyBytes, metrics: metrics, logger: logger))
+            .post { request, _ in await receive(request) }
     }
 
     /// Answers `hub.challenge` when `hub.mode=subscribe` and the token matches; 403 otherwise.
@@ -35,26 +37,11 @@ struct WebhookRoutes {
         return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: String(challenge))))
     }
 
-    /// Signature first, then parse, then commit; 200 only once the notification is stored.
+    /// A notification ``SignatureCheck`` let through: parse, then commit; 200 only once it is stored.
     func receive(_ request: Request) async -> Response {
         var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            metrics.malformed.increment()
-            logger.warning("webhook body over the limit", metadata: ["limit": "\(maxBodyBytes)"])
-            return Response(status: .contentTooLarge)
-        } catch {
-            metrics.malformed.increment()
-            logger.warning("webhook body could not be read", metadata: ["error": .wire("\(error)")])
-            return Response(status: .badRequest)
-        }
-        guard signature.isValid(request.headers[Self.signatureHeader], body: buffer.readableBytesView) else {
-            metrics.signatureFailures.increment()
-            logger.warning("webhook signature missing or wrong", metadata: ["bytes": "\(buffer.readableBytes)"])
-            return Response(status: .unauthorized)
-        }
+        // Already collected and checked, up to the limit, by the signature check.
+        guard let buffer = try? await request.collectBody(upTo: maxBodyBytes) else { return Response(status: .badRequest) }
         // Signed by the platform: from here on nothing is dropped.
         var body = Data(buffer.readableBytesView)
         let notification: WebhookNotification
@@ -106,7 +93,7 @@ struct WebhookRoutes {
             }
         }
         do {
-            _ = try await conversations.submit(items, deadLetters: letters)
+            _ = try await pipeline.submit(items, deadLetters: letters)
             return Response(status: .ok)
         } catch {
             return Response(status: .internalServerError)

@@ -30,21 +30,21 @@ public struct ChatPrinter {
     /// The banner at the start of a session.
     public mutating func banner(session: SimulatorSession) -> [String] {
         let who = session.state.contact
-        lastDay = Clock.day(session.now)
+        lastDay = TimeText.day(session.now)
         return [
             dim("Flowgate simulator · flow \(flow.name.value) · contact \(who.name ?? who.id) (\(who.id))"),
-            dim("── \(Clock.weekday(session.now)) \(Clock.day(session.now)) ── clock at \(dateTime(session.now)) · type a message, or /help"),
+            dim("── \(TimeText.weekday(session.now)) \(TimeText.day(session.now)) ── clock at \(dateTime(session.now)) · type a message, or /help"),
         ]
     }
 
     /// What the customer did, as a chat line (for piped input, where the terminal did not echo it).
     public mutating func input(_ line: String, at time: Timestamp) -> [String] {
-        dayChange(time) + ["[\(Clock.time(time))] " + you("you: ") + line]
+        dayChange(time) + ["[\(TimeText.time(time))] " + you("you: ") + line]
     }
 
     /// The prompt for an interactive terminal.
     public mutating func prompt(at time: Timestamp) -> (lines: [String], prompt: String) {
-        (dayChange(time), "[\(Clock.time(time))] " + you("you: "))
+        (dayChange(time), "[\(TimeText.time(time))] " + you("you: "))
     }
 
     /// Messages and notices from the engine, in the order they happened.
@@ -66,7 +66,7 @@ public struct ChatPrinter {
 
     /// The line under each turn: the window and where the flow waits.
     /// A time in UTC, with the flow's local time beside it when the flow has a `time_zone`.
-    func dateTime(_ stamp: Timestamp) -> String { Clock.dateTime(stamp, zone: flow.timeZone) }
+    func dateTime(_ stamp: Timestamp) -> String { TimeText.dateTime(stamp, zone: flow.timeZone) }
 
     public func status(_ session: SimulatorSession) -> String {
         dim("   ── " + windowText(session) + " · " + positionText(session))
@@ -76,7 +76,7 @@ public struct ChatPrinter {
         let state = session.state
         guard let closes = session.window.closesAt(state) else { return "no window: the contact has never written" }
         if session.window.isOpen(state, at: session.now) {
-            return "window open until \(dateTime(closes)) (\(Clock.left(closes - session.now)) left)"
+            return "window open until \(dateTime(closes)) (\(TimeText.left(closes - session.now)) left)"
         }
         if session.window.isRefused(state), let refused = state.refusedSentAt {
             return "window closed: WhatsApp refused a message sent at \(dateTime(refused)) (131047)"
@@ -89,7 +89,7 @@ public struct ChatPrinter {
         if let handoff = state.handoff { return "with a person since \(dateTime(handoff.since)) (/release to hand back)" }
         guard let position = state.position else { return "flow not running (the next message starts it)" }
         var text = "at \(position.node), waiting for \(position.waitingFor.phrase)"
-        if let due = position.timerDue { text += " until \(Clock.near(due, now: session.now))" }
+        if let due = position.timerDue { text += " until \(TimeText.near(due, now: session.now))" }
         return text
     }
 
@@ -136,22 +136,22 @@ public struct ChatPrinter {
     // MARK: Pieces
 
     private mutating func dayChange(_ time: Timestamp) -> [String] {
-        let day = Clock.day(time)
+        let day = TimeText.day(time)
         guard day != lastDay else { return [] }
         lastDay = day
-        return [dim("── \(Clock.weekday(time)) \(day) ──")]
+        return [dim("── \(TimeText.weekday(time)) \(day) ──")]
     }
 
     private func message(_ message: Outbound, at time: Timestamp) -> [String] {
         let body = MessageText.lines(message, flow: flow)
         let label = "bot #\(SimulatorSession.number(of: message)): "
-        let head = "[\(Clock.time(time))] " + bot(label)
-        let indent = String(repeating: " ", count: Clock.time(time).count + 3 + label.count)
+        let head = "[\(TimeText.time(time))] " + bot(label)
+        let indent = String(repeating: " ", count: TimeText.time(time).count + 3 + label.count)
         return body.enumerated().map { index, line in (index == 0 ? head : indent) + line }
     }
 
     private func noteLine(_ event: TraceEvent, at time: Timestamp) -> String? {
-        let clock = Clock.time(time)
+        let clock = TimeText.time(time)
         switch event {
         case .held(let record):
             return guardNote("   ! guard: '\(record.node)' [\(record.reason.rawValue)] \(event.detail) (#\(record.id))")

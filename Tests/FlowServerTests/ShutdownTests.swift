@@ -153,7 +153,7 @@ extension ShutdownTests {
             try await server.stop()
             stopped.store(true, ordering: .sequentiallyConsistent)
         }
-        try await eventually("the runtime is told to stop") { await server.server.conversations.isStopping }
+        try await eventually("the runtime is told to stop") { await server.server.pipeline.isStopping }
         gate.open()
         try await eventually("the stop completes") { stopped.load(ordering: .sequentiallyConsistent) }
         try await stopping.value

@@ -6,5 +6,5 @@ extension AskStep: StepBehavior {
         renderer.rendered(OutboundMessage(to: renderer.to, text: TextObject(body: renderer.fit(prompt, WhatsAppLimits.textBody, "question"))))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndWait(node, for: .answer) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndWait(node, for: .answer) }
 }

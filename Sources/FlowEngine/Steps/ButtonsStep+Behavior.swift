@@ -12,5 +12,5 @@ extension ButtonsStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, interactive: object))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndWait(node, for: .choice) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndWait(node, for: .choice) }
 }

@@ -11,5 +11,5 @@ extension CTAURLStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, interactive: object))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndGoOn(node) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndGoOn(node) }
 }

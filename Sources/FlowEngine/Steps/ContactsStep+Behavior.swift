@@ -10,5 +10,5 @@ extension ContactsStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, contacts: cards))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndGoOn(node) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndGoOn(node) }
 }

@@ -1,8 +1,8 @@
 import FlowModel
 
 extension EndStep: StepBehavior {
-    func enter(_ node: FlowNode, in run: inout Run) -> String? {
-        run.endFlow()
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? {
+        sprint.endFlow()
         return nil
     }
 }

@@ -7,5 +7,5 @@ extension LocationRequestStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, interactive: object))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndWait(node, for: .answer) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndWait(node, for: .answer) }
 }

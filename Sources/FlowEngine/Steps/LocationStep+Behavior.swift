@@ -8,5 +8,5 @@ extension LocationStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, location: location))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndGoOn(node) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndGoOn(node) }
 }

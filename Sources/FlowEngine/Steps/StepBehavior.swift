@@ -9,9 +9,9 @@ protocol StepBehavior {
     func render(_ node: FlowNode, with renderer: inout MessageRenderer) -> MessageRenderer.Rendered?
 
     /// Does what the node does; returns the name of the node to run next, or nil when the flow now
-    /// waits or has ended. A step that sends goes through ``Run/send(_:)``, where the session
+    /// waits or has ended. A step that sends goes through ``Sprint/send(_:)``, where the session
     /// guard sits.
-    func enter(_ node: FlowNode, in run: inout Run) -> String?
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String?
 }
 
 extension StepBehavior {
@@ -41,7 +41,7 @@ extension Step {
     }
 }
 
-extension Run {
+extension Sprint {
     /// A message step that goes straight on: sends, or holds the step back when the guard refuses.
     mutating func sendAndGoOn(_ node: FlowNode) -> String? {
         guard send(node) else { return hold(node, cause: .windowClosed) }

@@ -33,13 +33,13 @@ extension TemplateStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, template: object), category: definition.category.rawValue)
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? {
-        guard run.send(node) else {
-            run.templateNotSent(node)
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? {
+        guard sprint.send(node) else {
+            sprint.templateNotSent(node)
             return nil
         }
         guard waitsForReply else { return node.next?.name ?? Target.endName }
-        run.wait(at: node, for: .templateReply, timer: node.input.timeout?.after)
+        sprint.wait(at: node, for: .templateReply, timer: node.input.timeout?.after)
         return nil
     }
 }

@@ -7,5 +7,5 @@ extension TextStep: StepBehavior {
         return renderer.rendered(OutboundMessage(to: renderer.to, text: TextObject(body: body, previewURL: previewURL ? true : nil)))
     }
 
-    func enter(_ node: FlowNode, in run: inout Run) -> String? { run.sendAndGoOn(node) }
+    func enter(_ node: FlowNode, in sprint: inout Sprint) -> String? { sprint.sendAndGoOn(node) }
 }

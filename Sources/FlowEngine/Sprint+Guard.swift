@@ -4,7 +4,7 @@ import WhatsAppCloud
 /// The session guard's bookkeeping: holding steps back, sending one re-entry template per closed
 /// window, resuming held steps in send order when the customer reopens the window, and dropping
 /// them only with a trace entry that says why. See `docs/session-guard.md`.
-extension Run {
+extension Sprint {
     /// Holds a flow step back (the guard refused it, or a re-prompt met a closed window) and returns
     /// the re-entry template to run, or nil when the flow now waits for the customer.
     mutating func hold(_ node: FlowNode, cause: TraceEvent.HoldCause) -> String? {

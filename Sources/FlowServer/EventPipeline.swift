@@ -7,7 +7,7 @@ import WhatsAppCloud
 /// Runs every contact's events through its number's engine, in arrival order, one at a time, and
 /// commits each batch (states, seen ids, outbox, timers) in one transaction before anyone hears
 /// back. Batching is what makes durable commits cheap: while one batch commits, the next gathers.
-public actor Conversations {
+public actor EventPipeline {
     struct Job {
         var items: [Incoming]
         /// Timers that fired, deleted in the same commit unless replaced.

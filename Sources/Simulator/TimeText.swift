@@ -2,7 +2,7 @@ import FlowModel
 import Foundation
 
 /// How the simulator writes times: `10:00`, `2026-11-03 10:00`, `Tuesday 2026-11-03`.
-enum Clock {
+enum TimeText {
     static func time(_ stamp: Timestamp) -> String {
         let text = stamp.description  // 2026-11-03T10:00:00Z or with .250
         let start = text.index(text.startIndex, offsetBy: 11)

@@ -1,7 +1,7 @@
 import FlowModel
 import WhatsAppCloud
 
-extension Run {
+extension Sprint {
     /// A business trigger: start the flow at a node. The guard turns a free-form start into the
     /// re-entry template when no window is open. While a person has the conversation the trigger
     /// is refused (the admin API answers 409), never dropped silently.

@@ -1,6 +1,6 @@
 import FlowModel
 
-extension Run {
+extension Sprint {
     /// A customer message: it opens or resets the window (counted from when the customer sent it),
     /// then resumes what the guard held back, interrupts (keyword), answers the wait, or starts
     /// the flow.

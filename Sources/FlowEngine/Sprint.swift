@@ -2,9 +2,9 @@ import FlowModel
 import Foundation
 import WhatsAppCloud
 
-/// One event's work on one contact: the "sprint". Mutable while it runs, then frozen into a
+/// One event's work on one contact (goflow's word: a sprint). Mutable while it runs, then frozen into a
 /// ``Transition``.
-struct Run {
+struct Sprint {
     let engine: Engine
     let now: Timestamp
     var state: ContactState
