@@ -1,21 +1,26 @@
 /// The payload Flowgate puts on a template's quick-reply buttons: it names the template node and
 /// the button's label (`fg1:<node>:<label>`), so a tap routes even on an older template after the
 /// flow has moved on. Taps carrying any other payload are matched by their label as before.
-public enum QuickReplyPayload {
+public struct QuickReplyPayload: Hashable, Sendable {
     static let prefix = "fg1:"
+
+    /// The template node that sent the button.
+    public var node: String
+    /// The button's label.
+    public var label: String
 
     public static func make(node: String, label: String) -> String {
         prefix + node + ":" + label
     }
 
     /// The node and label a payload names, or nil for a payload Flowgate did not make.
-    public static func parse(_ payload: String) -> (node: String, label: String)? {
+    public static func parse(_ payload: String) -> QuickReplyPayload? {
         guard payload.hasPrefix(prefix) else { return nil }
         let rest = payload.dropFirst(prefix.count)
         guard let colon = rest.firstIndex(of: ":") else { return nil }
         let node = String(rest[..<colon])
         guard !node.isEmpty else { return nil }
-        return (node, String(rest[rest.index(after: colon)...]))
+        return QuickReplyPayload(node: node, label: String(rest[rest.index(after: colon)...]))
     }
 
     /// The label a tap carries: from Flowgate's payload, else the payload itself.

@@ -61,21 +61,31 @@ public indirect enum Condition: Hashable, Sendable {
     /// as the window alone decides (tests of variables, schedules and times may go either way).
     /// The session check reads branches with it: `{ not: { window: open } }`, `any`, `all` and
     /// case order all narrow where the window can be on each path.
-    public var windowStates: (may: Set<WindowState>, must: Set<WindowState>) {
+    public var windowStates: WindowStates {
         let all = Set(WindowState.allCases)
         switch self {
         case .window(let state):
-            return ([state], [state])
+            return WindowStates(may: [state], must: [state])
         case .not(let inner):
             let states = inner.windowStates
-            return (all.subtracting(states.must), all.subtracting(states.may))
+            return WindowStates(may: all.subtracting(states.must), must: all.subtracting(states.may))
         case .all(let list):
-            return list.map(\.windowStates).reduce((all, all)) { ($0.may.intersection($1.may), $0.must.intersection($1.must)) }
+            return list.map(\.windowStates).reduce(WindowStates(may: all, must: all)) {
+                WindowStates(may: $0.may.intersection($1.may), must: $0.must.intersection($1.must))
+            }
         case .any(let list):
-            return list.map(\.windowStates).reduce((Set(), Set())) { ($0.may.union($1.may), $0.must.union($1.must)) }
+            return list.map(\.windowStates).reduce(WindowStates(may: [], must: [])) {
+                WindowStates(may: $0.may.union($1.may), must: $0.must.union($1.must))
+            }
         case .variable, .schedule, .silentFor, .within:
-            return (all, [])
+            return WindowStates(may: all, must: [])
         }
+    }
+
+    /// The window states in which a condition may hold, and those in which it must.
+    public struct WindowStates: Hashable, Sendable {
+        public var may: Set<WindowState>
+        public var must: Set<WindowState>
     }
 
     static func read(_ node: Yams.Node, flow: FlowContext) -> Condition? {

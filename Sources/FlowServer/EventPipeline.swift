@@ -171,8 +171,8 @@ public actor EventPipeline {
                 if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
                 return item.contact
             })
-            let (stored, seenBefore) = try await store.snapshot(states: contacts.filter { cache[$0] == nil },
-                                                                seen: items.compactMap(\.dedupeID))
+            let snapshot = try await store.snapshot(states: contacts.filter { cache[$0] == nil }, seen: items.compactMap(\.dedupeID))
+            let (stored, seenBefore) = (snapshot.states, snapshot.seen)
             for job in jobs {
                 var transitions: [Transition] = []
                 for item in job.items {

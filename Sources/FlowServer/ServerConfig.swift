@@ -70,15 +70,24 @@ public struct ServerConfig: Sendable {
 
     public init() {}
 
+    /// A config file read: the config when it has no errors, and every problem found.
+    public struct Loaded: Sendable {
+        public var config: ServerConfig?
+        public var diagnostics: [Diagnostic]
+    }
+
     /// Reads a config file; problems come back as diagnostics with line and column.
-    public static func load(file path: String) -> (config: ServerConfig?, diagnostics: [Diagnostic]) {
+    public static func load(file path: String) -> Loaded {
         let yaml: String
         switch TextFile.read(path) {
         case .success(let text): yaml = text
-        case .failure(let problem): return (nil, [problem])
+        case .failure(let problem): return Loaded(config: nil, diagnostics: [problem])
         }
-        let (root, context) = FlowLoader.document(yaml: yaml, file: path, emptyHint: "see docs/server.md for the keys")
-        guard let root, let reader = context.mapping(root, "the config") else { return (nil, context.diagnostics) }
+        let document = FlowLoader.document(yaml: yaml, file: path, emptyHint: "see docs/server.md for the keys")
+        let context = document.context
+        guard let root = document.root, let reader = context.mapping(root, "the config") else {
+            return Loaded(config: nil, diagnostics: context.diagnostics)
+        }
         let folder = (path as NSString).deletingLastPathComponent
         func resolve(_ file: String) -> String {
             file.hasPrefix("/") || folder.isEmpty ? file : ((folder + "/" + file) as NSString).standardizingPath
@@ -143,7 +152,7 @@ public struct ServerConfig: Sendable {
             env.reportUnknownKeys(in: "env")
         }
         reader.reportUnknownKeys(in: "the config")
-        return (context.diagnostics.hasErrors ? nil : config, context.diagnostics)
+        return Loaded(config: context.diagnostics.hasErrors ? nil : config, diagnostics: context.diagnostics)
     }
 }
 

@@ -1,6 +1,18 @@
 import FlowEngine
 import FlowModel
 
+/// What a batch reads before it runs (``FlowStore/snapshot(states:seen:)``): the stored states of
+/// its contacts (absent ones are new), and which of its message ids were seen before.
+public struct Snapshot: Sendable {
+    public var states: [ContactKey: ContactState]
+    public var seen: Set<String>
+
+    public init(states: [ContactKey: ContactState] = [:], seen: Set<String> = []) {
+        self.states = states
+        self.seen = seen
+    }
+}
+
 /// Identifies a contact of one business number: conversations with the same customer on two
 /// numbers are separate.
 public struct ContactKey: Hashable, Sendable, CustomStringConvertible {
@@ -175,7 +187,7 @@ public protocol FlowStore: Sendable {
 
     /// Both reads a batch needs, in one trip: the stored states of these contacts, and which of
     /// these message ids were seen before.
-    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>)
+    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot
 
     /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
     /// Throws ``DuplicateDelivery``, storing nothing, when one of the batch's message ids was

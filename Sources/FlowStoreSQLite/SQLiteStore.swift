@@ -89,8 +89,8 @@ public final class SQLiteStore: FlowStore {
         try await snapshot(states: Set(keys), seen: []).states
     }
 
-    public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
-        guard !keys.isEmpty || !ids.isEmpty else { return ([:], []) }
+    public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
+        guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
         let names = keys.map(\.description)
         let (rows, seen) = try await pool.read { db -> ([(String, Data)], Set<String>) in
             let rows = names.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
@@ -105,7 +105,7 @@ public final class SQLiteStore: FlowStore {
             guard let key = ContactKey(name) else { continue }
             states[key] = try decoder.decode(ContactState.self, from: data)
         }
-        return (states, seen)
+        return Snapshot(states: states, seen: seen)
     }
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {

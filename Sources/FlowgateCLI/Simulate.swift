@@ -49,9 +49,9 @@ struct Simulate: ParsableCommand {
         while true {
             var prompt = ""
             if interactive, !json {
-                let (lines, text) = printer.prompt(at: session.now)
-                output.write(lines)
-                prompt = text
+                let shown = printer.prompt(at: session.now)
+                output.write(shown.lines)
+                prompt = shown.text
             }
             guard let line = editor.line(prompt: prompt) else {
                 // Ctrl-D at a terminal: end the prompt's line, so the shell's starts on its own.

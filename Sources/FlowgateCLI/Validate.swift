@@ -25,9 +25,10 @@ struct Validate: ParsableCommand {
     @OptionGroup var colors: ColorOptions
 
     func run() throws {
-        let (flows, loaded) = FlowLoader.load(paths: paths)
+        let set = FlowLoader.load(paths: paths)
+        let flows = set.flows
         let files = FlowLoader.expand(paths)
-        var diagnostics = loaded
+        var diagnostics = set.diagnostics
         if files.isEmpty {
             // An empty folder is an error like any other, in the format asked for.
             diagnostics = paths.map { path in

@@ -70,9 +70,9 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "flowgate")
-        let (loaded, diagnostics) = ServerConfig.load(file: config)
-        for diagnostic in diagnostics { printError(diagnostic.description) }
-        guard var serverConfig = loaded else { throw ExitCode.failure }
+        let loaded = ServerConfig.load(file: config)
+        for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
+        guard var serverConfig = loaded.config else { throw ExitCode.failure }
         if let port { serverConfig.port = port }
         if let store { serverConfig.sqlitePath = store }
         if let adminPort { serverConfig.adminListen = .init(host: serverConfig.adminListen?.host ?? "127.0.0.1", port: adminPort) }

@@ -43,8 +43,14 @@ public struct ChatPrinter {
     }
 
     /// The prompt for an interactive terminal.
-    public mutating func prompt(at time: Timestamp) -> (lines: [String], prompt: String) {
-        (dayChange(time), "[\(TimeText.time(time))] " + you("you: "))
+    public mutating func prompt(at time: Timestamp) -> Prompt {
+        Prompt(lines: dayChange(time), text: "[\(TimeText.time(time))] " + you("you: "))
+    }
+
+    /// What to show before reading a line: a day change, if any, then the prompt itself.
+    public struct Prompt: Sendable {
+        public var lines: [String]
+        public var text: String
     }
 
     /// Messages and notices from the engine, in the order they happened.

@@ -27,17 +27,26 @@ public struct Scenario: Sendable {
     static let actionKeys = ["say", "tap", "text", "image", "video", "audio", "voice", "document", "sticker", "location",
                              "contact", "react", "wait", "at", "trigger", "status", "release", "reset"]
 
+    /// A scenario file read: the scenario when it has no errors, and every problem found.
+    public struct Loaded: Sendable {
+        public var scenario: Scenario?
+        public var diagnostics: [Diagnostic]
+    }
+
     /// Reads a scenario file; problems come back as diagnostics with line and column.
-    public static func load(file path: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
+    public static func load(file path: String) -> Loaded {
         switch TextFile.read(path) {
         case .success(let yaml): return load(yaml: yaml, file: path)
-        case .failure(let problem): return (nil, [problem])
+        case .failure(let problem): return Loaded(scenario: nil, diagnostics: [problem])
         }
     }
 
-    public static func load(yaml: String, file: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
-        let (root, context) = FlowLoader.document(yaml: yaml, file: file, emptyHint: "a scenario starts with `scenario: <title>`")
-        guard let root, let reader = context.mapping(root, "a scenario") else { return (nil, context.diagnostics) }
+    public static func load(yaml: String, file: String) -> Loaded {
+        let document = FlowLoader.document(yaml: yaml, file: file, emptyHint: "a scenario starts with `scenario: <title>`")
+        let context = document.context
+        guard let root = document.root, let reader = context.mapping(root, "a scenario") else {
+            return Loaded(scenario: nil, diagnostics: context.diagnostics)
+        }
         let title = reader.string("scenario", required: true, hint: "say what the scenario shows, e.g. `scenario: A customer tracks an order`")
         let flow = reader.string("flow", required: true, hint: "the flow file, relative to this file, e.g. `flow: ../flows/order-support.yaml`")
         let start = reader.string("start", required: true, hint: "the virtual clock's start, e.g. `start: 2026-11-02T10:00:00Z`")
@@ -58,11 +67,14 @@ public struct Scenario: Sendable {
         reader.reportUnknownKeys(in: "a scenario", elsewhere: { key in
             ["title", "name", "description"].contains(key) ? "`scenario:`, which names what the scenario shows" : nil
         })
-        guard let title, let flow, let startTime, !context.diagnostics.hasErrors else { return (nil, context.diagnostics) }
+        guard let title, let flow, let startTime, !context.diagnostics.hasErrors else {
+            return Loaded(scenario: nil, diagnostics: context.diagnostics)
+        }
         let folder = (file as NSString).deletingLastPathComponent
         let flowPath = flow.value.hasPrefix("/") ? flow.value : ((folder.isEmpty ? flow.value : folder + "/" + flow.value) as NSString).standardizingPath
-        return (Scenario(file: file, title: title.value, flowPath: flowPath, flowLocation: flow.location, start: startTime, contact: identity,
-                         turns: turns), context.diagnostics)
+        let scenario = Scenario(file: file, title: title.value, flowPath: flowPath, flowLocation: flow.location, start: startTime,
+                                contact: identity, turns: turns)
+        return Loaded(scenario: scenario, diagnostics: context.diagnostics)
     }
 
     private static func readTurn(_ node: Yams.Node, context: LoadContext) -> Turn? {

@@ -55,14 +55,14 @@ public enum ScenarioRunner {
 
     /// Runs one scenario file: loads it and its flow (errors in either fail the scenario).
     public static func run(file: String) -> Result {
-        let (scenario, diagnostics) = Scenario.load(file: file)
-        guard let scenario else {
-            return Result(file: file, title: "(not loaded)", turns: 0, failures: [], problems: diagnostics.errors.sortedByLocation())
+        let loaded = Scenario.load(file: file)
+        guard let scenario = loaded.scenario else {
+            return Result(file: file, title: "(not loaded)", turns: 0, failures: [], problems: loaded.diagnostics.errors.sortedByLocation())
         }
-        let loaded = FlowLoader.loadValid(file: scenario.flowPath)
-        guard let flow = loaded.flow else {
+        let flowLoaded = FlowLoader.loadValid(file: scenario.flowPath)
+        guard let flow = flowLoaded.flow else {
             // A flow that cannot be read at all is the scenario's mistake: point at its `flow:`.
-            let problems = loaded.diagnostics.errors.map { problem in
+            let problems = flowLoaded.diagnostics.errors.map { problem in
                 var problem = problem
                 if problem.rule == .unreadableFile { problem.location = scenario.flowLocation }
                 return problem

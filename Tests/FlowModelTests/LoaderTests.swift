@@ -10,14 +10,15 @@ struct LoaderTests {
 
     @Test("the example flows load and validate without a diagnostic")
     func examplesAreClean() {
-        let (flows, diagnostics) = FlowLoader.load(paths: [Self.flowsFolder])
+        let set = FlowLoader.load(paths: [Self.flowsFolder])
+        let (flows, diagnostics) = (set.flows, set.diagnostics)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.description).joined(separator: "\n"))")
         #expect(Set(flows.map(\.name.value)).isSuperset(of: ["order-support", "auto-ack"]))
     }
 
     @Test("order-support uses every node kind")
     func everyKind() throws {
-        let (flows, _) = FlowLoader.load(paths: [Self.flowsFolder])
+        let flows = FlowLoader.load(paths: [Self.flowsFolder]).flows
         let flow = try #require(flows.first { $0.name.value == "order-support" })
         let kinds = Set(flow.orderedNodes.map(\.step.kind))
         #expect(Set(Step.kindKeys).subtracting(kinds).isEmpty, "missing: \(Set(Step.kindKeys).subtracting(kinds))")
@@ -32,7 +33,8 @@ struct LoaderTests {
         try yaml.write(to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
         try yaml.write(to: folder.appendingPathComponent("b.yml"), atomically: true, encoding: .utf8)
         try "not a flow".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
-        let (flows, diagnostics) = FlowLoader.load(paths: [folder.path])
+        let set = FlowLoader.load(paths: [folder.path])
+        let (flows, diagnostics) = (set.flows, set.diagnostics)
         #expect(flows.count == 1)
         let duplicate = try #require(diagnostics.first { $0.rule == .duplicateFlow })
         #expect(duplicate.location.file.hasSuffix("b.yml"))

@@ -38,7 +38,7 @@ final class InstrumentedStore: FlowStore {
     func maintain() async throws { try write(); try await base.maintain() }
     func migrate() async throws { try await base.migrate() }
     func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
-    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> (states: [ContactKey: ContactState], seen: Set<String>) {
+    func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
         try await base.snapshot(states: keys, seen: ids)
     }
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }

@@ -156,8 +156,8 @@ struct SimulatorTests {
               - text: { contains: "tracking number" }
               - var: { order_id: ORD-1 }
         """
-        let (scenario, diagnostics) = Scenario.load(yaml: yaml, file: "wrong.yaml")
-        let loaded = try #require(scenario, "\(diagnostics)")
+        let read = Scenario.load(yaml: yaml, file: "wrong.yaml")
+        let loaded = try #require(read.scenario, "\(read.diagnostics)")
         let result = ScenarioRunner.run(loaded, flow: try orderSupport())
         #expect(!result.passed)
         #expect(result.failures.count == 3)
@@ -174,8 +174,9 @@ struct SimulatorTests {
 
     @Test("a broken scenario file reports the line and column")
     func brokenScenario() {
-        let (scenario, diagnostics) = Scenario.load(yaml: "scenario: x\nflow: f.yaml\nstart: 2026-11-02T10:00:00Z\nturns:\n  - sya: hi\n", file: "bad.yaml")
-        #expect(scenario == nil)
+        let read = Scenario.load(yaml: "scenario: x\nflow: f.yaml\nstart: 2026-11-02T10:00:00Z\nturns:\n  - sya: hi\n", file: "bad.yaml")
+        let diagnostics = read.diagnostics
+        #expect(read.scenario == nil)
         #expect(diagnostics.first?.location.line == 5)
         #expect(diagnostics.first?.location.column == 5)
         #expect(diagnostics.first?.rule == .unknownKey)

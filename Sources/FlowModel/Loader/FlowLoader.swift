@@ -7,6 +7,19 @@ public struct LoadResult: Sendable {
     public var diagnostics: [Diagnostic]
 }
 
+/// A parsed YAML file with positions: the root node (nil when the file could not be read) and the
+/// context that reports problems with their file, line and column.
+public struct YAMLDocument {
+    public var root: Yams.Node?
+    public let context: LoadContext
+}
+
+/// Flows loaded together (``FlowLoader/load(paths:)``): those without errors, and every problem.
+public struct FlowSet: Sendable {
+    public var flows: [Flow]
+    public var diagnostics: [Diagnostic]
+}
+
 /// Reads flows from YAML, keeping the line and column of everything it reads.
 ///
 /// The loader reports what is wrong with the file's shape (syntax, unknown or missing keys,
@@ -35,14 +48,14 @@ public enum FlowLoader {
 
     /// Reads one flow from YAML text; `file` is used in locations.
     public static func load(yaml: String, file: String) -> LoadResult {
-        let (root, context) = document(yaml: yaml, file: file, emptyHint: "a flow starts with `flow: <name>`")
-        let flow = root.flatMap { readFlow($0, context: context) }
-        return LoadResult(flow: flow, diagnostics: context.diagnostics.folded())
+        let document = document(yaml: yaml, file: file, emptyHint: "a flow starts with `flow: <name>`")
+        let flow = document.root.flatMap { readFlow($0, context: document.context) }
+        return LoadResult(flow: flow, diagnostics: document.context.diagnostics.folded())
     }
 
     /// Parses YAML keeping positions, for any Flowgate file (flows, scenarios, configs): the root
     /// node, or nil with a `yaml-syntax` or `duplicate-key` diagnostic in the context.
-    public static func document(yaml: String, file: String, emptyHint: String) -> (root: Yams.Node?, context: LoadContext) {
+    public static func document(yaml: String, file: String, emptyHint: String) -> YAMLDocument {
         // One byte-order mark may open the file; it is not part of the first key.
         let yaml = yaml.unicodeScalars.first == "\u{FEFF}" ? String(yaml.unicodeScalars.dropFirst()) : yaml
         let context = LoadContext(file: file, text: yaml)
@@ -53,30 +66,30 @@ public enum FlowLoader {
             context.report(.error(.yamlSyntax, "a byte-order mark (U+FEFF) is inside the file",
                                   hint: "delete the invisible character (only the very start of a file may have one)",
                                   at: SourceLocation(file: file, line: line, column: column)))
-            return (nil, context)
+            return YAMLDocument(root: nil, context: context)
         }
         do {
             guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 context.report(.error(.yamlSyntax, "the file is empty", hint: emptyHint, at: context.location(line: 1, column: 1)))
-                return (nil, context)
+                return YAMLDocument(root: nil, context: context)
             }
             let problems = DocumentCheck.isNeeded(for: yaml) ? DocumentCheck.problems(in: root, bytes: yaml.utf8.count, context: context) : []
             guard problems.isEmpty else {
                 for problem in problems { context.report(problem) }
-                return (nil, context)
+                return YAMLDocument(root: nil, context: context)
             }
-            return (root, context)
+            return YAMLDocument(root: root, context: context)
         } catch let error as YamlError {
             context.report(indentedWithTab(yaml, before: error, context: context) ?? diagnostic(for: error, context: context))
         } catch {
             context.report(.error(.yamlSyntax, "\(error)", at: context.location(line: 1, column: 1)))
         }
-        return (nil, context)
+        return YAMLDocument(root: nil, context: context)
     }
 
     /// Loads and validates files and folders (every `.yaml` and `.yml` inside, sorted) as one set.
     /// Two flows with the same name are an error.
-    public static func load(paths: [String]) -> (flows: [Flow], diagnostics: [Diagnostic]) {
+    public static func load(paths: [String]) -> FlowSet {
         var flows: [Flow] = []
         var diagnostics: [Diagnostic] = []
         var seen: [String: SourceLocation] = [:]
@@ -93,7 +106,7 @@ public enum FlowLoader {
             seen[flow.name.value] = flow.name.location
             flows.append(flow)
         }
-        return (flows, diagnostics)
+        return FlowSet(flows: flows, diagnostics: diagnostics)
     }
 
     /// Files as given; folders replaced by the YAML files inside them, recursively, sorted.

@@ -53,14 +53,24 @@ public final class MappingReader {
         return nil
     }
 
+    /// A key written in place of one the reader knows.
+    public struct Misspelling {
+        /// The key as written, where it was written.
+        public var written: Located<String>
+        /// The key it spells.
+        public var meant: String
+        /// Its value.
+        public var value: Yams.Node
+    }
+
     /// A key nobody asked for that is a misspelling of one of `keys`: what was written, the key
     /// it spells, and its value. The key is taken as known (its caller reports the misspelling
     /// once and reads the value as the key it spells).
-    public func misspelling(of keys: [String]) -> (written: Located<String>, meant: String, value: Yams.Node)? {
+    public func misspelling(of keys: [String]) -> Misspelling? {
         for entry in entries where !asked.contains(entry.key.value) {
             guard let meant = Suggestion.closest(to: entry.key.value, among: keys) else { continue }
             asked.insert(entry.key.value)
-            return (entry.key, meant, entry.value)
+            return Misspelling(written: entry.key, meant: meant, value: entry.value)
         }
         return nil
     }
