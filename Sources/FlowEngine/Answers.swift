@@ -1,4 +1,5 @@
 import FlowModel
+import WhatsAppCloud
 
 /// Checks an answer against an `ask` node's `expect`, and says what to save.
 enum Answers {

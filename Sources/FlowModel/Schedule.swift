@@ -1,4 +1,5 @@
 import Foundation
+import WhatsAppCloud
 import Yams
 
 /// Opening hours in a time zone, with days off: what an away message checks.

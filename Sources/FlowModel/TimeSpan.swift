@@ -1,3 +1,5 @@
+import WhatsAppCloud
+
 /// A length of time in whole milliseconds, as designers write it: `90s`, `30m`, `2h`, `1d`, `1h30m`.
 public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var milliseconds: Int64
@@ -91,9 +93,4 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         }
         return text
     }
-}
-
-extension Character {
-    /// `0` to `9` only: `Character.isNumber` also holds for `٢` and `²`, which `Int(_:)` cannot read.
-    public var isASCIIDigit: Bool { isASCII && isNumber }
 }

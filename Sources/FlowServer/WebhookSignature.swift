@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WhatsAppCloud
 
 /// Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(raw body, app secret)>`, in constant time,
 /// before anything in the body is read.
@@ -30,13 +31,7 @@ public struct WebhookSignature: Sendable {
         bytes.reserveCapacity(32)
         var high: UInt8?
         for character in hex.utf8 {
-            let value: UInt8
-            switch character {
-            case 0x30...0x39: value = character - 0x30
-            case 0x61...0x66: value = character - 0x61 + 10
-            case 0x41...0x46: value = character - 0x41 + 10
-            default: return nil
-            }
+            guard let value = ASCII.hexValue(character) else { return nil }
             if let first = high { bytes.append(first << 4 | value); high = nil } else { high = value }
         }
         return bytes

@@ -1,3 +1,4 @@
+import WhatsAppCloud
 import Yams
 
 /// How a plain (unquoted) scalar reads under YAML 1.2's core schema, the schema editors' YAML
@@ -41,9 +42,7 @@ enum CoreScalar {
     }
 
     private static func digitsOnly(_ text: Substring, hex: Bool = false) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (hex && ((0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)))
-        }
+        !text.isEmpty && text.utf8.allSatisfy { (hex ? ASCII.hexValue($0) : ASCII.digitValue($0)) != nil }
     }
 
     private static func isDecimalInteger(_ text: String) -> Bool {

@@ -72,14 +72,8 @@ public enum JSONRepair {
         guard start >= 0, start + 4 <= bytes.count else { return nil }
         var value = 0
         for byte in bytes[start..<(start + 4)] {
-            let digit: Int
-            switch byte {
-            case 0x30...0x39: digit = Int(byte - 0x30)
-            case 0x41...0x46: digit = Int(byte - 0x41 + 10)
-            case 0x61...0x66: digit = Int(byte - 0x61 + 10)
-            default: return nil
-            }
-            value = value * 16 + digit
+            guard let digit = ASCII.hexValue(byte) else { return nil }
+            value = value * 16 + Int(digit)
         }
         return value
     }
