@@ -47,8 +47,10 @@ let package = Package(
         // The customer's side at a terminal, and scripted conversation tests.
         .target(
             name: "Simulator",
-            dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", .product(name: "Yams", package: "Yams"),
-                           .product(name: "Rainbow", package: "Rainbow")]
+            dependencies: [
+                "FlowEngine", "FlowModel", "WhatsAppCloud", .product(name: "Yams", package: "Yams"),
+                .product(name: "Rainbow", package: "Rainbow"),
+            ]
         ),
         // Durable storage behind a protocol: contact state, seen message ids, outbox, timers.
         .target(name: "FlowStore", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
@@ -107,8 +109,10 @@ let package = Package(
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"], exclude: ["schema-probes"]),
         .testTarget(
             name: "FlowEngineTests",
-            dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit", "Simulator", "FlowgateTesting",
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "FlowEngine", "FlowModel", "WhatsAppCloud", "GuardAudit", "Simulator", "FlowgateTesting",
+                .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["testdata"]
         ),
         .testTarget(
@@ -127,3 +131,9 @@ let package = Package(
         ),
     ]
 )
+
+// Every target: a member is visible only in files that import its module (SE-0444), so each file
+// says what it uses.
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

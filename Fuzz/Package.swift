@@ -12,9 +12,12 @@ let package = Package(
         // YAML loader plus validator: any bytes as a flow file.
         .executableTarget(name: "FuzzLoader", dependencies: [.product(name: "FlowModel", package: "Flowgate")]),
         // Webhook decoding plus the engine on the example flows.
-        .executableTarget(name: "FuzzEngine", dependencies: [
-            "FuzzSupport", .product(name: "FlowEngine", package: "Flowgate"), .product(name: "WhatsAppCloud", package: "Flowgate"),
-        ]),
+        .executableTarget(
+            name: "FuzzEngine",
+            dependencies: [
+                "FuzzSupport", .product(name: "FlowEngine", package: "Flowgate"), .product(name: "WhatsAppCloud", package: "Flowgate"),
+            ]
+        ),
         // The simulator's command parser and session.
         .executableTarget(name: "FuzzCommand", dependencies: ["FuzzSupport", .product(name: "Simulator", package: "Flowgate")]),
         // The example flows, and a reader that turns fuzz bytes into small numbers and strings.

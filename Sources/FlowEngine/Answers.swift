@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 import WhatsAppCloud
 
 /// Checks an answer against an `ask` node's `expect`, and says what to save.
@@ -61,14 +62,18 @@ enum Answers {
 
     /// `2026-11-21`, `21/11/2026`, `21-11-2026` or `21.11.2026` as YYYY-MM-DD, if it is a real date.
     static func isoDate(_ text: String) -> String? {
-        let year: Int, month: Int, day: Int
+        let year: Int
+        let month: Int
+        let day: Int
         // `\d` matches every script's decimal digits (٢٠٢٦, २०२६); they are read by value, never
         // force-unwrapped.
         if let match = text.wholeMatch(of: /(\d{4})-(\d{1,2})-(\d{1,2})/),
-           let y = decimal(match.1), let m = decimal(match.2), let d = decimal(match.3) {
+            let y = decimal(match.1), let m = decimal(match.2), let d = decimal(match.3)
+        {
             (year, month, day) = (y, m, d)
         } else if let match = text.wholeMatch(of: /(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})/),
-                  let y = decimal(match.3), let m = decimal(match.2), let d = decimal(match.1) {
+            let y = decimal(match.3), let m = decimal(match.2), let d = decimal(match.1)
+        {
             (year, month, day) = (y, m, d)
         } else {
             return nil
@@ -82,7 +87,8 @@ enum Answers {
         var value = 0
         for character in digits {
             guard character.unicodeScalars.count == 1, character.unicodeScalars.first?.properties.numericType == .decimal,
-                  let digit = character.wholeNumberValue, value < 100_000 else { return nil }
+                let digit = character.wholeNumberValue, value < 100_000
+            else { return nil }
             value = value * 10 + digit
         }
         return digits.isEmpty ? nil : value
@@ -102,7 +108,9 @@ enum Answers {
         case .date: "Please send a date, like 2026-11-21 or 21/11/2026."
         case .pattern: "That doesn't look right. Please try again."
         case .oneOf(let words): "Please answer with one of: \(words.joined(separator: ", "))."
-        case .media(let kinds): kinds.isEmpty ? "Please send a photo, video, audio or document." : "Please send \(kinds.map { "a \($0.rawValue)" }.joined(separator: " or "))."
+        case .media(let kinds):
+            kinds.isEmpty
+                ? "Please send a photo, video, audio or document." : "Please send \(kinds.map { "a \($0.rawValue)" }.joined(separator: " or "))."
         case .location: "Please share a location with the button below."
         }
     }

@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 
 /// Evaluates `branch` conditions against the contact's state at the event's time.
 struct Conditions {
@@ -22,7 +23,7 @@ struct Conditions {
             case .lessThan(let number): return Double(value.replacingOccurrences(of: ",", with: ".")).map { $0 < number } ?? false
             }
         case .window(let expected):
-                        switch expected {
+            switch expected {
             case .open: return window.isOpen(state, at: now)
             case .closed: return state.lastInboundAt != nil && !window.isOpen(state, at: now)
             case .never: return state.lastInboundAt == nil

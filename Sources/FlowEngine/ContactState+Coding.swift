@@ -29,7 +29,8 @@ extension ContactState {
         failedAttempts = try values.decodeIfPresent(Int.self, forKey: .failedAttempts) ?? 0
         lastInboundAt = try values.decodeIfPresent(Timestamp.self, forKey: .lastInboundAt)
         previousInboundAt = try values.decodeIfPresent(Timestamp.self, forKey: .previousInboundAt)
-        refusedSentAt = try values.decodeIfPresent(Timestamp.self, forKey: .refusedSentAt)
+        refusedSentAt =
+            try values.decodeIfPresent(Timestamp.self, forKey: .refusedSentAt)
             ?? values.decodeIfPresent(Timestamp.self, forKey: .windowRefusedAt)
         heldSequence = try values.decodeIfPresent(Int64.self, forKey: .heldSequence) ?? 0
         held = try values.decodeIfPresent([HeldStep].self, forKey: .held) ?? []

@@ -6,8 +6,12 @@ extension InboundMessage {
     /// read without trapping (a timestamp out of range is treated as missing, so the arrival
     /// time counts).
     public init(webhook message: WebhookNotification.Message, profileName: String?) {
-        self.init(id: message.id, sentAt: message.timestamp.flatMap(Self.sentAt), profileName: profileName,
-                  content: Self.content(of: message))
+        self.init(
+            id: message.id,
+            sentAt: message.timestamp.flatMap(Self.sentAt),
+            profileName: profileName,
+            content: Self.content(of: message)
+        )
     }
 
     /// The webhook's `timestamp` (seconds since 1970, as text), if it is a time in years 0000-9999.

@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 
 extension Sprint {
     /// A customer message: it opens or resets the window (counted from when the customer sent it),
@@ -85,7 +86,8 @@ extension Sprint {
     /// decides where the reply goes).
     var isWaitingAtTemplate: Bool {
         guard let position = state.position, position.waitingFor == .templateReply,
-              case .template? = flow.nodes[position.node]?.step else { return false }
+            case .template? = flow.nodes[position.node]?.step
+        else { return false }
         return true
     }
 
@@ -131,8 +133,9 @@ extension Sprint {
     /// The route a tap on a Flowgate template's quick reply names, on any template node.
     func quickReplyRoute(_ content: InboundMessage.Content) -> (node: String, label: String, target: Target)? {
         guard case .quickReply(let payload, _) = content, let named = QuickReplyPayload.parse(payload),
-              case .template(let template)? = flow.nodes[named.node]?.step,
-              let route = template.quickReplies.first(where: { $0.label.value == named.label }) else { return nil }
+            case .template(let template)? = flow.nodes[named.node]?.step,
+            let route = template.quickReplies.first(where: { $0.label.value == named.label })
+        else { return nil }
         return (named.node, named.label, route.target)
     }
 

@@ -38,7 +38,13 @@ struct Sprint {
                 return
             }
             guard steps < engine.stepLimit else {
-                note(.error(node: name, code: .stepLimit, detail: "stopped after \(engine.stepLimit) steps in one event; the flow loops without waiting"))
+                note(
+                    .error(
+                        node: name,
+                        code: .stepLimit,
+                        detail: "stopped after \(engine.stepLimit) steps in one event; the flow loops without waiting"
+                    )
+                )
                 endFlow()
                 return
             }
@@ -133,12 +139,31 @@ struct Sprint {
         } else {
             state.accounting.freeFormMessages += 1
         }
-        note(.messageSent(TraceEvent.SentRecord(node: node, ref: ref, messageType: payload.type.rawValue, template: payload.template?.name,
-                                                category: category, purpose: purpose)))
-        state.awaitingStatus.append(ContactState.SentMessage(
-            ref: ref, node: node, sequence: state.outboundSequence, isTemplate: category != nil, sentAt: now, state: nil,
-            category: category, insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
-            payload: category == nil ? SharedPayload(payload) : nil))
+        note(
+            .messageSent(
+                TraceEvent.SentRecord(
+                    node: node,
+                    ref: ref,
+                    messageType: payload.type.rawValue,
+                    template: payload.template?.name,
+                    category: category,
+                    purpose: purpose
+                )
+            )
+        )
+        state.awaitingStatus.append(
+            ContactState.SentMessage(
+                ref: ref,
+                node: node,
+                sequence: state.outboundSequence,
+                isTemplate: category != nil,
+                sentAt: now,
+                state: nil,
+                category: category,
+                insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
+                payload: category == nil ? SharedPayload(payload) : nil
+            )
+        )
         // Keep what a status can still matter for: the newest few, from the last two days. A status
         // for an older message finds nothing and is ignored.
         let horizon = now - ContactState.statusHorizon
@@ -188,7 +213,9 @@ struct Sprint {
             timers.append(waitAfter.map(TimerChange.set) ?? .cancel(.wait))
         }
         let expiryToken = state.lastInboundAt?.millisecondsSince1970 ?? 0
-        let expiryBefore = previous.beforeExpiryDue.map { FlowTimer(kind: .beforeExpiry, due: $0, token: previous.lastInboundAt?.millisecondsSince1970 ?? 0) }
+        let expiryBefore = previous.beforeExpiryDue.map {
+            FlowTimer(kind: .beforeExpiry, due: $0, token: previous.lastInboundAt?.millisecondsSince1970 ?? 0)
+        }
         let expiryAfter = state.beforeExpiryDue.map { FlowTimer(kind: .beforeExpiry, due: $0, token: expiryToken) }
         if expiryAfter != expiryBefore {
             timers.append(expiryAfter.map(TimerChange.set) ?? .cancel(.beforeExpiry))

@@ -192,11 +192,11 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
     public var node: String? {
         switch self {
         case .flowStarted(let node, _), .nodeEntered(let node, _), .reentrySuppressed(let node, _, _), .parked(let node),
-             .resumed(_, let node), .dropped(_, let node, _), .refusalSuperseded(_, let node, _, _), .waiting(let node, _, _),
-             .choiceMade(let node, _, _), .inputRejected(let node, _, _, _, _), .attemptsExhausted(let node, _, _),
-             .variableSaved(let node, _, _), .timerFired(_, let node, _, _), .handoffStarted(let node, _), .handoffSilent(let node),
-             .released(let node, _), .statusUpdated(_, let node, _), .deliveryFailed(_, let node, _, _),
-             .templateParameterEmpty(let node, _, _, _), .truncated(let node, _), .triggerRefused(let node, _):
+            .resumed(_, let node), .dropped(_, let node, _), .refusalSuperseded(_, let node, _, _), .waiting(let node, _, _),
+            .choiceMade(let node, _, _), .inputRejected(let node, _, _, _, _), .attemptsExhausted(let node, _, _),
+            .variableSaved(let node, _, _), .timerFired(_, let node, _, _), .handoffStarted(let node, _), .handoffSilent(let node),
+            .released(let node, _), .statusUpdated(_, let node, _), .deliveryFailed(_, let node, _, _),
+            .templateParameterEmpty(let node, _, _, _), .truncated(let node, _), .triggerRefused(let node, _):
             node
         case .messageSent(let record): record.node
         case .held(let record): record.node

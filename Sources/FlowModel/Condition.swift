@@ -96,10 +96,16 @@ public indirect enum Condition: Hashable, Sendable {
         if present.count != 1 {
             reader.allow(contentsOf: keys)
             reader.allow("equals", "not_equals", "contains", "one_of", "matches", "exists", "gt", "lt", "of")
-            context.report(.error(present.isEmpty ? .missingKey : .invalidValue,
-                                  present.isEmpty ? "a condition needs one of: \(keys.joined(separator: ", "))"
-                                                  : "a condition tests one thing; found \(present.joined(separator: ", "))",
-                                  hint: "combine tests with `all: [ … ]` or `any: [ … ]`", at: reader.location))
+            context.report(
+                .error(
+                    present.isEmpty ? .missingKey : .invalidValue,
+                    present.isEmpty
+                        ? "a condition needs one of: \(keys.joined(separator: ", "))"
+                        : "a condition tests one thing; found \(present.joined(separator: ", "))",
+                    hint: "combine tests with `all: [ … ]` or `any: [ … ]`",
+                    at: reader.location
+                )
+            )
             return nil
         }
         switch present[0] {
@@ -113,9 +119,18 @@ public indirect enum Condition: Hashable, Sendable {
             guard let value = reader.value("schedule") else { return nil }
             if value.scalar != nil, let name = context.string(value, "'schedule'") {
                 guard let schedule = flow.schedules[name.value] else {
-                    context.report(.error(.unknownTarget, "no schedule '\(name.value)' is declared in this flow",
-                                          hint: Suggestion.hint(for: name.value, among: Array(flow.schedules.keys), listing: "declare it under `schedules:`; declared ones are"),
-                                          at: name.location))
+                    context.report(
+                        .error(
+                            .unknownTarget,
+                            "no schedule '\(name.value)' is declared in this flow",
+                            hint: Suggestion.hint(
+                                for: name.value,
+                                among: Array(flow.schedules.keys),
+                                listing: "declare it under `schedules:`; declared ones are"
+                            ),
+                            at: name.location
+                        )
+                    )
                     return nil
                 }
                 return .schedule(schedule)
@@ -147,8 +162,14 @@ public indirect enum Condition: Hashable, Sendable {
         if let exists = reader.bool("exists") { return .exists(exists) }
         if let number = reader.double("gt") { return .greaterThan(number.value) }
         if let number = reader.double("lt") { return .lessThan(number.value) }
-        context.report(.error(.missingKey, "a `var` condition needs a test",
-                              hint: "add one of: equals, not_equals, contains, one_of, matches, exists, gt, lt", at: reader.location))
+        context.report(
+            .error(
+                .missingKey,
+                "a `var` condition needs a test",
+                hint: "add one of: equals, not_equals, contains, one_of, matches, exists, gt, lt",
+                at: reader.location
+            )
+        )
         return nil
     }
 }

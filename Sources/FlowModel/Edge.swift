@@ -47,8 +47,12 @@ public struct Edge: Hashable, Sendable {
 
 extension Edge {
     /// The edge to `target` as a list: empty when there is no target.
-    static func to(_ target: Target?, _ kind: Kind, _ label: String? = nil,
-                   windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)) -> [Edge] {
+    static func to(
+        _ target: Target?,
+        _ kind: Kind,
+        _ label: String? = nil,
+        windowStates: Set<Condition.WindowState> = Set(Condition.WindowState.allCases)
+    ) -> [Edge] {
         target.map { [Edge(kind: kind, target: $0, label: label, windowStates: windowStates)] } ?? []
     }
 }

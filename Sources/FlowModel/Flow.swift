@@ -27,10 +27,22 @@ public struct Flow: Sendable {
     /// Nodes in file order: kept with the nodes, since every rule walks them.
     public private(set) var orderedNodes: [FlowNode]
 
-    public init(name: Located<String>, description: String?, file: String, start: Target, timeZone: TimeZone?,
-                params: [Located<String>], triggers: [Target], session: SessionPolicy, keywords: [Keyword],
-                templates: [String: TemplateDefinition], schedules: [String: Schedule], nodes: [String: FlowNode],
-                nodeOrder: [String], unreadableNodes: Set<String> = []) {
+    public init(
+        name: Located<String>,
+        description: String?,
+        file: String,
+        start: Target,
+        timeZone: TimeZone?,
+        params: [Located<String>],
+        triggers: [Target],
+        session: SessionPolicy,
+        keywords: [Keyword],
+        templates: [String: TemplateDefinition],
+        schedules: [String: Schedule],
+        nodes: [String: FlowNode],
+        nodeOrder: [String],
+        unreadableNodes: Set<String> = []
+    ) {
         self.name = name
         self.description = description
         self.file = file

@@ -24,28 +24,38 @@ public enum FlowGenerator {
             lines.append("  n\(index):")
             switch index % 6 {
             case 0:
-                lines += ["    ask: \"Question \(index): what is your order number?\"", "    save_as: answer\(index)",
-                          "    expect: { pattern: \"^ORD-[0-9]{5}$\" }", "    retry: Try again", "    attempts: 3",
-                          "    timeout: { after: 2h, goto: \(next) }", "    goto: \(next)"]
+                lines += [
+                    "    ask: \"Question \(index): what is your order number?\"", "    save_as: answer\(index)",
+                    "    expect: { pattern: \"^ORD-[0-9]{5}$\" }", "    retry: Try again", "    attempts: 3",
+                    "    timeout: { after: 2h, goto: \(next) }", "    goto: \(next)",
+                ]
             case 1:
-                lines += ["    buttons:", "      header: { text: Step \(index) }", "      body: \"Pick one, {{contact.name}}\"",
-                          "      footer: Flowgate", "      options:",
-                          "        - { id: a\(index), title: Yes, goto: \(next) }",
-                          "        - { id: b\(index), title: No, goto: \(next) }",
-                          "        - { id: c\(index), title: Maybe }", "    goto: \(next)"]
+                lines += [
+                    "    buttons:", "      header: { text: Step \(index) }", "      body: \"Pick one, {{contact.name}}\"",
+                    "      footer: Flowgate", "      options:",
+                    "        - { id: a\(index), title: Yes, goto: \(next) }",
+                    "        - { id: b\(index), title: No, goto: \(next) }",
+                    "        - { id: c\(index), title: Maybe }", "    goto: \(next)",
+                ]
             case 2:
-                lines += ["    list:", "      body: Choose a slot", "      button: Slots", "      sections:",
-                          "        - title: Tomorrow", "          rows:",
-                          "            - { id: am\(index), title: Morning, description: \"8:00-12:00\" }",
-                          "            - { id: pm\(index), title: Afternoon, description: \"12:00-18:00\" }",
-                          "        - title: Later", "          rows:",
-                          "            - { id: wk\(index), title: Next week }", "    goto: \(next)"]
+                lines += [
+                    "    list:", "      body: Choose a slot", "      button: Slots", "      sections:",
+                    "        - title: Tomorrow", "          rows:",
+                    "            - { id: am\(index), title: Morning, description: \"8:00-12:00\" }",
+                    "            - { id: pm\(index), title: Afternoon, description: \"12:00-18:00\" }",
+                    "        - title: Later", "          rows:",
+                    "            - { id: wk\(index), title: Next week }", "    goto: \(next)",
+                ]
             case 3:
-                lines += ["    image: { link: \"https://cdn.example.com/\(index).png\", caption: \"Order {{answer\(index - 3)}}\" }",
-                          "    goto: \(next)"]
+                lines += [
+                    "    image: { link: \"https://cdn.example.com/\(index).png\", caption: \"Order {{answer\(index - 3)}}\" }",
+                    "    goto: \(next)",
+                ]
             case 4:
-                lines += ["    branch:", "      - { if: { var: answer\(index - 4), matches: \"^ORD\" }, goto: \(next) }",
-                          "      - { if: { window: closed }, goto: \(next) }", "    goto: \(next)"]
+                lines += [
+                    "    branch:", "      - { if: { var: answer\(index - 4), matches: \"^ORD\" }, goto: \(next) }",
+                    "      - { if: { window: closed }, goto: \(next) }", "    goto: \(next)",
+                ]
             default:
                 lines += ["    text: \"Thanks, {{contact.name}}. Moving on.\"", "    goto: \(next)"]
             }

@@ -10,9 +10,14 @@ public struct Pattern: Hashable, @unchecked Sendable, CustomStringConvertible {
         do {
             regex = try Regex(source.value)
         } catch {
-            context.report(.error(.invalidValue, "'\(source.value)' is not a valid regular expression: \(error)",
-                                  hint: "check brackets and escapes; in YAML, single-quote a pattern with backslashes",
-                                  at: source.location))
+            context.report(
+                .error(
+                    .invalidValue,
+                    "'\(source.value)' is not a valid regular expression: \(error)",
+                    hint: "check brackets and escapes; in YAML, single-quote a pattern with backslashes",
+                    at: source.location
+                )
+            )
             return nil
         }
         self.source = source.value

@@ -1,3 +1,4 @@
+import Foundation
 import WhatsAppCloud
 import Yams
 
@@ -54,8 +55,17 @@ public struct TemplateDefinition: Hashable, Sendable {
     /// The URL buttons whose URL holds a placeholder, each of which needs one parameter.
     public private(set) var dynamicURLButtonIndices: [Int]
 
-    public init(key: String, name: Located<String>, language: String, category: Category, header: Header?,
-                body: Located<String>, footer: Located<String>?, buttons: [Button], location: SourceLocation) {
+    public init(
+        key: String,
+        name: Located<String>,
+        language: String,
+        category: Category,
+        header: Header?,
+        body: Located<String>,
+        footer: Located<String>?,
+        buttons: [Button],
+        location: SourceLocation
+    ) {
         self.key = key
         self.name = name
         self.language = language
@@ -114,11 +124,23 @@ public struct TemplateDefinition: Hashable, Sendable {
                 }
                 mapping.reportUnknownKeys(in: "a template header")
                 if mapping.keys.isEmpty {
-                    context.report(.error(.missingKey, "the template header is empty",
-                                          hint: "write `header: { text: … }` or `header: { format: image }`, or remove it", at: mapping.location))
+                    context.report(
+                        .error(
+                            .missingKey,
+                            "the template header is empty",
+                            hint: "write `header: { text: … }` or `header: { format: image }`, or remove it",
+                            at: mapping.location
+                        )
+                    )
                 } else if mapping.has("text"), mapping.has("format") {
-                    context.report(.error(.invalidValue, "a template header is text or media, not both",
-                                          hint: "keep `text:` for a text header or `format:` for an image, video or document", at: mapping.location))
+                    context.report(
+                        .error(
+                            .invalidValue,
+                            "a template header is text or media, not both",
+                            hint: "keep `text:` for a text header or `format:` for an image, video or document",
+                            at: mapping.location
+                        )
+                    )
                 }
             }
         }
@@ -127,8 +149,17 @@ public struct TemplateDefinition: Hashable, Sendable {
         let buttons = reader.list("buttons")?.compactMap { readButton($0, context: context) } ?? []
         reader.reportUnknownKeys(in: "a template")
         guard let language, let category, let body else { return nil }
-        return TemplateDefinition(key: key.value, name: name, language: language.value, category: category.value,
-                                  header: header, body: body, footer: footer, buttons: buttons, location: key.location)
+        return TemplateDefinition(
+            key: key.value,
+            name: name,
+            language: language.value,
+            category: category.value,
+            header: header,
+            body: body,
+            footer: footer,
+            buttons: buttons,
+            location: key.location
+        )
     }
 
     private static func readButton(_ node: Yams.Node, context: LoadContext) -> Button? {
@@ -144,8 +175,14 @@ public struct TemplateDefinition: Hashable, Sendable {
             guard let text else { return missingText(reader) }
             return .phone(text: text, number: phone)
         }
-        context.report(.error(.missingKey, "a template button needs 'quick_reply', 'url' or 'phone'",
-                              hint: "e.g. `{ quick_reply: Continue }` or `{ url: \"https://…\", text: Track }`", at: reader.location))
+        context.report(
+            .error(
+                .missingKey,
+                "a template button needs 'quick_reply', 'url' or 'phone'",
+                hint: "e.g. `{ quick_reply: Continue }` or `{ url: \"https://…\", text: Track }`",
+                at: reader.location
+            )
+        )
         return nil
     }
 
@@ -156,9 +193,14 @@ public struct TemplateDefinition: Hashable, Sendable {
 
     func checkLimits(_ check: inout LimitCheck) {
         if name.value.range(of: "^[a-z0-9_]+$", options: .regularExpression) == nil {
-            check.diagnostics.append(.error(.templateName, "template name '\(name.value)' may hold only lowercase letters, digits and underscores",
-                                            hint: "use the name exactly as approved at Meta, e.g. '\(name.value.lowercased().replacing(/[^a-z0-9_]/, with: "_"))'",
-                                            at: name.location))
+            check.diagnostics.append(
+                .error(
+                    .templateName,
+                    "template name '\(name.value)' may hold only lowercase letters, digits and underscores",
+                    hint: "use the name exactly as approved at Meta, e.g. '\(name.value.lowercased().replacing(/[^a-z0-9_]/, with: "_"))'",
+                    at: name.location
+                )
+            )
         }
         check.plain(name, max: WhatsAppLimits.templateName, rule: .templateName, what: "template name")
         check.plain(body, max: WhatsAppLimits.templateBody, rule: .templateBodyLength, what: "template body")
@@ -169,8 +211,13 @@ public struct TemplateDefinition: Hashable, Sendable {
             }
         }
         check.plain(footer, max: WhatsAppLimits.templateFooter, rule: .templateFooterLength, what: "template footer")
-        check.count(buttons.count, in: 0...WhatsAppLimits.templateButtonsMax, rule: .templateButtonCount,
-                    what: "template buttons", at: location)
+        check.count(
+            buttons.count,
+            in: 0...WhatsAppLimits.templateButtonsMax,
+            rule: .templateButtonCount,
+            what: "template buttons",
+            at: location
+        )
         let urls = buttons.filter { if case .url = $0 { true } else { false } }.count
         let phones = buttons.filter { if case .phone = $0 { true } else { false } }.count
         check.count(urls, in: 0...WhatsAppLimits.templateURLButtonsMax, rule: .templateButtonCount, what: "template URL buttons", at: location)
@@ -188,8 +235,14 @@ public struct TemplateDefinition: Hashable, Sendable {
         let numbers = Set(Self.placeholders(in: text.value))
         guard let highest = numbers.max() else { return }
         guard numbers.allSatisfy({ $0 >= 1 }) else {
-            check.diagnostics.append(.error(.templatePlaceholders, "placeholders are numbered from {{1}}; {{0}} is not one",
-                                            hint: "renumber them {{1}}, {{2}}, … in order, as approved at Meta", at: text.location))
+            check.diagnostics.append(
+                .error(
+                    .templatePlaceholders,
+                    "placeholders are numbered from {{1}}; {{0}} is not one",
+                    hint: "renumber them {{1}}, {{2}}, … in order, as approved at Meta",
+                    at: text.location
+                )
+            )
             return
         }
         // The first few gaps, found without walking up to a huge number.
@@ -201,9 +254,14 @@ public struct TemplateDefinition: Hashable, Sendable {
         }
         if !missing.isEmpty {
             let more = highest - numbers.count > missing.count ? ", …" : ""
-            check.diagnostics.append(.error(.templatePlaceholders,
-                                            "placeholders must be numbered {{1}} to {{\(highest)}} without gaps; missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))\(more)",
-                                            hint: "renumber them in order, as approved at Meta", at: text.location))
+            check.diagnostics.append(
+                .error(
+                    .templatePlaceholders,
+                    "placeholders must be numbered {{1}} to {{\(highest)}} without gaps; missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))\(more)",
+                    hint: "renumber them in order, as approved at Meta",
+                    at: text.location
+                )
+            )
         }
     }
 }

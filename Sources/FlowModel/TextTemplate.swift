@@ -1,3 +1,5 @@
+import Foundation
+
 /// Designer text with `{{variable}}` placeholders, parsed once when the flow loads.
 ///
 /// Variables are dotted paths: `contact.name`, `reply.title`, `order_id`. Spaces inside the
@@ -61,7 +63,10 @@ public struct TextTemplate: Hashable, Sendable, CustomStringConvertible {
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             literal += rest[..<open.lowerBound]
             if isVariableName(name) {
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                if !literal.isEmpty {
+                    segments.append(.literal(literal))
+                    literal = ""
+                }
                 segments.append(.variable(name))
             } else {
                 literal += rest[open.lowerBound..<close.upperBound]

@@ -1,3 +1,4 @@
+import Foundation
 import WhatsAppCloud
 
 /// A length of time in whole milliseconds, as designers write it: `90s`, `30m`, `2h`, `1d`, `1h30m`.
@@ -16,7 +17,9 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         try container.encode(milliseconds)
     }
 
-    public static func seconds(_ value: Int64) -> TimeSpan { TimeSpan(milliseconds: saturating(value.multipliedReportingOverflow(by: 1000), sign: value)) }
+    public static func seconds(_ value: Int64) -> TimeSpan {
+        TimeSpan(milliseconds: saturating(value.multipliedReportingOverflow(by: 1000), sign: value))
+    }
     public static func minutes(_ value: Int64) -> TimeSpan { .seconds(saturating(value.multipliedReportingOverflow(by: 60), sign: value)) }
     public static func hours(_ value: Int64) -> TimeSpan { .minutes(saturating(value.multipliedReportingOverflow(by: 60), sign: value)) }
     public static func days(_ value: Int64) -> TimeSpan { .hours(saturating(value.multipliedReportingOverflow(by: 24), sign: value)) }
@@ -33,7 +36,12 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         TimeSpan(milliseconds: saturating(lhs.milliseconds.addingReportingOverflow(rhs.milliseconds), sign: rhs.milliseconds))
     }
     public static func - (lhs: TimeSpan, rhs: TimeSpan) -> TimeSpan {
-        TimeSpan(milliseconds: saturating(lhs.milliseconds.subtractingReportingOverflow(rhs.milliseconds), sign: rhs.milliseconds == .min ? 1 : -rhs.milliseconds))
+        TimeSpan(
+            milliseconds: saturating(
+                lhs.milliseconds.subtractingReportingOverflow(rhs.milliseconds),
+                sign: rhs.milliseconds == .min ? 1 : -rhs.milliseconds
+            )
+        )
     }
 
     /// The result, or the end of the range it ran past (the direction `sign` points).
@@ -70,7 +78,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
     /// longer than zero, or longer than ``longest`` (10 years).
     public static func problem(with text: String) -> String? {
         let written = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let wellFormed = !written.isEmpty && written.allSatisfy { $0.isASCIIDigit || "dhms".contains($0) }
+        let wellFormed =
+            !written.isEmpty && written.allSatisfy { $0.isASCIIDigit || "dhms".contains($0) }
             && written.first?.isASCIIDigit == true && written.last.map { !$0.isASCIIDigit } == true
         guard let span = TimeSpan(parsing: text) else {
             return wellFormed ? "is longer than 10 years" : "must be a length of time"

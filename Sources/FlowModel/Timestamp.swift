@@ -78,13 +78,21 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
                 divisor /= 10
             }
         }
-        append(civil.year, width: 4); bytes.append(0x2D)
-        append(civil.month, width: 2); bytes.append(0x2D)
-        append(civil.day, width: 2); bytes.append(0x54)
-        append(civil.hour, width: 2); bytes.append(0x3A)
-        append(civil.minute, width: 2); bytes.append(0x3A)
+        append(civil.year, width: 4)
+        bytes.append(0x2D)
+        append(civil.month, width: 2)
+        bytes.append(0x2D)
+        append(civil.day, width: 2)
+        bytes.append(0x54)
+        append(civil.hour, width: 2)
+        bytes.append(0x3A)
+        append(civil.minute, width: 2)
+        bytes.append(0x3A)
         append(civil.second, width: 2)
-        if millis != 0 { bytes.append(0x2E); append(Int(millis), width: 3) }
+        if millis != 0 {
+            bytes.append(0x2E)
+            append(Int(millis), width: 3)
+        }
         bytes.append(0x5A)
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -113,7 +121,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             return true
         }
         guard let year = number(4), eat(0x2D), let month = number(2), eat(0x2D), let day = number(2) else { return nil }
-        var hour = 0, minute = 0, second = 0, millis = 0
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var millis = 0
         if eat(0x54) || eat(0x20) {
             guard let h = number(2), eat(0x3A), let m = number(2) else { return nil }
             (hour, minute) = (h, m)

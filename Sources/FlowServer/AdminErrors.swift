@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Every admin answer that is not a success has one shape, whatever produced it (a handler, an
@@ -12,7 +13,8 @@ struct AdminErrors<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            let message = error.body ?? (error.status == .notFound ? "no admin endpoint \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            let message =
+                error.body ?? (error.status == .notFound ? "no admin endpoint \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return Self.response(error.status, message: message)
         } catch {
             context.logger.error("admin request failed", metadata: ["error": .wire("\(error)")])

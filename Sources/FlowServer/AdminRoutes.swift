@@ -138,37 +138,57 @@ struct AdminRoutes {
             guard let start = try? JSONDecoder().decode(StartRequest.self, from: Data(body.readableBytesView)) else {
                 throw HTTPError(.badRequest, message: "expected {\"node\": \"…\", \"params\": {…}}")
             }
-            guard let engine = await pipeline.engine(for: key.phoneNumberID) else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
-            guard engine.flow.nodes[start.node] != nil else { throw HTTPError(.badRequest, message: "no node '\(start.node)' in flow '\(engine.flow.name.value)'") }
+            guard let engine = await pipeline.engine(for: key.phoneNumberID) else {
+                throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)")
+            }
+            guard engine.flow.nodes[start.node] != nil else {
+                throw HTTPError(.badRequest, message: "no node '\(start.node)' in flow '\(engine.flow.name.value)'")
+            }
             return try await act(.trigger(BusinessTrigger(node: start.node, parameters: start.params ?? [:])), key, clock: clock)
         }
         contact.post("release") { request, context in
-            return try await act(.release, try contactKey(context), clock: clock)
+            try await act(.release, try contactKey(context), clock: clock)
         }
     }
 
     private func act(_ event: Event, _ key: ContactKey, clock: any ServerClock) async throws -> Response {
-        guard await pipeline.engine(for: key.phoneNumberID) != nil else { throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)") }
+        guard await pipeline.engine(for: key.phoneNumberID) != nil else {
+            throw HTTPError(.notFound, message: "no flow serves number \(key.phoneNumberID)")
+        }
         guard let transition = try await pipeline.perform(event, for: key) else {
             throw HTTPError(.internalServerError, message: "the event could not be applied; the server log says why")
         }
         for case .triggerRefused(let node, let why) in transition.trace where why == .handoff {
             // Never lost silently: the caller learns the trigger did not run, and why.
-            throw HTTPError(.conflict, message: "a person has the conversation; release contact \(key.contactID) before starting the flow at '\(node)'")
+            throw HTTPError(
+                .conflict,
+                message: "a person has the conversation; release contact \(key.contactID) before starting the flow at '\(node)'"
+            )
         }
-        let report = ActionReport(sent: transition.messages.map(\.ref), trace: transition.trace,
-                                  contact: await report(key, transition.state, now: clock.now()))
+        let report = ActionReport(
+            sent: transition.messages.map(\.ref),
+            trace: transition.trace,
+            contact: await report(key, transition.state, now: clock.now())
+        )
         return try json(report)
     }
 
     private func report(_ key: ContactKey, _ state: ContactState, now: Timestamp) async -> ContactReport {
         let window = await pipeline.engine(for: key.phoneNumberID)?.window ?? SessionWindow()
-        return ContactReport(contact: key.description, flow: state.flow, node: state.position?.node,
-                             waitingFor: state.position?.waitingFor.rawValue, windowOpen: window.isOpen(state, at: now),
-                             windowClosesAt: window.closesAt(state)?.description, handoff: state.handoff != nil,
-                             held: state.held.map { HeldReport(id: $0.id, node: $0.node, reason: $0.reason.rawValue, since: $0.at.description, refused: $0.message?.ref) },
-                             variables: state.variables,
-                             accounting: AccountingReport(state.accounting))
+        return ContactReport(
+            contact: key.description,
+            flow: state.flow,
+            node: state.position?.node,
+            waitingFor: state.position?.waitingFor.rawValue,
+            windowOpen: window.isOpen(state, at: now),
+            windowClosesAt: window.closesAt(state)?.description,
+            handoff: state.handoff != nil,
+            held: state.held.map {
+                HeldReport(id: $0.id, node: $0.node, reason: $0.reason.rawValue, since: $0.at.description, refused: $0.message?.ref)
+            },
+            variables: state.variables,
+            accounting: AccountingReport(state.accounting)
+        )
     }
 
     private func contactKey(_ context: BasicRequestContext) throws -> ContactKey {
@@ -181,7 +201,10 @@ struct AdminRoutes {
     private func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value) + Data("\n".utf8))))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value) + Data("\n".utf8)))
+        )
     }
 }

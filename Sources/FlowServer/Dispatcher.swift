@@ -1,7 +1,7 @@
-import Metrics
 import FlowModel
 import FlowStore
 import Logging
+import Metrics
 import WhatsAppCloud
 
 /// Sends outbox messages to the Graph API: each contact's messages in order, one at a time;
@@ -55,8 +55,14 @@ public actor Dispatcher {
     private var naps: [UInt64: Task<Void, Error>] = [:]
     private var napCounter: UInt64 = 0
 
-    public init(sender: any GraphSender, store: any FlowStore, clock: any ServerClock, metrics: ServerMetrics,
-                logger: Logger, settings: Settings = Settings()) {
+    public init(
+        sender: any GraphSender,
+        store: any FlowStore,
+        clock: any ServerClock,
+        metrics: ServerMetrics,
+        logger: Logger,
+        settings: Settings = Settings()
+    ) {
         self.sender = sender
         self.store = store
         self.clock = clock
@@ -112,7 +118,10 @@ public actor Dispatcher {
         while readyHead < ready.count {
             let contact = ready[readyHead]
             readyHead += 1
-            if readyHead > 1024, readyHead * 2 > ready.count { ready.removeFirst(readyHead); readyHead = 0 }
+            if readyHead > 1024, readyHead * 2 > ready.count {
+                ready.removeFirst(readyHead)
+                readyHead = 0
+            }
             guard let head = queues[contact]?.first else { continue }
             busy.insert(contact)
             return head
@@ -144,7 +153,8 @@ public actor Dispatcher {
         case .refused, .unreachable:
             let attempts = record.attempts + 1
             let (code, reason) = Self.describe(result)
-            let withinBudget = (record.queuedAt.adding(settings.retryFor).map { clock.now() < $0 } ?? true)
+            let withinBudget =
+                (record.queuedAt.adding(settings.retryFor).map { clock.now() < $0 } ?? true)
                 && (settings.maxAttempts.map { attempts < $0 } ?? true)
             if result.isTransient, withinBudget {
                 metrics.sendsRetried.increment()
@@ -153,15 +163,25 @@ public actor Dispatcher {
                 note(record.id, .retry(at: at, reason: reason))
                 queues[contact]?[0].attempts = attempts
                 queues[contact]?[0].notBefore = at
-                logger.notice("send will be retried", metadata: ["contact": .wire("\(contact)"), "ref": "\(record.ref)", "attempt": "\(attempts)",
-                                                                  "in": "\(delay)", "reason": .wire(reason)])
+                logger.notice(
+                    "send will be retried",
+                    metadata: [
+                        "contact": .wire("\(contact)"), "ref": "\(record.ref)", "attempt": "\(attempts)",
+                        "in": "\(delay)", "reason": .wire(reason),
+                    ]
+                )
                 // The contact stays busy through its backoff, without holding a worker.
                 Task { await self.resume(contact, at: at) }
             } else {
                 metrics.sendsFailed.increment()
                 note(record.id, .failed(code: code, reason: reason))
-                logger.warning("send failed for good", metadata: ["contact": .wire("\(contact)"), "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
-                                                                  "reason": .wire(reason)])
+                logger.warning(
+                    "send failed for good",
+                    metadata: [
+                        "contact": .wire("\(contact)"), "ref": "\(record.ref)", "code": "\(code.map(String.init) ?? "-")",
+                        "reason": .wire(reason),
+                    ]
+                )
                 finishHead(of: contact)
                 await pipeline?.sendFailed(record, code: code, reason: reason)
             }

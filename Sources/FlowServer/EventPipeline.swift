@@ -1,3 +1,4 @@
+import CoreMetrics
 import FlowEngine
 import FlowModel
 import FlowStore
@@ -39,8 +40,15 @@ public actor EventPipeline {
     private var dispatcher: Dispatcher?
     private var scheduler: TimerScheduler?
 
-    public init(engines: [String: Engine], store: any FlowStore, clock: any ServerClock, metrics: ServerMetrics,
-                logger: Logger, cacheLimit: Int = 20_000, maxBatch: Int = 512) {
+    public init(
+        engines: [String: Engine],
+        store: any FlowStore,
+        clock: any ServerClock,
+        metrics: ServerMetrics,
+        logger: Logger,
+        cacheLimit: Int = 20_000,
+        maxBatch: Int = 512
+    ) {
         self.engines = engines
         self.store = store
         self.clock = clock
@@ -167,10 +175,12 @@ public actor EventPipeline {
                     references[wamid] = known
                 }
             }
-            let contacts = Set(items.map { item -> ContactKey in
-                if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
-                return item.contact
-            })
+            let contacts = Set(
+                items.map { item -> ContactKey in
+                    if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
+                    return item.contact
+                }
+            )
             let snapshot = try await store.snapshot(states: contacts.filter { cache[$0] == nil }, seen: items.compactMap(\.dedupeID))
             let (stored, seenBefore) = (snapshot.states, snapshot.seen)
             for job in jobs {
@@ -200,17 +210,23 @@ public actor EventPipeline {
                     }
                     guard let engine = engines[contact.phoneNumberID] else {
                         metrics.unknownNumbers.increment()
-                        logger.warning("webhook for a phone number this server does not serve", metadata: ["phone_number_id": .wire(contact.phoneNumberID)])
+                        logger.warning(
+                            "webhook for a phone number this server does not serve",
+                            metadata: ["phone_number_id": .wire(contact.phoneNumberID)]
+                        )
                         continue
                     }
-                    let state = cache[contact] ?? stored[contact]
+                    let state =
+                        cache[contact] ?? stored[contact]
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
                     cache[contact] = transition.state
                     prepared.touched.insert(contact)
                     prepared.commit.states[contact] = transition.state
                     for message in transition.messages {
-                        prepared.commit.outbox.append(Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData())))
+                        prepared.commit.outbox.append(
+                            Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData()))
+                        )
                     }
                     for change in transition.timers { prepared.commit.timers.append(Commit.TimerUpdate(contact: contact, change: change)) }
                     note(transition, contact: contact)
@@ -269,17 +285,28 @@ public actor EventPipeline {
             switch event {
             case .held(let record):
                 metrics.guardBlocks.increment()
-                logger.info("session guard held a step back", metadata: [
-                    "contact": .wire("\(contact)"), "node": "\(record.node)", "reason": "\(record.reason.rawValue)", "held_id": "\(record.id)",
-                ])
+                logger.info(
+                    "session guard held a step back",
+                    metadata: [
+                        "contact": .wire("\(contact)"), "node": "\(record.node)", "reason": "\(record.reason.rawValue)", "held_id": "\(record.id)",
+                    ]
+                )
             case .dropped, .reentrySuppressed, .refusalSuperseded, .templateParameterEmpty, .triggerRefused:
-                logger.info("session guard", metadata: ["contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail)])
+                logger.info(
+                    "session guard",
+                    metadata: [
+                        "contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail),
+                    ]
+                )
             case .timerFired:
                 metrics.timersFired.increment()
             case .error, .deliveryFailed:
-                logger.warning("engine reported a problem", metadata: [
-                    "contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail),
-                ])
+                logger.warning(
+                    "engine reported a problem",
+                    metadata: [
+                        "contact": .wire("\(contact)"), "node": "\(event.node ?? "")", "event": "\(event.type)", "detail": .wire(event.detail),
+                    ]
+                )
             default:
                 break
             }

@@ -1,17 +1,19 @@
 import AsyncHTTPClient
+import CoreMetrics
 import FlowEngine
 import FlowModel
 import FlowStore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
 import WhatsAppCloud
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The webhook server, put together: routes on Hummingbird, and the runtime (event pipeline,
 /// dispatcher, timers) as a service that shuts down gracefully, finishing in-flight work.
@@ -28,8 +30,15 @@ public struct FlowgateServer {
     let logger: Logger
 
     /// Builds a server for flows already loaded and validated (`engines` by phone number id).
-    public init(config: ServerConfig, secrets: ServerSecrets, engines: [String: Engine], store: any FlowStore,
-                sender: any GraphSender, clock: any ServerClock = SystemClock(), logger: Logger) {
+    public init(
+        config: ServerConfig,
+        secrets: ServerSecrets,
+        engines: [String: Engine],
+        store: any FlowStore,
+        sender: any GraphSender,
+        clock: any ServerClock = SystemClock(),
+        logger: Logger
+    ) {
         self.config = config
         self.logger = logger
         let metrics = ServerMetrics()
@@ -42,8 +51,15 @@ public struct FlowgateServer {
         pipeline = EventPipeline(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger)
-        runtime = Runtime(pipeline: pipeline, dispatcher: dispatcher, scheduler: scheduler, store: store, clock: clock,
-                          dedupeFor: config.dedupeFor, logger: logger)
+        runtime = Runtime(
+            pipeline: pipeline,
+            dispatcher: dispatcher,
+            scheduler: scheduler,
+            store: store,
+            clock: clock,
+            dedupeFor: config.dedupeFor,
+            logger: logger
+        )
 
         // The public listener takes webhooks and health checks; metrics and the admin API go on
         // the private one when `admin_listen` is set, else on the public one too.
@@ -57,19 +73,31 @@ public struct FlowgateServer {
             routes.get("/healthz") { _, _ in "ok\n" }
             routes.get("/readyz") { [runtime] _, _ -> Response in
                 if let problem = await runtime.readiness() {
-                    return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
-                                    body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n")))
+                    return Response(
+                        status: .serviceUnavailable,
+                        headers: [.contentType: "text/plain"],
+                        body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n"))
+                    )
                 }
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
             }
         }
-        WebhookRoutes(pipeline: pipeline, signature: WebhookSignature(appSecret: secrets.appSecret), verifyToken: secrets.verifyToken,
-                      maxBodyBytes: config.maxBodyBytes, metrics: metrics, logger: logger).add(to: router)
+        WebhookRoutes(
+            pipeline: pipeline,
+            signature: WebhookSignature(appSecret: secrets.appSecret),
+            verifyToken: secrets.verifyToken,
+            maxBodyBytes: config.maxBodyBytes,
+            metrics: metrics,
+            logger: logger
+        ).add(to: router)
         AdminRoutes(pipeline: pipeline, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: operations, clock: clock)
         operations.get("/metrics") { [dispatcher] _, _ in
             metrics.outboxDepth.record(await dispatcher.depth)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.text()))
+            )
         }
         self.router = router
         self.operationsRouter = config.adminListen == nil ? nil : operations
@@ -79,13 +107,18 @@ public struct FlowgateServer {
     /// `onServerRunning` receives the bound port (useful with port 0).
     public func application(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let cap = Self.connectionCap(configured: config.maxConnections, reserve: config.concurrency + 256)
-        return Application(router: router,
-                           server: .http1(configuration: httpConfiguration()),
-                           configuration: .init(address: .hostname(config.host, port: port ?? config.port), serverName: "flowgate",
-                                                availableConnectionsDelegate: .maximum(cap, logger: logger)),
-                           services: [runtime],
-                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        return Application(
+            router: router,
+            server: .http1(configuration: httpConfiguration()),
+            configuration: .init(
+                address: .hostname(config.host, port: port ?? config.port),
+                serverName: "flowgate",
+                availableConnectionsDelegate: .maximum(cap, logger: logger)
+            ),
+            services: [runtime],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
     }
 
     /// The private listener for `/metrics` and `/admin` (with `/healthz` and `/readyz`), when the
@@ -93,12 +126,17 @@ public struct FlowgateServer {
     /// connections are guarded as the public listener's are, with a small cap of their own.
     public func operationsApplication(port: Int? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
         guard let operationsRouter, let listen = config.adminListen else { return nil }
-        return Application(router: operationsRouter,
-                           server: .http1(configuration: httpConfiguration()),
-                           configuration: .init(address: .hostname(listen.host, port: port ?? listen.port), serverName: "flowgate",
-                                                availableConnectionsDelegate: .maximum(64, logger: logger)),
-                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        return Application(
+            router: operationsRouter,
+            server: .http1(configuration: httpConfiguration()),
+            configuration: .init(
+                address: .hostname(listen.host, port: port ?? listen.port),
+                serverName: "flowgate",
+                availableConnectionsDelegate: .maximum(64, logger: logger)
+            ),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
     }
 
     /// Read deadline, idle timeout and shutdown linger for every connection (``ConnectionGuard``).
@@ -109,7 +147,8 @@ public struct FlowgateServer {
         let metrics = metrics
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, linger: linger, onCut: { metrics.connectionsCut.increment() })],
-            idleTimeout: .milliseconds(config.idleTimeout.milliseconds))
+            idleTimeout: .milliseconds(config.idleTimeout.milliseconds)
+        )
     }
 
     /// The most connections to hold open: the configured cap, kept `reserve` below the process's
@@ -224,7 +263,7 @@ struct Runtime: Service {
     /// 10 s: glibc keeps freed pages in its per-thread arenas otherwise.
     static func returnFreeMemory() {
         #if canImport(Glibc)
-        mallocTrim?(0)
+        _ = mallocTrim?(0)
         #endif
     }
 

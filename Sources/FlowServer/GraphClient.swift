@@ -56,8 +56,11 @@ public struct GraphClient: GraphSender {
                 return .accepted(wamid: id)
             }
             let error = try? JSONDecoder().decode(GraphErrorBody.self, from: data)
-            return .refused(httpStatus: Int(response.status.code), code: error?.error.code,
-                            message: error?.error.message ?? "HTTP \(response.status.code)")
+            return .refused(
+                httpStatus: Int(response.status.code),
+                code: error?.error.code,
+                message: error?.error.message ?? "HTTP \(response.status.code)"
+            )
         } catch {
             return .unreachable("\(error)")
         }

@@ -33,9 +33,14 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        let line = Line(time: Timestamp(Date()).description,
-                        level: event.level.rawValue, label: label, message: event.message.description, source: event.source,
-                        metadata: merged.isEmpty ? nil : merged.mapValues(\.description))
+        let line = Line(
+            time: Timestamp(Date()).description,
+            level: event.level.rawValue,
+            label: label,
+            message: event.message.description,
+            source: event.source,
+            metadata: merged.isEmpty ? nil : merged.mapValues(\.description)
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(line) else { return }

@@ -60,7 +60,10 @@ public final class ManualClock: ServerClock {
     public var sleepers: Int { state.withLock { $0.sleepers.count } }
 
     public func sleep(until time: Timestamp) async throws {
-        let id = state.withLock { state -> UInt64 in state.nextID += 1; return state.nextID }
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 let resumeNow = state.withLock { state -> Bool in

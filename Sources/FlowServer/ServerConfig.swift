@@ -36,7 +36,10 @@ public struct ServerConfig: Sendable {
     public struct Address: Sendable, Hashable {
         public var host: String
         public var port: Int
-        public init(host: String, port: Int) { self.host = host; self.port = port }
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
     public var graphBaseURL = "https://graph.facebook.com"
     public var graphVersion = "v23.0"
@@ -172,16 +175,26 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
     }
 
     /// Reads the variables the config names; throws naming the ones missing.
-    public static func fromEnvironment(_ config: ServerConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerSecrets {
+    public static func fromEnvironment(
+        _ config: ServerConfig,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServerSecrets {
         let required = [config.appSecretVariable, config.verifyTokenVariable, config.accessTokenVariable]
         let missing = required.filter { (environment[$0] ?? "").isEmpty }
-        guard missing.isEmpty else { throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))") }
-        return ServerSecrets(appSecret: environment[config.appSecretVariable]!, verifyToken: environment[config.verifyTokenVariable]!,
-                             accessToken: environment[config.accessTokenVariable]!,
-                             adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 })
+        guard missing.isEmpty else {
+            throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+        }
+        return ServerSecrets(
+            appSecret: environment[config.appSecretVariable]!,
+            verifyToken: environment[config.verifyTokenVariable]!,
+            accessToken: environment[config.accessTokenVariable]!,
+            adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
+        )
     }
 
-    public var description: String { "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"))" }
+    public var description: String {
+        "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"))"
+    }
 }
 
 public struct ServerError: Error, CustomStringConvertible {

@@ -23,7 +23,10 @@ public actor TimerScheduler {
 
     /// A timer was set for `due`: wake early if the scheduler sleeps past it.
     func notify(_ due: Timestamp) {
-        guard let sleeping else { nudged = true; return }
+        guard let sleeping else {
+            nudged = true
+            return
+        }
         if due < sleeping.until { sleeping.task.cancel() }
     }
 
@@ -36,7 +39,10 @@ public actor TimerScheduler {
                     continue
                 }
                 let next = try await store.nextTimerDue()
-                if nudged { nudged = false; continue }
+                if nudged {
+                    nudged = false
+                    continue
+                }
                 // Wake at the next timer, and at least every minute to notice anything missed.
                 let horizon = clock.now() + .minutes(1)
                 await nap(until: min(next ?? horizon, horizon))

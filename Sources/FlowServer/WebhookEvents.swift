@@ -81,18 +81,30 @@ enum WebhookEvents {
                 continue
             }
             let waID = message.from.flatMap { $0.isEmpty ? nil : $0 }
-            let profile = contacts.first { ($0.waID.map { !$0.isEmpty && $0 == waID } ?? false) || ($0.userID != nil && $0.userID == message.fromUserID) }
+            let profile =
+                contacts.first { ($0.waID.map { !$0.isEmpty && $0 == waID } ?? false) || ($0.userID != nil && $0.userID == message.fromUserID) }
                 ?? (contacts.count == 1 ? contacts.first : nil)
-            let identity = ContactIdentity(waID: waID ?? profile?.waID, userID: message.fromUserID ?? profile?.userID,
-                                           name: profile?.profile?.name)
+            let identity = ContactIdentity(
+                waID: waID ?? profile?.waID,
+                userID: message.fromUserID ?? profile?.userID,
+                name: profile?.profile?.name
+            )
             guard !identity.id.isEmpty else {
-                reading.rejected.append(Rejected(reason: "message \(message.id) names no sender (no from, from_user_id or contact)", path: messagePath))
+                reading.rejected.append(
+                    Rejected(reason: "message \(message.id) names no sender (no from, from_user_id or contact)", path: messagePath)
+                )
                 continue
             }
             let inbound = InboundMessage(webhook: message, profileName: profile?.profile?.name)
             if case .other(let type) = inbound.content { reading.unknownTypes.append(type) }
-            reading.items.append(Incoming(contact: ContactKey(phoneNumberID: number, contactID: identity.id), identity: identity,
-                                          kind: .event(.inbound(inbound)), dedupeID: message.id))
+            reading.items.append(
+                Incoming(
+                    contact: ContactKey(phoneNumberID: number, contactID: identity.id),
+                    identity: identity,
+                    kind: .event(.inbound(inbound)),
+                    dedupeID: message.id
+                )
+            )
         }
         for (s, status) in (value.statuses ?? []).enumerated() {
             let statusPath = path + [.key("statuses"), .index(s)]
@@ -107,8 +119,14 @@ enum WebhookEvents {
             }
             let recipient = [status.recipientID, status.recipientUserID].compactMap { $0 }.first { !$0.isEmpty } ?? ""
             let errors = (status.errors ?? []).map { DeliveryStatus.Failure(code: $0.code, title: $0.title ?? $0.message ?? "") }
-            reading.items.append(Incoming(contact: ContactKey(phoneNumberID: number, contactID: recipient), identity: nil,
-                                          kind: .status(wamid: status.id, state, errors), dedupeID: nil))
+            reading.items.append(
+                Incoming(
+                    contact: ContactKey(phoneNumberID: number, contactID: recipient),
+                    identity: nil,
+                    kind: .status(wamid: status.id, state, errors),
+                    dedupeID: nil
+                )
+            )
         }
     }
 }

@@ -1,10 +1,10 @@
+import CoreMetrics
 import FlowStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-
 import WhatsAppCloud
 
 /// `GET /webhook` (the verification handshake) and `POST /webhook` (notifications).
@@ -29,7 +29,8 @@ struct WebhookRoutes {
     func verify(_ request: Request) -> Response {
         let query = request.uri.queryParameters
         guard query["hub.mode"] == "subscribe", let token = query["hub.verify_token"],
-              Self.constantTimeEqual(Array(token.utf8), Array(verifyToken.utf8)), let challenge = query["hub.challenge"] else {
+            Self.constantTimeEqual(Array(token.utf8), Array(verifyToken.utf8)), let challenge = query["hub.challenge"]
+        else {
             logger.warning("webhook verification refused")
             return Response(status: .forbidden)
         }

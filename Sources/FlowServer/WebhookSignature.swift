@@ -32,7 +32,12 @@ public struct WebhookSignature: Sendable {
         var high: UInt8?
         for character in hex.utf8 {
             guard let value = ASCII.hexValue(character) else { return nil }
-            if let first = high { bytes.append(first << 4 | value); high = nil } else { high = value }
+            if let first = high {
+                bytes.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
         }
         return bytes
     }

@@ -108,21 +108,30 @@ public struct Commit: Sendable {
     public struct Seen: Sendable, Hashable {
         public var id: String
         public var at: Timestamp
-        public init(id: String, at: Timestamp) { self.id = id; self.at = at }
+        public init(id: String, at: Timestamp) {
+            self.id = id
+            self.at = at
+        }
     }
 
     /// A timer set or cancelled for a contact.
     public struct TimerUpdate: Sendable, Hashable {
         public var contact: ContactKey
         public var change: TimerChange
-        public init(contact: ContactKey, change: TimerChange) { self.contact = contact; self.change = change }
+        public init(contact: ContactKey, change: TimerChange) {
+            self.contact = contact
+            self.change = change
+        }
     }
 
     /// A part of a signed notification that could not be understood, kept for a person to look at.
     public struct DeadLetter: Sendable, Hashable {
         public var reason: String
         public var body: [UInt8]
-        public init(reason: String, body: [UInt8]) { self.reason = reason; self.body = body }
+        public init(reason: String, body: [UInt8]) {
+            self.reason = reason
+            self.body = body
+        }
     }
 
     /// Inbound message ids, for deduplication, with when they were seen.

@@ -52,36 +52,40 @@ public final class SQLiteStore: FlowStore {
 
     public func checkWritable() async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
-                           arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
+            try db.execute(
+                sql: "INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
+                arguments: [Int64(Date().timeIntervalSince1970 * 1000)]
+            )
         }
     }
 
     public func migrate() async throws {
         try await pool.write { db in
-            try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS contacts (
-                key TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL, updated_at INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
-            CREATE TABLE IF NOT EXISTS outbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, contact TEXT NOT NULL, ref TEXT NOT NULL, body BLOB NOT NULL,
-                state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,
-                wamid TEXT, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(id) WHERE state = 'pending';
-            CREATE INDEX IF NOT EXISTS outbox_wamid ON outbox(wamid) WHERE wamid IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS timers (
-                contact TEXT NOT NULL, kind TEXT NOT NULL, due INTEGER NOT NULL, token INTEGER NOT NULL,
-                PRIMARY KEY (contact, kind)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS timers_due ON timers(due);
-            CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS dead_letters (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
-            );
-            """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS contacts (
+                        key TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL, updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
+                    CREATE TABLE IF NOT EXISTS outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, contact TEXT NOT NULL, ref TEXT NOT NULL, body BLOB NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL,
+                        wamid TEXT, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(id) WHERE state = 'pending';
+                    CREATE INDEX IF NOT EXISTS outbox_wamid ON outbox(wamid) WHERE wamid IS NOT NULL;
+                    CREATE TABLE IF NOT EXISTS timers (
+                        contact TEXT NOT NULL, kind TEXT NOT NULL, due INTEGER NOT NULL, token INTEGER NOT NULL,
+                        PRIMARY KEY (contact, kind)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS timers_due ON timers(due);
+                    CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS dead_letters (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
+                    );
+                    """
+            )
         }
     }
 
@@ -93,10 +97,24 @@ public final class SQLiteStore: FlowStore {
         guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
         let names = keys.map(\.description)
         let (rows, seen) = try await pool.read { db -> ([(String, Data)], Set<String>) in
-            let rows = names.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
-                                                               arguments: StatementArguments(names)).map { ($0["key"] as String, $0["state"] as Data) }
-            let seen = ids.isEmpty ? [] : Set(try String.fetchAll(db, sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
-                                                                   arguments: StatementArguments(ids)))
+            let rows =
+                names.isEmpty
+                ? []
+                : try Row.fetchAll(
+                    db,
+                    sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
+                    arguments: StatementArguments(names)
+                ).map { ($0["key"] as String, $0["state"] as Data) }
+            let seen =
+                ids.isEmpty
+                ? []
+                : Set(
+                    try String.fetchAll(
+                        db,
+                        sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
+                        arguments: StatementArguments(ids)
+                    )
+                )
             return (rows, seen)
         }
         let decoder = JSONDecoder()
@@ -126,20 +144,26 @@ public final class SQLiteStore: FlowStore {
                     throw DuplicateDelivery(ids: [item.id])
                 }
             }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO contacts (key, state, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                """)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO contacts (key, state, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    """
+            )
             for state in states { try upsert.execute(arguments: [state.key, state.data, time]) }
             let fired = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ? AND due = ? AND token = ?")
             for timer in commit.fired {
-                try fired.execute(arguments: [timer.contact.description, timer.timer.kind.rawValue,
-                                              timer.timer.due.millisecondsSince1970, timer.timer.token])
+                try fired.execute(arguments: [
+                    timer.contact.description, timer.timer.kind.rawValue,
+                    timer.timer.due.millisecondsSince1970, timer.timer.token,
+                ])
             }
-            let setTimer = try db.cachedStatement(sql: """
-                INSERT INTO timers (contact, kind, due, token) VALUES (?, ?, ?, ?)
-                ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
-                """)
+            let setTimer = try db.cachedStatement(
+                sql: """
+                    INSERT INTO timers (contact, kind, due, token) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
+                    """
+            )
             let cancelTimer = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ?")
             for update in commit.timers {
                 let (contact, change) = (update.contact, update.change)
@@ -150,14 +174,25 @@ public final class SQLiteStore: FlowStore {
                     try cancelTimer.execute(arguments: [contact.description, kind.rawValue])
                 }
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            )
             var records: [OutboxRecord] = []
             for message in commit.outbox {
                 try insert.execute(arguments: [message.contact.description, message.ref, Data(message.body), time, time, time])
-                records.append(OutboxRecord(id: db.lastInsertedRowID, contact: message.contact, ref: message.ref,
-                                            body: message.body, attempts: 0, notBefore: commit.time, queuedAt: commit.time))
+                records.append(
+                    OutboxRecord(
+                        id: db.lastInsertedRowID,
+                        contact: message.contact,
+                        ref: message.ref,
+                        body: message.body,
+                        attempts: 0,
+                        notBefore: commit.time,
+                        queuedAt: commit.time
+                    )
+                )
             }
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
@@ -167,26 +202,46 @@ public final class SQLiteStore: FlowStore {
 
     public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?
-                """, arguments: [limit]).compactMap(Self.outboxRecord)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?
+                    """,
+                arguments: [limit]
+            ).compactMap(Self.outboxRecord)
         }
     }
 
     static func outboxRecord(_ row: Row) -> OutboxRecord? {
         guard let contact = ContactKey(row["contact"] as String) else { return nil }
-        return OutboxRecord(id: row["id"], contact: contact, ref: row["ref"], body: [UInt8](row["body"] as Data),
-                            attempts: row["attempts"], notBefore: Timestamp(millisecondsSince1970: row["not_before"]),
-                            queuedAt: Timestamp(millisecondsSince1970: row["created_at"]))
+        return OutboxRecord(
+            id: row["id"],
+            contact: contact,
+            ref: row["ref"],
+            body: [UInt8](row["body"] as Data),
+            attempts: row["attempts"],
+            notBefore: Timestamp(millisecondsSince1970: row["not_before"]),
+            queuedAt: Timestamp(millisecondsSince1970: row["created_at"])
+        )
     }
 
     public func failedOutbox(limit: Int) async throws -> [FailedSend] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, contact, ref, attempts, error, updated_at FROM outbox WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?
-                """, arguments: [limit]).map { row in
-                FailedSend(id: row["id"], contact: row["contact"], ref: row["ref"], attempts: row["attempts"],
-                           error: row["error"] ?? "", failedAt: Timestamp(millisecondsSince1970: row["updated_at"]))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, contact, ref, attempts, error, updated_at FROM outbox WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                FailedSend(
+                    id: row["id"],
+                    contact: row["contact"],
+                    ref: row["ref"],
+                    attempts: row["attempts"],
+                    error: row["error"] ?? "",
+                    failedAt: Timestamp(millisecondsSince1970: row["updated_at"])
+                )
             }
         }
     }
@@ -194,12 +249,18 @@ public final class SQLiteStore: FlowStore {
     public func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? {
         let now = time.millisecondsSince1970
         return try await pool.write { db in
-            try db.execute(sql: """
-                UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, created_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'
-                """, arguments: [now, now, now, id])
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, created_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'
+                    """,
+                arguments: [now, now, now, id]
+            )
             guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE id = ?",
-                                    arguments: [id]).flatMap(Self.outboxRecord)
+            return try Row.fetchOne(
+                db,
+                sql: "SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE id = ?",
+                arguments: [id]
+            ).flatMap(Self.outboxRecord)
         }
     }
 
@@ -216,9 +277,15 @@ public final class SQLiteStore: FlowStore {
         guard !results.isEmpty else { return }
         let now = time.millisecondsSince1970
         try await pool.write { db in
-            let sent = try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
-            let failed = try db.cachedStatement(sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
-            let retry = try db.cachedStatement(sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            let sent = try db.cachedStatement(
+                sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
+            let failed = try db.cachedStatement(
+                sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
+            let retry = try db.cachedStatement(
+                sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
             for result in results {
                 let id = result.id
                 switch result.outcome {
@@ -233,18 +300,26 @@ public final class SQLiteStore: FlowStore {
     public func outboxReference(wamid: String) async throws -> SentMessage? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT contact, ref FROM outbox WHERE wamid = ?", arguments: [wamid]),
-                  let contact = ContactKey(row["contact"] as String) else { return nil }
+                let contact = ContactKey(row["contact"] as String)
+            else { return nil }
             return SentMessage(contact: contact, ref: row["ref"] as String)
         }
     }
 
     public func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT contact, kind, due, token FROM timers WHERE due <= ? ORDER BY due LIMIT ?",
-                             arguments: [time.millisecondsSince1970, limit]).compactMap { row in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT contact, kind, due, token FROM timers WHERE due <= ? ORDER BY due LIMIT ?",
+                arguments: [time.millisecondsSince1970, limit]
+            ).compactMap { row in
                 guard let contact = ContactKey(row["contact"] as String),
-                      let kind = FlowTimer.Kind(rawValue: row["kind"] as String) else { return nil }
-                return StoredTimer(contact: contact, timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: row["due"]), token: row["token"]))
+                    let kind = FlowTimer.Kind(rawValue: row["kind"] as String)
+                else { return nil }
+                return StoredTimer(
+                    contact: contact,
+                    timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: row["due"]), token: row["token"])
+                )
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import FlowModel
+import Foundation
 
 /// `flowgate bench`: measures Flowgate's hot paths (a benchmark, not a test).
 struct Bench: AsyncParsableCommand {
@@ -28,7 +28,8 @@ struct LoadBench: ParsableCommand {
     func run() throws {
         let yaml = FlowGenerator.yaml(nodes: nodes)
         let clock = ContinuousClock()
-        var loads: [Duration] = [], validations: [Duration] = []
+        var loads: [Duration] = []
+        var validations: [Duration] = []
         var diagnostics = 0
         for run in 0...runs {
             var result: LoadResult!
@@ -37,7 +38,10 @@ struct LoadBench: ParsableCommand {
             var found: [Diagnostic] = []
             let validate = clock.measure { found = FlowValidator.validate(flow) }
             diagnostics = result.diagnostics.count + found.count
-            if run > 0 { loads.append(load); validations.append(validate) }
+            if run > 0 {
+                loads.append(load)
+                validations.append(validate)
+            }
         }
         let totals = zip(loads, validations).map { $0 + $1 }
         print("flow: \(nodes) nodes, \(yaml.split(separator: "\n").count) lines, \(yaml.utf8.count / 1024) KiB; diagnostics: \(diagnostics)")

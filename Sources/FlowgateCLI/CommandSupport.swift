@@ -10,7 +10,9 @@ func loadValidFlow(_ path: String) throws -> Flow {
     guard let flow = result.flow else {
         let style = Style.standardError(noColor: false)
         for diagnostic in result.diagnostics.errors { printError(style.diagnostic(diagnostic)) }
-        printError("\(path): \(result.diagnostics.errors.count) error\(result.diagnostics.errors.count == 1 ? "" : "s"); `flowgate validate \(path)` shows the warnings too")
+        printError(
+            "\(path): \(result.diagnostics.errors.count) error\(result.diagnostics.errors.count == 1 ? "" : "s"); `flowgate validate \(path)` shows the warnings too"
+        )
         throw ExitCode.failure
     }
     return flow

@@ -56,7 +56,9 @@ struct EngineBench: ParsableCommand {
         }
         rates.sort()
         let median = rates[rates.count / 2]
-        print("flow: \(loaded.name.value); \(contacts) contacts × \(script.count) events per run; payloads rendered\(encodePayloads ? " and JSON-encoded" : "")")
+        print(
+            "flow: \(loaded.name.value); \(contacts) contacts × \(script.count) events per run; payloads rendered\(encodePayloads ? " and JSON-encoded" : "")"
+        )
         print("runs: \(runs); messages out per run: \(checksum / (runs + 1))")
         print(String(format: "events/s  median %.0f  (min %.0f, max %.0f)  = %.2f µs/event", median, rates.first!, rates.last!, 1e6 / median))
     }

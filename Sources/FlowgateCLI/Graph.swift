@@ -5,7 +5,8 @@ import FlowModel
 struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a flow as Mermaid (default) or Graphviz DOT.",
-        discussion: "Refuses a flow with errors, as validate does. Dashed edges are timeouts, pauses and handoff releases; bold edges are re-entry routes."
+        discussion:
+            "Refuses a flow with errors, as validate does. Dashed edges are timeouts, pauses and handoff releases; bold edges are re-entry routes."
     )
 
     @Argument(help: "The flow file.")

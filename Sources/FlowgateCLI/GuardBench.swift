@@ -31,7 +31,9 @@ struct GuardBench: ParsableCommand {
             let share = events / max(1, flows.count)
             let report = GuardAudit(flow: flow, contacts: 1, eventsPerContact: perContact, seed: seed).run(minimumEvents: share)
             print("\(path): \(report.events) events over \(report.contacts) contacts (seed \(seed))")
-            print("  free-form \(report.freeForm), templates \(report.templates) (re-entry \(report.reentryTemplates)), refusals \(report.refusals), late messages \(report.lateMessages)")
+            print(
+                "  free-form \(report.freeForm), templates \(report.templates) (re-entry \(report.reentryTemplates)), refusals \(report.refusals), late messages \(report.lateMessages)"
+            )
             print("  held \(report.held), resumed \(report.resumed), dropped with a reason \(report.dropped), handoff events \(report.handoffEvents)")
             print("  violations: \(report.violationCount)")
             for violation in report.violations { print(violation) }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,11 +43,18 @@ final class LineEditor {
     /// The prompt with each colour code between \u{1} and \u{2}, which tells the editor they take
     /// no columns, so the cursor keeps its place.
     static func invisibleMarked(_ prompt: String) -> String {
-        var result = "", inEscape = false
+        var result = ""
+        var inEscape = false
         for scalar in prompt.unicodeScalars {
-            if scalar == "\u{1B}" { result += "\u{1}"; inEscape = true }
+            if scalar == "\u{1B}" {
+                result += "\u{1}"
+                inEscape = true
+            }
             result.unicodeScalars.append(scalar)
-            if inEscape, scalar == "m" { result += "\u{2}"; inEscape = false }
+            if inEscape, scalar == "m" {
+                result += "\u{2}"
+                inEscape = false
+            }
         }
         return result
     }

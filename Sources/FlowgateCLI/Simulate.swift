@@ -9,10 +9,10 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Chat with a flow as the customer, on a virtual clock.",
         discussion: """
-        Type messages; tap buttons, list rows and quick replies by number or title; send media; move the \
-        clock with /wait and /at; trigger the flow as the business; report delivery statuses. /help lists it all. \
-        The same input and --start give the same output, byte for byte.
-        """
+            Type messages; tap buttons, list rows and quick replies by number or title; send media; move the \
+            clock with /wait and /at; trigger the flow as the business; report delivery statuses. /help lists it all. \
+            The same input and --start give the same output, byte for byte.
+            """
     )
 
     @Argument(help: "The flow file.")

@@ -8,9 +8,9 @@ struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay scripted conversation tests (YAML scenarios) and compare with what the bot sends.",
         discussion: """
-        Prints each scenario's result, what was expected beside what came on a failure, and `N passed, N failed`; \
-        exits 1 on any failure. --format junit writes JUnit XML for CI systems, --format json one report object.
-        """
+            Prints each scenario's result, what was expected beside what came on a failure, and `N passed, N failed`; \
+            exits 1 on any failure. --format junit writes JUnit XML for CI systems, --format json one report object.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -52,7 +52,8 @@ struct Test: ParsableCommand {
                 print(failure.description.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
             }
         }
-        let passed = results.filter(\.passed).count, failed = results.count - passed
+        let passed = results.filter(\.passed).count
+        let failed = results.count - passed
         print("\(passed) passed, \(failed > 0 ? style.red("\(failed) failed") : "0 failed")")
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import FlowModel
+import Foundation
 
 /// `flowgate validate PATH...`: checks flows and prints compiler-style diagnostics.
 struct Validate: ParsableCommand {
@@ -32,8 +32,12 @@ struct Validate: ParsableCommand {
         if files.isEmpty {
             // An empty folder is an error like any other, in the format asked for.
             diagnostics = paths.map { path in
-                .error(.unreadableFile, "no flow files (.yaml or .yml) in '\(path)'", hint: "name a flow file, or a folder that holds some",
-                       at: SourceLocation(file: path, line: 1, column: 1))
+                .error(
+                    .unreadableFile,
+                    "no flow files (.yaml or .yml) in '\(path)'",
+                    hint: "name a flow file, or a folder that holds some",
+                    at: SourceLocation(file: path, line: 1, column: 1)
+                )
             }
         }
         let sorted = diagnostics.sortedByLocation()
@@ -43,15 +47,21 @@ struct Validate: ParsableCommand {
             // Diagnostics and their summary on one stream, so they can never interleave.
             let style = colors.style
             for diagnostic in sorted { print(style.diagnostic(diagnostic)) }
-            print("\(files.count) file\(files.count == 1 ? "" : "s"), \(flows.count) flow\(flows.count == 1 ? "" : "s"): "
-                  + style.counts(errors: sorted.errors.count, warnings: sorted.warnings.count))
+            print(
+                "\(files.count) file\(files.count == 1 ? "" : "s"), \(flows.count) flow\(flows.count == 1 ? "" : "s"): "
+                    + style.counts(errors: sorted.errors.count, warnings: sorted.warnings.count)
+            )
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let perFile = files.map { file in
                 let found = sorted.filter { $0.location.file == file }
-                return FileReport(file: file, flow: flows.first { $0.file == file }?.name.value, ok: !found.hasErrors && !(strict && !found.isEmpty),
-                                  diagnostics: found)
+                return FileReport(
+                    file: file,
+                    flow: flows.first { $0.file == file }?.name.value,
+                    ok: !found.hasErrors && !(strict && !found.isEmpty),
+                    diagnostics: found
+                )
             }
             let report = Report(files: perFile, flows: flows.map(\.name.value), diagnostics: sorted, ok: !failed)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))

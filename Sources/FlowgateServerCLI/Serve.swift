@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import FlowEngine
+import FlowModel
 import FlowServer
 import FlowStoreSQLite
 import Foundation
@@ -9,15 +10,16 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// `flowgate serve --config flowgate.yaml`: the WhatsApp Cloud API webhook server.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the webhook server: flows answer real WhatsApp customers.",
         discussion: """
-        Secrets come from the environment (names configurable in the config's `env:`): WHATSAPP_APP_SECRET, \
-        WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, and FLOWGATE_ADMIN_TOKEN for the admin API. See docs/server.md.
-        """
+            Secrets come from the environment (names configurable in the config's `env:`): WHATSAPP_APP_SECRET, \
+            WHATSAPP_VERIFY_TOKEN, WHATSAPP_ACCESS_TOKEN, and FLOWGATE_ADMIN_TOKEN for the admin API. See docs/server.md.
+            """
     )
 
     @Option(help: "The server config (YAML).")
@@ -26,8 +28,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Override the config's listen port.")
     var port: Int?
 
-    @Option(name: .customLong("graph-url"),
-            help: "Override the config's Graph API base URL (also the FLOWGATE_GRAPH_BASE_URL variable), e.g. a fake one on http://127.0.0.1:9101.")
+    @Option(
+        name: .customLong("graph-url"),
+        help: "Override the config's Graph API base URL (also the FLOWGATE_GRAPH_BASE_URL variable), e.g. a fake one on http://127.0.0.1:9101."
+    )
     var graphURL: String?
 
     @Option(help: "Override the config's SQLite store path.")
@@ -65,7 +69,8 @@ struct Serve: AsyncParsableCommand {
         let format = logFormat
         // Once per process: dependencies log through the same handler.
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : EscapingLogHandler(StreamLogHandler.standardError(label: label))
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : EscapingLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
@@ -96,21 +101,33 @@ struct Serve: AsyncParsableCommand {
             try await sqlite.migrate()
             try await sqlite.checkWritable()
         } catch {
-            printError("flowgate serve: " + (error is StoreLock.InUse ? "\(error)" : "the store \(serverConfig.sqlitePath) cannot take commits: \(error)"))
+            printError(
+                "flowgate serve: " + (error is StoreLock.InUse ? "\(error)" : "the store \(serverConfig.sqlitePath) cannot take commits: \(error)")
+            )
             throw ExitCode.failure
         }
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: serverConfig.concurrency)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        let sender = GraphClient(client: client, base: serverConfig.graphBaseURL, version: serverConfig.graphVersion, accessToken: secrets.accessToken)
+        let sender = GraphClient(
+            client: client,
+            base: serverConfig.graphBaseURL,
+            version: serverConfig.graphVersion,
+            accessToken: secrets.accessToken
+        )
         let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: sqlite, sender: sender, logger: logger)
         // Once per process: metrics of the libraries underneath (swift-metrics users) land in
         // the same registry as Flowgate's own, on /metrics.
         MetricsSystem.bootstrap(server.metrics.factory)
-        logger.info("starting", metadata: ["listen": "\(serverConfig.host):\(serverConfig.port)",
-                                           "admin_listen": "\(serverConfig.adminListen.map { "\($0.host):\($0.port)" } ?? "the public listener")",
-                                           "store": "\(serverConfig.sqlitePath)",
-                                           "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "listen": "\(serverConfig.host):\(serverConfig.port)",
+                "admin_listen": "\(serverConfig.adminListen.map { "\($0.host):\($0.port)" } ?? "the public listener")",
+                "store": "\(serverConfig.sqlitePath)",
+                "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)",
+            ]
+        )
         let services: [any Service] = [server.application()] + (server.operationsApplication().map { [$0] } ?? [])
         var lifecycle = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         lifecycle.maximumGracefulShutdownDuration = .milliseconds(serverConfig.shutdownGrace.milliseconds)

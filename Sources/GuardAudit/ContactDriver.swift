@@ -5,11 +5,15 @@ import WhatsAppCloud
 /// One contact's random conversation, with WhatsApp's view of it: every customer message the
 /// customer *sent* (delivered or still in flight) and every refusal WhatsApp gave.
 struct ContactDriver {
-    static let words = ["hi", "menu", "stop", "agent", "1", "2", "3", "4", "ORD-12345", "ORD-1", "Track my order",
-                        "morning", "help", "yes", "Continue", "Stop updates", "asdf", "a@b.co", "start over", "12",
-                        "2026-11-21", "٢٠٢٦-١١-٢١"]
-    static let jumps: [TimeSpan] = [.seconds(1), .minutes(1), .minutes(30), .hours(1), .hours(2), .hours(5), .hours(20),
-                                    .hours(23), .hours(24) - TimeSpan(milliseconds: 1), .hours(24), .hours(25), .days(3)]
+    static let words = [
+        "hi", "menu", "stop", "agent", "1", "2", "3", "4", "ORD-12345", "ORD-1", "Track my order",
+        "morning", "help", "yes", "Continue", "Stop updates", "asdf", "a@b.co", "start over", "12",
+        "2026-11-21", "٢٠٢٦-١١-٢١",
+    ]
+    static let jumps: [TimeSpan] = [
+        .seconds(1), .minutes(1), .minutes(30), .hours(1), .hours(2), .hours(5), .hours(20),
+        .hours(23), .hours(24) - TimeSpan(milliseconds: 1), .hours(24), .hours(25), .days(3),
+    ]
 
     let engine: Engine
     let index: Int
@@ -31,8 +35,11 @@ struct ContactDriver {
     init(engine: Engine, index: Int) {
         self.engine = engine
         self.index = index
-        person = VirtualContact(engine: engine, contact: ContactIdentity(waID: "3160000\(index)", name: "Person \(index)"),
-                                start: Timestamp(millisecondsSince1970: 1_793_786_400_000))
+        person = VirtualContact(
+            engine: engine,
+            contact: ContactIdentity(waID: "3160000\(index)", name: "Person \(index)"),
+            start: Timestamp(millisecondsSince1970: 1_793_786_400_000)
+        )
     }
 
     var flow: Flow { engine.flow }
@@ -86,7 +93,11 @@ struct ContactDriver {
             case 3..<4: status = DeliveryStatus(ref: target.ref, state: .read)
             case 4..<5: status = DeliveryStatus(ref: target.ref, state: .sent)
             case 5..<9:
-                status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: GraphErrorCode.reEngagement, title: "Re-engagement message")])
+                status = DeliveryStatus(
+                    ref: target.ref,
+                    state: .failed,
+                    errors: [.init(code: GraphErrorCode.reEngagement, title: "Re-engagement message")]
+                )
                 if !target.isTemplate { refusals.append(target.sentAt) }
                 report.refusals += 1
             default: status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: 131026, title: "Undeliverable")])
@@ -120,14 +131,22 @@ struct ContactDriver {
         return !refusals.contains { $0 >= last && $0 <= time }
     }
 
-    mutating func check(_ transition: Transition, previous: ContactState, delivering: InboundMessage?, number: Int,
-                        report: inout GuardAudit.Report) {
+    mutating func check(
+        _ transition: Transition,
+        previous: ContactState,
+        delivering: InboundMessage?,
+        number: Int,
+        report: inout GuardAudit.Report
+    ) {
         report.events += 1
         let now = transition.time
         func violation(_ rule: String, _ detail: String) {
             report.violationCount += 1
             if report.violations.count < 20 {
-                let trace = ["before: held \(previous.held.map(\.id)), reentry \(previous.reentry.map { "\($0)" } ?? "none"), last inbound \(previous.lastInboundAt?.description ?? "none"), position \(previous.position.map { "\($0.node)/\($0.waitingFor.rawValue)" } ?? "none")"]
+                let trace =
+                    [
+                        "before: held \(previous.held.map(\.id)), reentry \(previous.reentry.map { "\($0)" } ?? "none"), last inbound \(previous.lastInboundAt?.description ?? "none"), position \(previous.position.map { "\($0.node)/\($0.waitingFor.rawValue)" } ?? "none")"
+                    ]
                     + transition.trace.map(\.description)
                 report.violations.append(GuardAudit.Violation(contact: index, event: number, rule: rule, detail: detail, trace: trace))
             }
@@ -136,7 +155,9 @@ struct ContactDriver {
             knownLast = min(sentAt, now)
             if knownOpen(at: now) { reentriesSinceReply = 0 }
         }
-        if previous.handoff != nil, !transition.messages.isEmpty, !transition.trace.contains(where: { if case .released = $0 { true } else { false } }) {
+        if previous.handoff != nil, !transition.messages.isEmpty,
+            !transition.trace.contains(where: { if case .released = $0 { true } else { false } })
+        {
             violation("sent during a handoff", "\(transition.messages.count) message(s)")
         }
         for message in transition.messages {
@@ -144,7 +165,9 @@ struct ContactDriver {
                 report.templates += 1
             } else {
                 report.freeForm += 1
-                if !whatsAppOpen(at: now) { violation("free-form outside the window", "\(message.payload.type.rawValue) from '\(message.node)' at \(now)") }
+                if !whatsAppOpen(at: now) {
+                    violation("free-form outside the window", "\(message.payload.type.rawValue) from '\(message.node)' at \(now)")
+                }
             }
         }
         var ended: Set<Int64> = []

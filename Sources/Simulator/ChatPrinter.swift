@@ -116,8 +116,12 @@ public struct ChatPrinter {
         let variables = state.variables.sorted { $0.key < $1.key }
         row("variables: " + (variables.isEmpty ? "none" : variables.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
         let accounting = state.accounting
-        row("sent: \(accounting.freeFormMessages) free-form, templates \(Self.categories(accounting.templates)); windows opened: \(accounting.windowsOpened); steps blocked: \(accounting.blockedSteps)")
-        row("billable: \(Self.billable(accounting)) (delivered templates only; free-form messages, and utility templates sent inside WhatsApp's window, are free)")
+        row(
+            "sent: \(accounting.freeFormMessages) free-form, templates \(Self.categories(accounting.templates)); windows opened: \(accounting.windowsOpened); steps blocked: \(accounting.blockedSteps)"
+        )
+        row(
+            "billable: \(Self.billable(accounting)) (delivered templates only; free-form messages, and utility templates sent inside WhatsApp's window, are free)"
+        )
         lines.append(dim("   └"))
         return lines
     }
@@ -130,7 +134,11 @@ public struct ChatPrinter {
     /// WhatsApp's own window was open.
     static func billable(_ accounting: Accounting) -> String {
         let counts = accounting.billableTemplates.filter { $0.value > 0 }
-        var text = counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.lowercased()) template\($0.value == 1 ? "" : "s")" }.joined(separator: ", ")
+        let listed = counts.sorted { $0.key < $1.key }.map { category, count in
+            let noun = count == 1 ? "template" : "templates"
+            return "\(count) \(category.lowercased()) \(noun)"
+        }
+        var text = counts.isEmpty ? "nothing" : listed.joined(separator: ", ")
         let delivered = accounting.templatesDelivered.values.reduce(0, +)
         let sent = accounting.templates.values.reduce(0, +)
         let awaiting = sent - delivered - accounting.templatesFailed

@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import Foundation
 
 /// A line typed into the simulator.
 public enum Command: Hashable, Sendable {
@@ -33,7 +34,7 @@ public enum Command: Hashable, Sendable {
             guard !rest.isEmpty else { throw SimulatorError("usage: /tap TITLE or /tap N: taps a choice, as typing it does") }
             return .act(.tap(rest))
         case "image", "video", "sticker":
-            let kind: MediaKind = name == "image" ? .image : name == "video" ? .video : .sticker
+            let kind = MediaKind(rawValue: name) ?? .image
             return .act(.media(kind, caption: name == "sticker" ? nil : optional(rest), filename: nil, voice: false))
         case "audio": return .act(.media(.audio, caption: nil, filename: nil, voice: false))
         case "voice": return .act(.media(.audio, caption: nil, filename: nil, voice: true))
@@ -86,7 +87,9 @@ public enum Command: Hashable, Sendable {
             var words = words[...]
             var number: Int64?
             if let first = words.first, first.hasPrefix("#") {
-                guard let value = Int64(first.dropFirst()), value > 0 else { throw SimulatorError("a message number is #1, #2, …, as the transcript shows") }
+                guard let value = Int64(first.dropFirst()), value > 0 else {
+                    throw SimulatorError("a message number is #1, #2, …, as the transcript shows")
+                }
                 number = value
                 words = words.dropFirst()
             }
@@ -108,29 +111,29 @@ public enum Command: Hashable, Sendable {
     }
 
     public static let helpText = """
-    What the customer can do:
-      any text              send it as a message
-      1, 2, … or a title    tap that button, list row or quick reply
-      /text 1               send the text "1" instead of tapping (/tap 1 taps, as typing 1 does)
-      /image [caption]      send an image (also /video [caption], /audio, /voice, /sticker)
-      /document NAME        send a document
-      /location LAT,LON [NAME]   share a location
-      /contact NAME PHONE   share a contact card
-      /react EMOJI          react to the bot's last message (/react alone removes it)
-    The clock and the business:
-      /wait 25h             move the clock (30m, 2d, 1h30m); due timers fire in order
-      /at TIME              jump to a time (2026-11-22T09:00:00Z)
-      /trigger NODE [k=v …] the business starts the flow at NODE
-      /status [#N] STATE [CODE]  a status (sent, delivered, read, played, failed) for the bot's
-                            message #N, or its last (e.g. /status #3 failed 131047)
-      /late 30h TEXT        a message the customer sent 30 hours ago, delivered only now
-      /say-at TIME TEXT     a message sent at TIME (2026-11-03T09:59:30Z), delivered now
-      /release              a person hands the contact back to the bot
-    And:
-      /state                node, variables, the window, timers, what the conversation cost
-      /reset                forget the contact and start over
-      /help, /quit
-    """
+        What the customer can do:
+          any text              send it as a message
+          1, 2, … or a title    tap that button, list row or quick reply
+          /text 1               send the text "1" instead of tapping (/tap 1 taps, as typing 1 does)
+          /image [caption]      send an image (also /video [caption], /audio, /voice, /sticker)
+          /document NAME        send a document
+          /location LAT,LON [NAME]   share a location
+          /contact NAME PHONE   share a contact card
+          /react EMOJI          react to the bot's last message (/react alone removes it)
+        The clock and the business:
+          /wait 25h             move the clock (30m, 2d, 1h30m); due timers fire in order
+          /at TIME              jump to a time (2026-11-22T09:00:00Z)
+          /trigger NODE [k=v …] the business starts the flow at NODE
+          /status [#N] STATE [CODE]  a status (sent, delivered, read, played, failed) for the bot's
+                                message #N, or its last (e.g. /status #3 failed 131047)
+          /late 30h TEXT        a message the customer sent 30 hours ago, delivered only now
+          /say-at TIME TEXT     a message sent at TIME (2026-11-03T09:59:30Z), delivered now
+          /release              a person hands the contact back to the bot
+        And:
+          /state                node, variables, the window, timers, what the conversation cost
+          /reset                forget the contact and start over
+          /help, /quit
+        """
 }
 
 /// Where a shared location may be on Earth.

@@ -40,8 +40,10 @@ public struct Expectation: Sendable {
         }
     }
 
-    static let keys = ["text", "buttons", "list", "template", "media", "cta_url", "location_request", "location", "contacts",
-                       "nothing", "sent", "blocked", "node", "var", "window", "handoff", "trace", "billable"]
+    static let keys = [
+        "text", "buttons", "list", "template", "media", "cta_url", "location_request", "location", "contacts",
+        "nothing", "sent", "blocked", "node", "var", "window", "handoff", "trace", "billable",
+    ]
 
     /// Expectations that take no value and may be written as a bare word: `- location_request`.
     static let flags = ["location_request", "location", "contacts", "nothing"]
@@ -65,9 +67,16 @@ public struct Expectation: Sendable {
         let present = keys.filter(reader.has)
         guard present.count == 1, let key = present.first, let value = reader.value(key) else {
             reader.allow(contentsOf: keys)
-            context.report(.error(present.isEmpty ? .missingKey : .invalidValue,
-                                  present.isEmpty ? "an expectation needs one of: \(keys.joined(separator: ", "))" : "one expectation per item; found \(present.joined(separator: ", "))",
-                                  hint: "write each as its own `- key: value` item", at: reader.location))
+            context.report(
+                .error(
+                    present.isEmpty ? .missingKey : .invalidValue,
+                    present.isEmpty
+                        ? "an expectation needs one of: \(keys.joined(separator: ", "))"
+                        : "one expectation per item; found \(present.joined(separator: ", "))",
+                    hint: "write each as its own `- key: value` item",
+                    at: reader.location
+                )
+            )
             return nil
         }
         let location = context.location(of: node)
@@ -75,7 +84,9 @@ public struct Expectation: Sendable {
         func strings() -> [String]? { context.list(value, "'\(key)'")?.compactMap { context.string($0, "an item")?.value } }
         switch key {
         case "text":
-            if value.scalar != nil { return context.string(value, "'text'").map { make(.text(exact: $0.value, contains: nil), "text \"\($0.value)\"") } }
+            if value.scalar != nil {
+                return context.string(value, "'text'").map { make(.text(exact: $0.value, contains: nil), "text \"\($0.value)\"") }
+            }
             guard let fields = context.mapping(value, "'text'") else { return nil }
             let contains = fields.string("contains", required: true)?.value
             fields.reportUnknownKeys(in: "a text expectation")
@@ -83,9 +94,12 @@ public struct Expectation: Sendable {
         case "buttons": return strings().map { make(.buttons($0), "buttons \($0)") }
         case "list": return strings().map { make(.list($0), "list rows \($0)") }
         case "template":
-            if value.scalar != nil { return context.string(value, "'template'").map { make(.template(name: $0.value, category: nil), "template \($0.value)") } }
+            if value.scalar != nil {
+                return context.string(value, "'template'").map { make(.template(name: $0.value, category: nil), "template \($0.value)") }
+            }
             guard let fields = context.mapping(value, "'template'") else { return nil }
-            let name = fields.string("name", required: true)?.value, category = fields.string("category")?.value
+            let name = fields.string("name", required: true)?.value
+            let category = fields.string("category")?.value
             fields.reportUnknownKeys(in: "a template expectation")
             return name.map { make(.template(name: $0, category: category), "template \($0)\(category.map { " (\($0))" } ?? "")") }
         case "media":
@@ -108,7 +122,8 @@ public struct Expectation: Sendable {
                 return make(.blocked(node: text.value == "true" ? nil : text.value, reason: nil), "a blocked step \(text.value)")
             }
             guard let fields = context.mapping(value, "'blocked'") else { return nil }
-            let node = fields.string("node")?.value, reason = fields.string("reason")?.value
+            let node = fields.string("node")?.value
+            let reason = fields.string("reason")?.value
             fields.reportUnknownKeys(in: "a blocked expectation")
             return make(.blocked(node: node, reason: reason), "step \(node ?? "any") blocked\(reason.map { " (\($0))" } ?? "")")
         case "node":
@@ -131,9 +146,12 @@ public struct Expectation: Sendable {
             let text = counts.isEmpty ? "nothing" : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             return make(.billable(counts), "billable: \(text)")
         default:
-            if value.scalar != nil { return context.string(value, "'trace'").map { make(.trace(kind: $0.value, contains: nil), "trace \($0.value)") } }
+            if value.scalar != nil {
+                return context.string(value, "'trace'").map { make(.trace(kind: $0.value, contains: nil), "trace \($0.value)") }
+            }
             guard let fields = context.mapping(value, "'trace'") else { return nil }
-            let kind = fields.string("kind", required: true)?.value, contains = fields.string("contains")?.value
+            let kind = fields.string("kind", required: true)?.value
+            let contains = fields.string("contains")?.value
             fields.reportUnknownKeys(in: "a trace expectation")
             return kind.map { make(.trace(kind: $0, contains: contains), "trace \($0)\(contains.map { " containing \"\($0)\"" } ?? "")") }
         }

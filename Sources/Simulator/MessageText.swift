@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import Foundation
 import WhatsAppCloud
 
 /// A Cloud API payload as a person reads it in a chat: text, numbered choices, media by kind.
@@ -21,7 +22,8 @@ enum MessageText {
             return ["(location) \(name.isEmpty ? "" : name + " ")(\(location?.latitude ?? 0), \(location?.longitude ?? 0))"]
         case .contacts:
             return (payload.contacts ?? []).map { card in
-                "(contact) \(card.name.formattedName)" + ((card.phones ?? []).map { " \($0.phone)" }.joined()) + ((card.emails ?? []).map { " \($0.email)" }.joined())
+                "(contact) \(card.name.formattedName)" + ((card.phones ?? []).map { " \($0.phone)" }.joined())
+                    + ((card.emails ?? []).map { " \($0.email)" }.joined())
             }
         case .interactive:
             return interactive(payload.interactive)
@@ -38,8 +40,11 @@ enum MessageText {
         guard let object else { return [] }
         var lines: [String] = []
         if let header = object.header {
-            if let text = header.text { lines.append("*\(text)*") }
-            else if let media = header.image ?? header.video ?? header.document { lines.append("(\(header.type)) \(media.link ?? media.id ?? "")") }
+            if let text = header.text {
+                lines.append("*\(text)*")
+            } else if let media = header.image ?? header.video ?? header.document {
+                lines.append("(\(header.type)) \(media.link ?? media.id ?? "")")
+            }
         }
         lines += split(object.body?.text ?? "")
         if let footer = object.footer { lines.append("_\(footer.text)_") }
@@ -71,7 +76,8 @@ enum MessageText {
         var lines = ["[template \(object.name) · \(message.category ?? definition?.category.rawValue ?? "?")]"]
         let components = object.components ?? []
         func fill(_ text: String, _ type: String) -> String {
-            let values = components.first { $0.type == type }?.parameters.map { $0.text ?? $0.image?.link ?? $0.video?.link ?? $0.document?.link ?? "" } ?? []
+            let values =
+                components.first { $0.type == type }?.parameters.map { $0.text ?? $0.image?.link ?? $0.video?.link ?? $0.document?.link ?? "" } ?? []
             var result = text
             for (index, value) in values.enumerated() { result = result.replacingOccurrences(of: "{{\(index + 1)}}", with: value) }
             return result

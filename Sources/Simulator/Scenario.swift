@@ -24,8 +24,10 @@ public struct Scenario: Sendable {
         public var expectations: [Expectation]
     }
 
-    static let actionKeys = ["say", "tap", "text", "image", "video", "audio", "voice", "document", "sticker", "location",
-                             "contact", "react", "wait", "at", "trigger", "status", "release", "reset"]
+    static let actionKeys = [
+        "say", "tap", "text", "image", "video", "audio", "voice", "document", "sticker", "location",
+        "contact", "react", "wait", "at", "trigger", "status", "release", "reset",
+    ]
 
     /// A scenario file read: the scenario when it has no errors, and every problem found.
     public struct Loaded: Sendable {
@@ -59,42 +61,71 @@ public struct Scenario: Sendable {
         }
         var identity = ContactIdentity(waID: "15550001234", name: "Ana")
         if let contact = reader.mapping("contact") {
-            identity = ContactIdentity(waID: contact.string("wa_id")?.value ?? "15550001234",
-                                       userID: contact.string("user_id")?.value, name: contact.string("name")?.value ?? "Ana")
+            identity = ContactIdentity(
+                waID: contact.string("wa_id")?.value ?? "15550001234",
+                userID: contact.string("user_id")?.value,
+                name: contact.string("name")?.value ?? "Ana"
+            )
             contact.reportUnknownKeys(in: "the contact")
         }
         let turns = reader.list("turns", required: true)?.compactMap { readTurn($0, context: context) } ?? []
-        reader.reportUnknownKeys(in: "a scenario", elsewhere: { key in
-            ["title", "name", "description"].contains(key) ? "`scenario:`, which names what the scenario shows" : nil
-        })
+        reader.reportUnknownKeys(
+            in: "a scenario",
+            elsewhere: { key in
+                ["title", "name", "description"].contains(key) ? "`scenario:`, which names what the scenario shows" : nil
+            }
+        )
         guard let title, let flow, let startTime, !context.diagnostics.hasErrors else {
             return Loaded(scenario: nil, diagnostics: context.diagnostics)
         }
         let folder = (file as NSString).deletingLastPathComponent
-        let flowPath = flow.value.hasPrefix("/") ? flow.value : ((folder.isEmpty ? flow.value : folder + "/" + flow.value) as NSString).standardizingPath
-        let scenario = Scenario(file: file, title: title.value, flowPath: flowPath, flowLocation: flow.location, start: startTime,
-                                contact: identity, turns: turns)
+        var flowPath = flow.value
+        if !flowPath.hasPrefix("/") {
+            let joined = folder.isEmpty ? flowPath : folder + "/" + flowPath
+            flowPath = (joined as NSString).standardizingPath
+        }
+        let scenario = Scenario(
+            file: file,
+            title: title.value,
+            flowPath: flowPath,
+            flowLocation: flow.location,
+            start: startTime,
+            contact: identity,
+            turns: turns
+        )
         return Loaded(scenario: scenario, diagnostics: context.diagnostics)
     }
 
     private static func readTurn(_ node: Yams.Node, context: LoadContext) -> Turn? {
         guard let reader = context.mapping(node, "a turn") else { return nil }
         let present = actionKeys.filter(reader.has)
-        let key: String, value: Yams.Node
+        let key: String
+        let value: Yams.Node
         if present.count == 1, let only = present.first, let written = reader.value(only) {
             (key, value) = (only, written)
         } else if present.isEmpty, let typo = reader.misspelling(of: actionKeys) {
             // A misspelt action (`sya:`) is one error with a did-you-mean, and is read as the
             // action it spells, so the rest of the turn is still checked.
-            context.report(.error(.unknownKey, "unknown key '\(typo.written.value)': a turn needs one action",
-                                  hint: "did you mean '\(typo.meant)'?", at: typo.written.location))
+            context.report(
+                .error(
+                    .unknownKey,
+                    "unknown key '\(typo.written.value)': a turn needs one action",
+                    hint: "did you mean '\(typo.meant)'?",
+                    at: typo.written.location
+                )
+            )
             (key, value) = (typo.meant, typo.value)
         } else {
             reader.allow(contentsOf: actionKeys)
             reader.allow("expect", "params", "code", "message", "sent_at", "sent_ago")
-            context.report(.error(present.isEmpty ? .missingKey : .invalidValue,
-                                  present.isEmpty ? "a turn needs one action" : "a turn does one thing; found \(present.joined(separator: ", "))",
-                                  hint: "one of: \(actionKeys.joined(separator: ", "))", at: reader.location))
+            context.report(
+                .error(
+                    present.isEmpty ? .missingKey : .invalidValue,
+                    present.isEmpty ? "a turn needs one action" : "a turn does one thing; found \(present.joined(separator: ", "))",
+                    hint: "one of: \(actionKeys.joined(separator: ", "))",
+                    at: reader.location
+                )
+            )
             return nil
         }
         let action = readAction(key, value, reader: reader)
@@ -123,25 +154,33 @@ public struct Scenario: Sendable {
             return .say(text)
         case "tap": return string().map(Action.tap)
         case "image", "video", "sticker":
-            let kind: MediaKind = key == "image" ? .image : key == "video" ? .video : .sticker
+            let kind = MediaKind(rawValue: key) ?? .image
             return .media(kind, caption: key == "sticker" ? nil : optionalString(), filename: nil, voice: false)
         case "audio", "voice": return .media(.audio, caption: nil, filename: nil, voice: key == "voice")
         case "document": return .media(.document, caption: nil, filename: optionalString() ?? "document.pdf", voice: false)
         case "location":
             guard let fields = context.mapping(value, "'location'") else { return nil }
-            let latitude = fields.double("latitude", required: true), longitude = fields.double("longitude", required: true)
+            let latitude = fields.double("latitude", required: true)
+            let longitude = fields.double("longitude", required: true)
             let name = fields.string("name")?.value
             fields.reportUnknownKeys(in: "a location")
             guard let latitude, let longitude else { return nil }
             guard Coordinates.areValid(latitude: latitude.value, longitude: longitude.value) else {
-                context.report(.error(.invalidValue, "a location is a latitude from -90 to 90 and a longitude from -180 to 180",
-                                      hint: "e.g. `location: { latitude: 52.37, longitude: 4.89 }`", at: fields.location))
+                context.report(
+                    .error(
+                        .invalidValue,
+                        "a location is a latitude from -90 to 90 and a longitude from -180 to 180",
+                        hint: "e.g. `location: { latitude: 52.37, longitude: 4.89 }`",
+                        at: fields.location
+                    )
+                )
                 return nil
             }
             return .location(latitude: latitude.value, longitude: longitude.value, name: name)
         case "contact":
             guard let fields = context.mapping(value, "'contact'") else { return nil }
-            let name = fields.string("name", required: true), phone = fields.string("phone", required: true)
+            let name = fields.string("name", required: true)
+            let phone = fields.string("phone", required: true)
             fields.reportUnknownKeys(in: "a contact")
             guard let name, let phone else { return nil }
             return .contact(name: name.value, phone: phone.value)

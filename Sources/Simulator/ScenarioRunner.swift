@@ -85,8 +85,15 @@ public enum ScenarioRunner {
                 transcript += JSONLines.transitions(transitions)
             } catch {
                 transcript.append(JSONLines.error(error.description, at: session.now))
-                failures.append(Failure(turn: number, label: turn.label, location: turn.location,
-                                        expected: "the action to be possible", got: [error.description]))
+                failures.append(
+                    Failure(
+                        turn: number,
+                        label: turn.label,
+                        location: turn.location,
+                        expected: "the action to be possible",
+                        got: [error.description]
+                    )
+                )
                 continue
             }
             let messages = transitions.flatMap(\.messages)
@@ -112,20 +119,29 @@ public enum ScenarioRunner {
                 }
             }
         }
-        return Result(file: scenario.file, title: scenario.title, turns: scenario.turns.count, failures: failures,
-                      transcript: transcript)
+        return Result(
+            file: scenario.file,
+            title: scenario.title,
+            turns: scenario.turns.count,
+            failures: failures,
+            transcript: transcript
+        )
     }
 
     /// For buttons and list rows: when a message of that kind was sent with other titles, just
     /// the titles that differ, rather than every message whole.
     static func difference(_ check: Expectation.Check, _ messages: ArraySlice<Outbound>) -> [String]? {
-        let expected: [String], actual: [String], what: String
+        let expected: [String]
+        let actual: [String]
+        let what: String
         switch check {
         case .buttons(let titles):
             guard let sent = messages.lazy.compactMap({ $0.payload.interactive?.action.buttons?.map(\.reply.title) }).first else { return nil }
             (expected, actual, what) = (titles, sent, "button")
         case .list(let titles):
-            guard let sent = messages.lazy.compactMap({ $0.payload.interactive?.action.sections?.flatMap(\.rows).map(\.title) }).first else { return nil }
+            guard let sent = messages.lazy.compactMap({ $0.payload.interactive?.action.sections?.flatMap(\.rows).map(\.title) }).first else {
+                return nil
+            }
             (expected, actual, what) = (titles, sent, "row")
         default:
             return nil
@@ -179,7 +195,8 @@ public enum ScenarioRunner {
         case .blocked(let node, let reason):
             let blocks = trace.filter { if case .held = $0 { true } else { false } }
             let hit = blocks.contains { (node == nil || $0.node == node) && (reason == nil || $0.reason == reason) }
-            return hit ? nil : (blocks.isEmpty ? ["no step blocked"] : blocks.map(\.description))
+            if hit { return nil }
+            return blocks.isEmpty ? ["no step blocked"] : blocks.map(\.description)
         case .notBlocked:
             let blocks = trace.filter { if case .held = $0 { true } else { false } }
             return blocks.isEmpty ? nil : blocks.map(\.description)
@@ -187,16 +204,20 @@ public enum ScenarioRunner {
             return state.position?.node == node ? nil : ["the contact at \(state.position?.node ?? "no node (flow not running)")"]
         case .variables(let expected):
             let wrong = expected.filter { state.variables[$0.key] != $0.value }
-            return wrong.isEmpty ? nil : wrong.sorted { $0.key < $1.key }.map { "\($0.key) = \(state.variables[$0.key].map { "\"\($0)\"" } ?? "(not set)")" }
+            return wrong.isEmpty
+                ? nil : wrong.sorted { $0.key < $1.key }.map { "\($0.key) = \(state.variables[$0.key].map { "\"\($0)\"" } ?? "(not set)")" }
         case .window(let expected):
             let open = session.window.isOpen(state, at: session.now)
-            let actual: Condition.WindowState = state.lastInboundAt == nil ? .never : open ? .open : .closed
+            var actual = Condition.WindowState.never
+            if state.lastInboundAt != nil { actual = open ? .open : .closed }
             return actual == expected ? nil : ["window \(actual.rawValue)"]
         case .billable(let expected):
             let actual = state.accounting.billableTemplates.filter { $0.value > 0 }
-            return actual == expected ? nil : ["billable: " + (actual.isEmpty ? "nothing" : actual.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))]
+            let listed = actual.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            return actual == expected ? nil : ["billable: " + (actual.isEmpty ? "nothing" : listed)]
         case .handoff(let expected):
-            return (state.handoff != nil) == expected ? nil : [state.handoff == nil ? "not with a person" : "with a person"]
+            let holder = state.handoff == nil ? "not with a person" : "with a person"
+            return (state.handoff != nil) == expected ? nil : [holder]
         case .trace(let kind, let contains):
             let hit = trace.contains { Self.traceType($0, is: kind) && (contains.map($0.detail.contains) ?? true) }
             return hit ? nil : trace.map(\.description)

@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import Foundation
 import WhatsAppCloud
 
 /// A simulated conversation with one contact on a virtual clock. Pure: the output depends only on
@@ -113,7 +114,12 @@ public struct SimulatorSession: Sendable {
 
     private mutating func inbound(_ content: InboundMessage.Content, sentAt: Timestamp? = nil) -> Transition {
         inboundCount += 1
-        let message = InboundMessage(id: "wamid.sim.\(inboundCount)", sentAt: sentAt ?? contact.now, profileName: contact.state.contact.name, content: content)
+        let message = InboundMessage(
+            id: "wamid.sim.\(inboundCount)",
+            sentAt: sentAt ?? contact.now,
+            profileName: contact.state.contact.name,
+            content: content
+        )
         return contact.handle(.inbound(message))
     }
 
@@ -156,7 +162,8 @@ public struct SimulatorSession: Sendable {
         guard !choices.contains(where: { $0.title.lowercased() == title.lowercased() || $0.id == title }), Int(title) == nil else { return nil }
         for (_, message) in sent.reversed() {
             guard message.payload.isTemplate, let offered = Self.choices(in: message.payload),
-                  let match = offered.first(where: { $0.title.lowercased() == title.lowercased() }) else { continue }
+                let match = offered.first(where: { $0.title.lowercased() == title.lowercased() })
+            else { continue }
             return .quickReply(payload: match.id, text: match.title)
         }
         return nil

@@ -32,7 +32,8 @@ public enum TestReport {
             }
             let details = result.problems.map(\.description) + result.failures.map(\.description)
             let first = result.problems.first?.message ?? result.failures.first.map { "turn \($0.turn) (\($0.label)): expected \($0.expected)" } ?? ""
-            xml += ">\n      <failure message=\"\(escaped(first))\">\(escaped(details.joined(separator: "\n"), attribute: false))</failure>\n    </testcase>\n"
+            xml +=
+                ">\n      <failure message=\"\(escaped(first))\">\(escaped(details.joined(separator: "\n"), attribute: false))</failure>\n    </testcase>\n"
         }
         xml += "  </testsuite>\n</testsuites>\n"
         return xml

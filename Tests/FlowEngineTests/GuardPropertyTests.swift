@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import Foundation
 import GuardAudit
 import Testing
 

@@ -1,44 +1,45 @@
 import FlowEngine
 import FlowModel
 import Testing
+import WhatsAppCloud
 
 /// Taps, typed choices, questions, keywords, handoff, timers.
 struct InputTests {
     static let yaml = """
-    flow: input
-    start: menu
-    session: { reentry: reconnect, before_expiry: { in: 1h, goto: keep_alive } }
-    keywords: [{ match: [stop, menu principal], goto: bye }]
-    templates:
-      back: { language: en_US, category: UTILITY, body: "We're here. Tap Continue.", buttons: [{ quick_reply: Continue }] }
-    nodes:
-      menu:
-        buttons:
-          body: Pick one
-          options:
-            - { id: track, title: Track my order, goto: ask }
-            - { id: slot, title: Café hours, goto: hours }
-            - { id: agent, title: Talk to a person, goto: agent }
-        retry: Please tap a button.
-        attempts: 2
-        on_fail: agent
-      ask:
-        ask: Order number?
-        save_as: order_id
-        expect: { pattern: "^ORD-[0-9]{5}$" }
-        retry: "Try ORD-12345"
-        attempts: 3
-        on_fail: agent
-        timeout: { after: 2h, goto: nudge }
-        goto: status
-      status: { text: "Order {{order_id}} is on its way", goto: end }
-      hours: { text: "We open at 8", goto: end }
-      nudge: { text: Still there?, goto: end }
-      keep_alive: { text: Anything else?, goto: end }
-      agent: { handoff: support, goto: menu }
-      bye: { text: Bye, goto: end }
-      reconnect: { template: back, on_reply: resume }
-    """
+        flow: input
+        start: menu
+        session: { reentry: reconnect, before_expiry: { in: 1h, goto: keep_alive } }
+        keywords: [{ match: [stop, menu principal], goto: bye }]
+        templates:
+          back: { language: en_US, category: UTILITY, body: "We're here. Tap Continue.", buttons: [{ quick_reply: Continue }] }
+        nodes:
+          menu:
+            buttons:
+              body: Pick one
+              options:
+                - { id: track, title: Track my order, goto: ask }
+                - { id: slot, title: Café hours, goto: hours }
+                - { id: agent, title: Talk to a person, goto: agent }
+            retry: Please tap a button.
+            attempts: 2
+            on_fail: agent
+          ask:
+            ask: Order number?
+            save_as: order_id
+            expect: { pattern: "^ORD-[0-9]{5}$" }
+            retry: "Try ORD-12345"
+            attempts: 3
+            on_fail: agent
+            timeout: { after: 2h, goto: nudge }
+            goto: status
+          status: { text: "Order {{order_id}} is on its way", goto: end }
+          hours: { text: "We open at 8", goto: end }
+          nudge: { text: Still there?, goto: end }
+          keep_alive: { text: Anything else?, goto: end }
+          agent: { handoff: support, goto: menu }
+          bye: { text: Bye, goto: end }
+          reconnect: { template: back, on_reply: resume }
+        """
 
     func ana(_ start: Timestamp = at("10:00")) throws -> VirtualContact {
         VirtualContact(engine: Engine(flow: try loadFlow(Self.yaml)), contact: contact(), start: start)
@@ -132,7 +133,8 @@ struct InputTests {
         ana.handle(text("hi"))
         let asked = ana.handle(tap("track", "Track my order"))
         guard case .set(let timer)? = asked.timers.first(where: { if case .set(let t) = $0 { t.kind == .wait } else { false } }) else {
-            Issue.record("no wait timer"); return
+            Issue.record("no wait timer")
+            return
         }
         let answered = ana.handle(text("ORD-12345"))
         #expect(answered.timers.contains(.cancel(.wait)))
@@ -183,20 +185,25 @@ struct InputTests {
 
     /// A contact who has just been asked for a date (saved as `day`).
     func askedForADate() throws -> VirtualContact {
-        let flow = try loadFlow("""
-        flow: d
-        start: when
-        nodes:
-          when: { ask: When?, expect: date, save_as: day, goto: end }
-        """)
+        let flow = try loadFlow(
+            """
+            flow: d
+            start: when
+            nodes:
+              when: { ask: When?, expect: date, save_as: day, goto: end }
+            """
+        )
         var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
         ana.handle(text("hi"))
         return ana
     }
 
-    @Test("dates in any script's digits parse, never trap", arguments: [
-        ("٢٠٢٦-١١-٢١", "2026-11-21"), ("21/11/२०२६", "2026-11-21"), ("2026-11-21", "2026-11-21"),
-    ])
+    @Test(
+        "dates in any script's digits parse, never trap",
+        arguments: [
+            ("٢٠٢٦-١١-٢١", "2026-11-21"), ("21/11/२०२६", "2026-11-21"), ("2026-11-21", "2026-11-21"),
+        ]
+    )
     func dateDigits(_ typed: String, _ expected: String) throws {
         var ana = try askedForADate()
         ana.handle(text(typed))
@@ -211,16 +218,21 @@ struct InputTests {
         #expect(step.messages.count == 1)
     }
 
-    @Test("`integer: true` takes whole numbers only, and says so when it re-asks", arguments: [
-        ("3", "3"), ("3.0", "3"), ("2,5", nil), ("2.5", nil), ("11", nil),
-    ])
+    @Test(
+        "`integer: true` takes whole numbers only, and says so when it re-asks",
+        arguments: [
+            ("3", "3"), ("3.0", "3"), ("2,5", nil), ("2.5", nil), ("11", nil),
+        ]
+    )
     func integerAnswers(_ typed: String, _ expected: String?) throws {
-        let flow = try loadFlow("""
-        flow: q
-        start: how_many
-        nodes:
-          how_many: { ask: How many?, expect: { number: { min: 1, max: 10, integer: true } }, save_as: count, goto: end }
-        """)
+        let flow = try loadFlow(
+            """
+            flow: q
+            start: how_many
+            nodes:
+              how_many: { ask: How many?, expect: { number: { min: 1, max: 10, integer: true } }, save_as: count, goto: end }
+            """
+        )
         var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
         ana.handle(text("hi"))
         let step = ana.handle(text(typed))

@@ -7,29 +7,29 @@ import WhatsAppCloud
 /// The exact Cloud API send payloads, and the truncation policy.
 struct PayloadTests {
     static let yaml = """
-    flow: payloads
-    start: menu
-    templates:
-      shipped:
-        language: en_US
-        category: UTILITY
-        header: "Order {{1}}"
-        body: "Hi {{1}}, order {{2}} shipped."
-        buttons: [{ url: "https://acme.example/t/{{1}}", text: Track }, { quick_reply: Change slot }]
-    triggers: [notice]
-    params: [order_id]
-    nodes:
-      menu:
-        buttons:
-          header: { text: Acme }
-          body: "Hi {{contact.name}}"
-          footer: Replies fast
-          options: [{ id: a, title: "{{contact.name}}", goto: end }]
-      notice:
-        template: shipped
-        params: { header: ["{{order_id}}"], body: ["{{contact.name}}", "{{order_id}}"], buttons: ["{{order_id}}"] }
-        goto: end
-    """
+        flow: payloads
+        start: menu
+        templates:
+          shipped:
+            language: en_US
+            category: UTILITY
+            header: "Order {{1}}"
+            body: "Hi {{1}}, order {{2}} shipped."
+            buttons: [{ url: "https://acme.example/t/{{1}}", text: Track }, { quick_reply: Change slot }]
+        triggers: [notice]
+        params: [order_id]
+        nodes:
+          menu:
+            buttons:
+              header: { text: Acme }
+              body: "Hi {{contact.name}}"
+              footer: Replies fast
+              options: [{ id: a, title: "{{contact.name}}", goto: end }]
+          notice:
+            template: shipped
+            params: { header: ["{{order_id}}"], body: ["{{contact.name}}", "{{order_id}}"], buttons: ["{{order_id}}"] }
+            goto: end
+        """
 
     func json(_ message: Outbound) throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: message.payload.jsonData()) as? [String: Any])
@@ -40,7 +40,10 @@ struct PayloadTests {
         var ana = VirtualContact(engine: Engine(flow: try loadFlow(Self.yaml)), contact: contact(name: "Ana"), start: at("10:00"))
         let step = ana.handle(text("hi"))
         let body = try #require(step.messages.first).payload.jsonString()
-        #expect(body == #"{"interactive":{"action":{"buttons":[{"reply":{"id":"a","title":"Ana"},"type":"reply"}]},"body":{"text":"Hi Ana"},"footer":{"text":"Replies fast"},"header":{"text":"Acme","type":"text"},"type":"button"},"messaging_product":"whatsapp","recipient_type":"individual","to":"31612345678","type":"interactive"}"#)
+        #expect(
+            body
+                == #"{"interactive":{"action":{"buttons":[{"reply":{"id":"a","title":"Ana"},"type":"reply"}]},"body":{"text":"Hi Ana"},"footer":{"text":"Replies fast"},"header":{"text":"Acme","type":"text"},"type":"button"},"messaging_product":"whatsapp","recipient_type":"individual","to":"31612345678","type":"interactive"}"#
+        )
     }
 
     @Test("a template renders with language and components for header, body and buttons")
@@ -50,7 +53,10 @@ struct PayloadTests {
         let message = try #require(step.messages.first)
         #expect(message.category == "UTILITY")
         let body = message.payload.jsonString()
-        #expect(body == #"{"messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"ORD-1","type":"text"}],"type":"header"},{"parameters":[{"text":"Ana","type":"text"},{"text":"ORD-1","type":"text"}],"type":"body"},{"index":"0","parameters":[{"text":"ORD-1","type":"text"}],"sub_type":"url","type":"button"},{"index":"1","parameters":[{"payload":"fg1:notice:Change slot","type":"payload"}],"sub_type":"quick_reply","type":"button"}],"language":{"code":"en_US"},"name":"shipped"},"to":"31612345678","type":"template"}"#)
+        #expect(
+            body
+                == #"{"messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"ORD-1","type":"text"}],"type":"header"},{"parameters":[{"text":"Ana","type":"text"},{"text":"ORD-1","type":"text"}],"type":"body"},{"index":"0","parameters":[{"text":"ORD-1","type":"text"}],"sub_type":"url","type":"button"},{"index":"1","parameters":[{"payload":"fg1:notice:Change slot","type":"payload"}],"sub_type":"quick_reply","type":"button"}],"language":{"code":"en_US"},"name":"shipped"},"to":"31612345678","type":"template"}"#
+        )
     }
 
     @Test("a value that pushes a field past its limit is shortened with an ellipsis, and the trace says so")
@@ -97,8 +103,17 @@ struct PayloadTests {
 
     @Test("a loop the validator could not see stops at the step limit")
     func stepLimit() throws {
-        let flow = try #require(FlowLoader.load(yaml: "flow: l\nstart: a\nnodes:\n  a: { set: { x: \"1\" }, goto: b }\n  b: { set: { y: \"2\" }, goto: a }\n", file: "l.yaml").flow)
-        let step = Engine(flow: flow).handle(.inbound(InboundMessage(id: "m", content: .text("hi"))), state: ContactState(contact: contact()), now: at("10:00"))
+        let flow = try #require(
+            FlowLoader.load(
+                yaml: "flow: l\nstart: a\nnodes:\n  a: { set: { x: \"1\" }, goto: b }\n  b: { set: { y: \"2\" }, goto: a }\n",
+                file: "l.yaml"
+            ).flow
+        )
+        let step = Engine(flow: flow).handle(
+            .inbound(InboundMessage(id: "m", content: .text("hi"))),
+            state: ContactState(contact: contact()),
+            now: at("10:00")
+        )
         #expect(step.trace.contains { $0.reason == "STEP_LIMIT" })
         #expect(step.state.position == nil)
     }

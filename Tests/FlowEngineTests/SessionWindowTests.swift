@@ -1,37 +1,38 @@
-import Foundation
 import FlowEngine
 import FlowModel
+import Foundation
 import Testing
+import WhatsAppCloud
 
 /// The customer service window, replayed with an injected clock: the platform's four documented
 /// scenarios, and the edges.
 struct SessionWindowTests {
     static let yaml = """
-    flow: window
-    start: menu
-    triggers: [news, reminder]
-    session: { reentry: reconnect }
-    templates:
-      back:
-        language: en_US
-        category: UTILITY
-        body: "Hi {{1}}, we have news for you. Tap Continue to see it."
-        buttons: [{ quick_reply: Continue }, { quick_reply: Stop }]
-      notice: { language: en_US, category: MARKETING, body: Our sale starts today }
-    nodes:
-      menu:
-        buttons:
-          body: "Hi {{contact.name}}, pick one"
-          options: [{ id: news, title: News, goto: news }, { id: bye, title: Bye, goto: bye }]
-      news: { text: Here is the news, goto: end }
-      reminder: { template: notice, goto: end }
-      bye: { text: Bye, goto: end }
-      reconnect:
-        template: back
-        params: ["{{contact.name}}"]
-        on_reply: resume
-        quick_replies: { Stop: bye }
-    """
+        flow: window
+        start: menu
+        triggers: [news, reminder]
+        session: { reentry: reconnect }
+        templates:
+          back:
+            language: en_US
+            category: UTILITY
+            body: "Hi {{1}}, we have news for you. Tap Continue to see it."
+            buttons: [{ quick_reply: Continue }, { quick_reply: Stop }]
+          notice: { language: en_US, category: MARKETING, body: Our sale starts today }
+        nodes:
+          menu:
+            buttons:
+              body: "Hi {{contact.name}}, pick one"
+              options: [{ id: news, title: News, goto: news }, { id: bye, title: Bye, goto: bye }]
+          news: { text: Here is the news, goto: end }
+          reminder: { template: notice, goto: end }
+          bye: { text: Bye, goto: end }
+          reconnect:
+            template: back
+            params: ["{{contact.name}}"]
+            on_reply: resume
+            quick_replies: { Stop: bye }
+        """
 
     func contactAt(_ start: Timestamp) throws -> VirtualContact {
         VirtualContact(engine: Engine(flow: try loadFlow(Self.yaml)), contact: contact(), start: start)
@@ -103,9 +104,12 @@ struct SessionWindowTests {
         #expect(ana.state.accounting.billableTemplates.isEmpty, "nothing is billable until WhatsApp reports it delivered")
     }
 
-    @Test("the window's edges: open 1 ms before 24h, closed at exactly 24h and 1 ms after", arguments: [
-        (-1, true), (0, false), (1, false),
-    ])
+    @Test(
+        "the window's edges: open 1 ms before 24h, closed at exactly 24h and 1 ms after",
+        arguments: [
+            (-1, true), (0, false), (1, false),
+        ]
+    )
     func edges(offsetMilliseconds: Int64, open: Bool) throws {
         var ana = try contactAt(at("10:00"))
         ana.handle(text("hi"))
@@ -137,7 +141,9 @@ struct SessionWindowTests {
 
     @Test("a safety margin closes the window early")
     func margin() throws {
-        let flow = try loadFlow(Self.yaml.replacingOccurrences(of: "session: { reentry: reconnect }", with: "session: { reentry: reconnect, margin: 10m }"))
+        let flow = try loadFlow(
+            Self.yaml.replacingOccurrences(of: "session: { reentry: reconnect }", with: "session: { reentry: reconnect, margin: 10m }")
+        )
         var ana = VirtualContact(engine: Engine(flow: flow), contact: contact(), start: at("10:00"))
         ana.handle(text("hi"))
         ana.advance(to: at("09:50", day: 2))
@@ -169,7 +175,9 @@ struct SessionWindowTests {
     func otherFailure() throws {
         var ana = try contactAt(at("10:00"))
         let sent = ana.handle(text("hi"))
-        let failed = ana.handle(.status(DeliveryStatus(ref: sent.messages[0].ref, state: .failed, errors: [.init(code: 131026, title: "Undeliverable")])))
+        let failed = ana.handle(
+            .status(DeliveryStatus(ref: sent.messages[0].ref, state: .failed, errors: [.init(code: 131026, title: "Undeliverable")]))
+        )
         #expect(failed.messages.isEmpty)
         #expect(failed.trace.contains { $0.type == "delivery_failed" && $0.reason == "131026" })
         #expect(ana.state.position?.node == "menu")
@@ -178,13 +186,13 @@ struct SessionWindowTests {
     @Test("a version 1 state, as the previous server stored it, reads with its blocked step and refusal")
     func versionOneState() throws {
         let json = #"""
-        {"version":1,"contact":{"id":"31612345678","waID":"31612345678","name":"Ana"},"flow":"window",
-         "position":{"node":"reconnect","waitingFor":"template_reply"},"variables":{},"failedAttempts":0,
-         "lastInboundAt":1793786400000,"windowRefusedAt":1793786460000,
-         "blocked":{"node":"news","reason":"SESSION_EXPIRED","at":1793786460000,"refusedSequence":2},
-         "awaitingStatus":[],"waitSequence":3,"outboundSequence":3,
-         "accounting":{"freeFormMessages":2,"templates":{"UTILITY":1},"templatesInWindow":{},"windowsOpened":1,"blockedSteps":1}}
-        """#
+            {"version":1,"contact":{"id":"31612345678","waID":"31612345678","name":"Ana"},"flow":"window",
+             "position":{"node":"reconnect","waitingFor":"template_reply"},"variables":{},"failedAttempts":0,
+             "lastInboundAt":1793786400000,"windowRefusedAt":1793786460000,
+             "blocked":{"node":"news","reason":"SESSION_EXPIRED","at":1793786460000,"refusedSequence":2},
+             "awaitingStatus":[],"waitSequence":3,"outboundSequence":3,
+             "accounting":{"freeFormMessages":2,"templates":{"UTILITY":1},"templatesInWindow":{},"windowsOpened":1,"blockedSteps":1}}
+            """#
         let state = try JSONDecoder().decode(ContactState.self, from: Data(json.utf8))
         #expect(state.version == ContactState.currentVersion)
         #expect(state.held.map(\.node) == ["news"])

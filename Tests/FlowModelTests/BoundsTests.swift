@@ -4,10 +4,13 @@ import Testing
 /// Lengths of time and instants derived from input never trap: one bound on durations (10 years),
 /// saturating arithmetic, real calendar dates only, and years that always print right.
 struct BoundsTests {
-    @Test("lengths of time past 10 years, or past 64 bits, are refused with the reason", arguments: [
-        ("9223372036854775807ms1ms", "is longer than 10 years"), ("106751991167d", "is longer than 10 years"),
-        ("3654d", "is longer than 10 years"), ("0s", "must be longer than zero"), ("soon", "must be a length of time"),
-    ])
+    @Test(
+        "lengths of time past 10 years, or past 64 bits, are refused with the reason",
+        arguments: [
+            ("9223372036854775807ms1ms", "is longer than 10 years"), ("106751991167d", "is longer than 10 years"),
+            ("3654d", "is longer than 10 years"), ("0s", "must be longer than zero"), ("soon", "must be a length of time"),
+        ]
+    )
     func spanProblems(_ text: String, _ problem: String) {
         #expect(TimeSpan.problem(with: text) == problem)
     }
@@ -38,11 +41,14 @@ struct BoundsTests {
         #expect(Timestamp(millisecondsSince1970: .min).description == "before 0000-01-01T00:00:00Z")
     }
 
-    @Test("only real dates and offsets parse", arguments: [
-        ("2026-02-31", false), ("2026-02-29", false), ("2024-02-29", true), ("2026-04-31", false),
-        ("2026-11-02T10:00:00+99:99", false), ("2026-11-02T10:00:00+24:00", false), ("2026-11-02T10:00:00+05:30", true),
-        ("2026-11-02T10:00:60Z", false),
-    ])
+    @Test(
+        "only real dates and offsets parse",
+        arguments: [
+            ("2026-02-31", false), ("2026-02-29", false), ("2024-02-29", true), ("2026-04-31", false),
+            ("2026-11-02T10:00:00+99:99", false), ("2026-11-02T10:00:00+24:00", false), ("2026-11-02T10:00:00+05:30", true),
+            ("2026-11-02T10:00:60Z", false),
+        ]
+    )
     func dates(_ text: String, _ valid: Bool) {
         #expect((Timestamp(iso8601: text) != nil) == valid)
     }
@@ -53,14 +59,16 @@ struct BoundsTests {
         #expect(wait.contains { $0.rule == .invalidValue && $0.message.contains("longer than 10 years") && $0.location.line == 5 })
         let timeout = diagnose("flow: t\nstart: n\nnodes:\n  n: { ask: Name?, timeout: { after: 9223372036854775807ms1ms, goto: end }, goto: end }\n")
         #expect(timeout.contains { $0.message.contains("longer than 10 years") && $0.location.line == 4 })
-        let closed = diagnose("""
-        flow: t
-        start: n
-        schedules:
-          desk: { zone: Europe/Amsterdam, hours: { mon: "09:00-17:00" }, closed: [2026-02-30] }
-        nodes:
-          n: { text: hi, goto: end }
-        """)
+        let closed = diagnose(
+            """
+            flow: t
+            start: n
+            schedules:
+              desk: { zone: Europe/Amsterdam, hours: { mon: "09:00-17:00" }, closed: [2026-02-30] }
+            nodes:
+              n: { text: hi, goto: end }
+            """
+        )
         #expect(closed.contains { $0.message.contains("'2026-02-30' is not a date") })
     }
 

@@ -7,7 +7,8 @@ import Testing
     func misspeltRequiredKey() {
         // `node:` for `nodes:` used to give six errors (missing `nodes`, then every name unknown),
         // with the real one last.
-        let found = diagnose("""
+        let found = diagnose(
+            """
             flow: t
             start: a
             keywords:
@@ -15,7 +16,8 @@ import Testing
             node:
               a: { text: hi, goto: b }
               b: { text: bye, goto: end }
-            """)
+            """
+        )
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.rule == .unknownKey)
         #expect(found.first?.location.line == 5)
@@ -33,7 +35,8 @@ import Testing
     func unreadableNode() {
         // The list has no `button:`: the node cannot be read, so the nodes only it leads to, and
         // the variable only it would set, are not reported.
-        let found = diagnose("""
+        let found = diagnose(
+            """
             flow: t
             start: menu
             nodes:
@@ -47,7 +50,8 @@ import Testing
                         - { id: b, title: B, goto: b }
               a: { ask: Your name?, save_as: name, goto: b }
               b: { text: "Bye {{name}}", goto: end }
-            """)
+            """
+        )
         #expect(found.map(\.rule) == [.missingKey], "\(found.map(\.description))")
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import FlowModel
+import Foundation
 import Testing
 
 /// What is not a readable UTF-8 file gets one sentence that says what it is, never a platform

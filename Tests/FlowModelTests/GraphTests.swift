@@ -3,23 +3,23 @@ import Testing
 
 struct GraphTests {
     static let yaml = """
-    flow: g
-    start: menu
-    session: { reentry: back }
-    templates:
-      hi: { language: en_US, category: UTILITY, body: "Hi {{1}}", buttons: [{ quick_reply: Go }] }
-    nodes:
-      menu:
-        buttons:
-          body: "Pick \\"one\\""
-          options: [{ title: Track, goto: ask }, { title: Stop, goto: end }]
-      ask:
-        ask: Order?
-        timeout: { after: 30h, goto: nudge }
-        goto: end
-      nudge: { text: Still there?, goto: end }
-      back: { template: hi, params: [x], on_reply: resume }
-    """
+        flow: g
+        start: menu
+        session: { reentry: back }
+        templates:
+          hi: { language: en_US, category: UTILITY, body: "Hi {{1}}", buttons: [{ quick_reply: Go }] }
+        nodes:
+          menu:
+            buttons:
+              body: "Pick \\"one\\""
+              options: [{ title: Track, goto: ask }, { title: Stop, goto: end }]
+          ask:
+            ask: Order?
+            timeout: { after: 30h, goto: nudge }
+            goto: end
+          nudge: { text: Still there?, goto: end }
+          back: { template: hi, params: [x], on_reply: resume }
+        """
 
     @Test("Mermaid: kinds as shapes, choices as labels, timeouts dashed, re-entry bold")
     func mermaid() throws {
@@ -49,7 +49,8 @@ struct GraphTests {
 
     @Test("node names that are Mermaid keywords or hold odd characters become safe ids, all distinct")
     func mermaidIDs() throws {
-        let yaml = "flow: k\nstart: style\nnodes:\n  style: { text: a, goto: click }\n  click: { text: b, goto: my-node }\n"
+        let yaml =
+            "flow: k\nstart: style\nnodes:\n  style: { text: a, goto: click }\n  click: { text: b, goto: my-node }\n"
             + "  my-node: { text: c, goto: my_2d_node }\n  my_2d_node: { text: d, goto: end }\n"
         let flow = try #require(FlowLoader.load(yaml: yaml, file: "k.yaml").flow)
         let text = FlowGraph.render(flow, as: .mermaid)
@@ -62,21 +63,21 @@ struct GraphTests {
     @Test("a re-entry edge is bold only where the window may have closed, not two hours on")
     func boldOnlyWhenLate() throws {
         let yaml = """
-        flow: b
-        start: ask
-        session: { reentry: back }
-        templates:
-          hi: { language: en_US, category: UTILITY, body: "Hi", buttons: [{ quick_reply: Go }] }
-        nodes:
-          ask:
-            ask: Order?
-            timeout: { after: 2h, goto: soon }
-            goto: end
-          soon: { text: Still there?, goto: later }
-          later: { wait: 23h, goto: late }
-          late: { text: Still?, goto: end }
-          back: { template: hi, on_reply: resume }
-        """
+            flow: b
+            start: ask
+            session: { reentry: back }
+            templates:
+              hi: { language: en_US, category: UTILITY, body: "Hi", buttons: [{ quick_reply: Go }] }
+            nodes:
+              ask:
+                ask: Order?
+                timeout: { after: 2h, goto: soon }
+                goto: end
+              soon: { text: Still there?, goto: later }
+              later: { wait: 23h, goto: late }
+              late: { text: Still?, goto: end }
+              back: { template: hi, on_reply: resume }
+            """
         let flow = try #require(FlowLoader.load(yaml: yaml, file: "b.yaml").flow)
         let text = FlowGraph.render(flow, as: .mermaid)
         #expect(!text.contains("n_soon ==>"), "\(text)")

@@ -26,13 +26,16 @@ struct HostileInputTests {
         #expect(FlowLoader.load(yaml: yaml, file: "t.yaml").flow?.nodes.count == 2)
     }
 
-    @Test("tags, complex keys and byte-order marks inside the file are errors", arguments: [
-        ("flow: t\nstart: n\nnodes:\n  n: { text: !!binary aGk=, goto: end }\n", "YAML tag", 4),
-        ("flow: t\nstart: n\nnodes:\n  n: { text: !!python/object:os.system x, goto: end }\n", "YAML tag", 4),
-        ("flow: t\nstart: n\nnodes:\n  ? [a, b]\n  : { text: hi }\n  n: { text: hi, goto: end }\n", "a key must be plain text", 4),
-        ("flow: t\nstart: n\n\u{FEFF}nodes:\n  n: { text: hi, goto: end }\n", "byte-order mark", 3),
-        ("flow: t\nstart: n\nnodes:\n  n: { text: \"a\u{FEFF}b\", goto: end }\n", "byte-order mark", 4),
-    ])
+    @Test(
+        "tags, complex keys and byte-order marks inside the file are errors",
+        arguments: [
+            ("flow: t\nstart: n\nnodes:\n  n: { text: !!binary aGk=, goto: end }\n", "YAML tag", 4),
+            ("flow: t\nstart: n\nnodes:\n  n: { text: !!python/object:os.system x, goto: end }\n", "YAML tag", 4),
+            ("flow: t\nstart: n\nnodes:\n  ? [a, b]\n  : { text: hi }\n  n: { text: hi, goto: end }\n", "a key must be plain text", 4),
+            ("flow: t\nstart: n\n\u{FEFF}nodes:\n  n: { text: hi, goto: end }\n", "byte-order mark", 3),
+            ("flow: t\nstart: n\nnodes:\n  n: { text: \"a\u{FEFF}b\", goto: end }\n", "byte-order mark", 4),
+        ]
+    )
     func silentlyAccepted(_ yaml: String, _ message: String, _ line: Int) {
         let found = diagnose(yaml)
         #expect(found.contains { $0.severity == .error && $0.message.contains(message) && $0.location.line == line }, "\(found)")
@@ -65,16 +68,22 @@ struct HostileInputTests {
         let yaml = "flow: t\nstart: n\nnodes:\n  n: { text: \"unclosed"
         let found = diagnose(yaml)
         let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(found.contains { $0.rule == .yamlSyntax && $0.location.line == lines.count && $0.location.column <= lines[lines.count - 1].count + 1 })
+        #expect(
+            found.contains { $0.rule == .yamlSyntax && $0.location.line == lines.count && $0.location.column <= lines[lines.count - 1].count + 1 }
+        )
     }
 }
 
 /// Inputs the fuzzer found.
 struct FuzzFindingsTests {
-    @Test("template placeholders {{0}} and a huge number are errors, not traps or billion-element ranges",
-          arguments: ["Hi {{0}}", "Hi {{1}} {{99999999999999999999}}", "Hi {{9223372036854775807}}"])
+    @Test(
+        "template placeholders {{0}} and a huge number are errors, not traps or billion-element ranges",
+        arguments: ["Hi {{0}}", "Hi {{1}} {{99999999999999999999}}", "Hi {{9223372036854775807}}"]
+    )
     func placeholders(_ body: String) {
-        let found = diagnose("flow: t\nstart: n\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: \"\(body)\" }\nnodes:\n  n: { text: hi, goto: end }\n")
+        let found = diagnose(
+            "flow: t\nstart: n\ntemplates:\n  hi: { language: en_US, category: UTILITY, body: \"\(body)\" }\nnodes:\n  n: { text: hi, goto: end }\n"
+        )
         #expect(found.contains { $0.rule == .templatePlaceholders })
     }
 }
@@ -119,8 +128,10 @@ struct BoundedWorkTests {
         #expect(Self.attempts(value).isEmpty, "\(value)")
     }
 
-    @Test(arguments: ["\"2\"", "'2'", "2.5", "1_0", "0b10", "0x", "0o", "+", ".", "1e", "e1", "0x1p3",
-                      "9223372036854775808", "-9223372036854775809", "1e400", ".inf", ".nan", "0xFFFFFFFFFFFFFFFFFF", "٢"])
+    @Test(arguments: [
+        "\"2\"", "'2'", "2.5", "1_0", "0b10", "0x", "0o", "+", ".", "1e", "e1", "0x1p3",
+        "9223372036854775808", "-9223372036854775809", "1e400", ".inf", ".nan", "0xFFFFFFFFFFFFFFFFFF", "٢",
+    ])
     func otherSpellingsAreErrorsNotTraps(_ value: String) {
         let errors = Self.attempts(value)
         #expect(errors.count == 1, "\(value): \(errors.map(\.description))")

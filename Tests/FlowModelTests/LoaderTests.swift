@@ -1,5 +1,5 @@
-import Foundation
 import FlowModel
+import Foundation
 import Testing
 
 struct LoaderTests {
@@ -58,16 +58,21 @@ struct LoaderTests {
 
     @Test("strings stay strings: Yes, No, 007 and on are titles, not booleans or numbers")
     func scalarsStayStrings() throws {
-        let flow = try load("""
-        flow: t
-        start: n
-        nodes:
-          n:
-            buttons:
-              body: Sure?
-              options: [{ title: Yes, goto: end }, { title: No, goto: end }, { title: 007, goto: end }]
-        """)
-        guard case .buttons(let buttons) = flow[node: "n"]?.step else { Issue.record("not buttons"); return }
+        let flow = try load(
+            """
+            flow: t
+            start: n
+            nodes:
+              n:
+                buttons:
+                  body: Sure?
+                  options: [{ title: Yes, goto: end }, { title: No, goto: end }, { title: 007, goto: end }]
+            """
+        )
+        guard case .buttons(let buttons) = flow[node: "n"]?.step else {
+            Issue.record("not buttons")
+            return
+        }
         #expect(buttons.options.map(\.title.description) == ["Yes", "No", "007"])
         #expect(buttons.options.map(\.id.value) == ["Yes", "No", "007"])
     }
@@ -81,9 +86,12 @@ struct LoaderTests {
         #expect(text.render { ["contact.name": "Ana", "order_id": "ORD-1"][$0] } == "Hi Ana, order ORD-1 {{1}} {{")
     }
 
-    @Test("time spans parse the way designers write them", arguments: [
-        ("90s", 90_000), ("30m", 1_800_000), ("2h", 7_200_000), ("1d", 86_400_000), ("1h30m", 5_400_000), ("500ms", 500),
-    ] as [(String, Int64)])
+    @Test(
+        "time spans parse the way designers write them",
+        arguments: [
+            ("90s", 90_000), ("30m", 1_800_000), ("2h", 7_200_000), ("1d", 86_400_000), ("1h30m", 5_400_000), ("500ms", 500),
+        ] as [(String, Int64)]
+    )
     func timeSpans(_ text: String, _ milliseconds: Int64) {
         #expect(TimeSpan(parsing: text)?.milliseconds == milliseconds)
         #expect(TimeSpan(parsing: TimeSpan(milliseconds: milliseconds).description)?.milliseconds == milliseconds)

@@ -9,12 +9,22 @@ struct Marked {
     let column: Int
 
     init(_ text: String) {
-        var line = 1, column = 1, found: (Int, Int)?
+        var line = 1
+        var column = 1
+        var found: (Int, Int)?
         var output = ""
         for scalar in text.unicodeScalars {
-            if scalar == "»" { found = (line, column); continue }
+            if scalar == "»" {
+                found = (line, column)
+                continue
+            }
             output.unicodeScalars.append(scalar)
-            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         yaml = output
         (self.line, self.column) = found ?? (0, 0)

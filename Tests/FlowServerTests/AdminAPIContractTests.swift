@@ -1,6 +1,6 @@
-import NIOHTTP1
 import FlowServer
 import Foundation
+import NIOHTTP1
 import Testing
 import Yams
 
@@ -19,16 +19,19 @@ import Yams
 
         var operations: Set<String> {
             let paths = document["paths"] as? [String: [String: Any]] ?? [:]
-            return Set(paths.flatMap { path, item in
-                item.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }.map { "\($0.uppercased()) \(path)" }
-            })
+            return Set(
+                paths.flatMap { path, item in
+                    item.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }.map { "\($0.uppercased()) \(path)" }
+                }
+            )
         }
 
         func schema(for operation: String, status: Int) -> [String: Any]? {
             let parts = operation.split(separator: " ", maxSplits: 1).map(String.init)
             let paths = document["paths"] as? [String: [String: Any]]
             guard parts.count == 2, let item = paths?[parts[1]]?[parts[0].lowercased()] as? [String: Any],
-                  var response = (item["responses"] as? [String: Any])?["\(status)"] as? [String: Any] else { return nil }
+                var response = (item["responses"] as? [String: Any])?["\(status)"] as? [String: Any]
+            else { return nil }
             if let ref = response["$ref"] as? String { response = resolve(ref) }
             let content = (response["content"] as? [String: Any])?["application/json"] as? [String: Any]
             return content?["schema"] as? [String: Any]
@@ -81,10 +84,15 @@ import Yams
         var called: Set<String> = []
         var failures: [String] = []
 
-        func call(_ operation: String, _ method: HTTPMethod, _ path: String, body: String? = nil, token: Bool = true, expect status: Int) async throws {
+        func call(_ operation: String, _ method: HTTPMethod, _ path: String, body: String? = nil, token: Bool = true, expect status: Int) async throws
+        {
             called.insert(operation)
-            let answer = try await server.request(method, path, body: body.map { Array($0.utf8) },
-                                                  headers: token ? [("Authorization", "Bearer \(adminToken)")] : [])
+            let answer = try await server.request(
+                method,
+                path,
+                body: body.map { Array($0.utf8) },
+                headers: token ? [("Authorization", "Bearer \(adminToken)")] : []
+            )
             guard answer.status == status else {
                 failures.append("\(method) \(path): \(answer.status), expected \(status): \(answer.body)")
                 return
@@ -102,7 +110,7 @@ import Yams
 
         let contact = "/admin/contacts/{number}/{contact}"
         let base = "/admin/contacts/\(number)/31612345678"
-        try await call("GET \(contact)", .GET, base, expect: 404)          // never wrote
+        try await call("GET \(contact)", .GET, base, expect: 404)  // never wrote
         #expect(try await server.webhook(Payload.text("hello", id: "wamid.contract.1")) == 200)
         try await eventually("the contact is stored") { (try? await server.admin(.GET, "31612345678").status) == 200 }
         try await call("GET \(contact)", .GET, base, expect: 200)
@@ -112,7 +120,7 @@ import Yams
         try await call("POST \(contact)/start", .POST, base + "/start", body: "not json", expect: 400)
         try await call("POST \(contact)/start", .POST, "/admin/contacts/999/31612345678/start", body: #"{"node": "ack"}"#, expect: 404)
         try await call("POST \(contact)/start", .POST, base + "/start", body: #"{"node": "with_agent"}"#, expect: 200)
-        try await call("POST \(contact)/start", .POST, base + "/start", body: #"{"node": "ack"}"#, expect: 409)   // a person has it
+        try await call("POST \(contact)/start", .POST, base + "/start", body: #"{"node": "ack"}"#, expect: 409)  // a person has it
         try await call("POST \(contact)/release", .POST, base + "/release", expect: 200)
         try await call("GET /admin/outbox/failed", .GET, "/admin/outbox/failed?limit=5", expect: 200)
         try await call("GET /admin/outbox/failed", .GET, "/admin/outbox/failed", token: false, expect: 401)
@@ -125,8 +133,11 @@ import Yams
         // A path the API does not have answers in the same error shape.
         let unknown = try await server.request(.GET, "/admin/nothing-here", headers: [("Authorization", "Bearer \(adminToken)")])
         #expect(unknown.status == 404)
-        #expect(contract.problems(try JSONSerialization.jsonObject(with: Data(unknown.body.utf8)), contract.resolve("#/components/schemas/Error")).isEmpty,
-                "\(unknown.body)")
+        #expect(
+            contract.problems(try JSONSerialization.jsonObject(with: Data(unknown.body.utf8)), contract.resolve("#/components/schemas/Error"))
+                .isEmpty,
+            "\(unknown.body)"
+        )
         try await server.stop()
         try await graph.stop()
     }

@@ -9,8 +9,10 @@ import Testing
 /// the interleaving: deduplication is decided inside the committing transaction, and what is
 /// refused there is redelivered (as Meta redelivers anything not answered 200) and then dropped.
 struct ConcurrentDeliveryTests {
-    @Test("2 to 50 concurrent copies of each message give exactly one reply per message",
-          arguments: [(1_000, 2), (200, 5), (40, 50)])
+    @Test(
+        "2 to 50 concurrent copies of each message give exactly one reply per message",
+        arguments: [(1_000, 2), (200, 5), (40, 50)]
+    )
     func concurrentCopies(messages: Int, copies: Int) async throws {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
@@ -19,7 +21,7 @@ struct ConcurrentDeliveryTests {
             Payload.text("hello", id: "wamid.c\(index)", from: "3161\(String(format: "%07d", index))")
         }
         // The harness is used from many request tasks at once; each request is independent.
-        nonisolated(unsafe) let target = server
+        let target = server
         // Copies spread out (seeded shuffle), so they land in different, pipelined batches.
         var random = SplitMix(seed: UInt64(messages * copies))
         var pending = bodies.flatMap { body in Array(repeating: body, count: copies) }.shuffled(using: &random)

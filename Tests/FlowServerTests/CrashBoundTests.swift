@@ -1,4 +1,3 @@
-@testable import FlowServer
 import FlowEngine
 import FlowModel
 import FlowStore
@@ -6,6 +5,8 @@ import FlowStoreSQLite
 import Logging
 import Synchronization
 import Testing
+
+@testable import FlowServer
 
 /// Accepts every send at once, and notes the most sends ever done but not yet recorded.
 final class BoundCheckingSender: GraphSender {
@@ -30,7 +31,11 @@ final class BoundCheckingSender: GraphSender {
         try await base.migrate()
         var commit = Commit(time: start)
         commit.outbox = (0..<400).map { index in
-            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "3161234\(index)"), ref: "r\(index)", body: Array("{}".utf8))
+            Commit.NewMessage(
+                contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "3161234\(index)"),
+                ref: "r\(index)",
+                body: Array("{}".utf8)
+            )
         }
         _ = try await base.commit(commit)
         let store = InstrumentedStore(base, recordDelay: .milliseconds(15))
@@ -38,8 +43,14 @@ final class BoundCheckingSender: GraphSender {
         var settings = Dispatcher.Settings()
         settings.concurrency = 8
         settings.defaultRate = 1_000_000
-        let dispatcher = Dispatcher(sender: sender, store: store, clock: ManualClock(start: start), metrics: ServerMetrics(),
-                                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), settings: settings)
+        let dispatcher = Dispatcher(
+            sender: sender,
+            store: store,
+            clock: ManualClock(start: start),
+            metrics: ServerMetrics(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            settings: settings
+        )
         let running = Task { await dispatcher.run() }
         try await eventually("every message is sent and recorded", within: 30) { store.recorded.load(ordering: .sequentiallyConsistent) == 400 }
         #expect(sender.started.load(ordering: .sequentiallyConsistent) == 400)

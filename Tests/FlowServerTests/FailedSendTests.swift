@@ -1,6 +1,7 @@
 import FlowModel
 import FlowServer
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -13,8 +14,13 @@ import Testing
     func failedSendsAreListedAndRetried() async throws {
         let graph = try await FakeGraph()
         // The budget is spent by the first transient error.
-        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                                          database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start)) {
+        let server = try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start)
+        ) {
             $0.retryFor = .seconds(0)
         }
         graph.script([.error(.serviceUnavailable, code: 2)])

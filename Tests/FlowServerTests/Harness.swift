@@ -20,7 +20,7 @@ let appSecret = "test-app-secret"
 let verifyToken = "test-verify-token"
 let accessToken = "test-access-token"
 let adminToken = "test-admin-token"
-let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!   // Monday 11:00 in Amsterdam
+let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!  // Monday 11:00 in Amsterdam
 
 /// Waits for a condition that another task makes true, checking every few milliseconds, up to a
 /// deadline. (Waiting on an outcome, not sleeping for a fixed time.)
@@ -35,6 +35,14 @@ func eventually(_ what: String, within seconds: Double = 10, _ condition: () asy
 }
 
 /// A fake Graph API on 127.0.0.1: records every send, answers from a script (default: accepted).
+extension Mutex {
+    /// A mutex on the heap, for a closure to share.
+    final class Box: Sendable {
+        let value: Mutex<Value>
+        init(_ value: sending Value) { self.value = Mutex(value) }
+    }
+}
+
 final class FakeGraph: Sendable {
     struct Received: Sendable {
         var path: String
@@ -62,21 +70,26 @@ final class FakeGraph: Sendable {
     init() async throws {
         let router = Router()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        nonisolated(unsafe) var this: FakeGraph?
+        // The routes are built before the fake exists; they find it here once it does.
+        let late = Mutex<FakeGraph?>.Box(nil)
         router.post("/:version/:number/messages") { request, context -> Response in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
-            return this!.handle(path: request.uri.path, authorization: request.headers[.authorization], body: Array(body.readableBytesView))
+            guard let graph = late.value.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            return graph.handle(path: request.uri.path, authorization: request.headers[.authorization], body: Array(body.readableBytesView))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-                              logger: Logger(label: "fake-graph", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
+            logger: Logger(label: "fake-graph", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "fake-graph", factory: { _ in SwiftLogNoOpLogHandler() })))
         let group = group
         task = Task { try await group.run() }
         var iterator = stream.makeAsyncIterator()
         port = await iterator.next() ?? 0
-        this = self
+        late.value.withLock { $0 = self }
     }
 
     private func handle(path: String, authorization: String?, body: [UInt8]) -> Response {
@@ -84,7 +97,10 @@ final class FakeGraph: Sendable {
             state.received.append(Received(path: path, authorization: authorization, bytes: body))
             state.counter += 1
             if !state.script.isEmpty { return state.script.removeFirst() }
-            return Reply(status: .ok, body: #"{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.out.\#(state.counter)"}]}"#)
+            return Reply(
+                status: .ok,
+                body: #"{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.out.\#(state.counter)"}]}"#
+            )
         }
         return Response(status: reply.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
@@ -114,10 +130,17 @@ final class TestServer: @unchecked Sendable {
     /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file.
     let database: String
 
-    init(flow: String, flowFile: String? = nil, database: String, graph: FakeGraph, clock: ManualClock, concurrency: Int = 64,
-         logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
-         configure: (inout ServerConfig) -> Void = { _ in },
-         wrapStore: (SQLiteStore) -> any FlowStore = { $0 }) async throws {
+    init(
+        flow: String,
+        flowFile: String? = nil,
+        database: String,
+        graph: FakeGraph,
+        clock: ManualClock,
+        concurrency: Int = 64,
+        logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configure: (inout ServerConfig) -> Void = { _ in },
+        wrapStore: (SQLiteStore) -> any FlowStore = { $0 }
+    ) async throws {
         self.database = database
         var config = ServerConfig()
         config.concurrency = concurrency
@@ -133,8 +156,15 @@ final class TestServer: @unchecked Sendable {
         let store = wrapStore(sqlite)
         client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
-        server = FlowgateServer(config: config, secrets: secrets, engines: try FlowgateServer.engines(for: config), store: store,
-                                sender: sender, clock: clock, logger: logger)
+        server = FlowgateServer(
+            config: config,
+            secrets: secrets,
+            engines: try FlowgateServer.engines(for: config),
+            store: store,
+            sender: sender,
+            clock: clock,
+            logger: logger
+        )
         self.clock = clock
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application(port: 0, onServerRunning: { continuation.yield($0) })
@@ -161,7 +191,12 @@ final class TestServer: @unchecked Sendable {
         try await client.shutdown()
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+    func request(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -174,7 +209,8 @@ final class TestServer: @unchecked Sendable {
     /// POSTs a webhook body signed with the app secret (or with `signature` when given).
     func webhook(_ body: [UInt8], signature: String? = nil) async throws -> Int {
         let header = signature ?? WebhookSignature(appSecret: appSecret).header(for: body)
-        return try await request(.POST, "/webhook", body: body, headers: [("X-Hub-Signature-256", header), ("Content-Type", "application/json")]).status
+        return try await request(.POST, "/webhook", body: body, headers: [("X-Hub-Signature-256", header), ("Content-Type", "application/json")])
+            .status
     }
 
     /// Waits until the server has recorded WhatsApp's id for a send, so a status for it can be
@@ -185,8 +221,12 @@ final class TestServer: @unchecked Sendable {
     }
 
     func admin(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
-        try await request(method, "/admin/contacts/\(phoneNumberID)/\(path)", body: json.map { Array($0.utf8) },
-                          headers: [("Authorization", "Bearer \(adminToken)")])
+        try await request(
+            method,
+            "/admin/contacts/\(phoneNumberID)/\(path)",
+            body: json.map { Array($0.utf8) },
+            headers: [("Authorization", "Bearer \(adminToken)")]
+        )
     }
 
     /// A metric's value, summed over its label sets; `name{label="value"}` picks one set.
@@ -206,7 +246,8 @@ func temporaryDatabase() -> String {
 enum Payload {
     static func envelope(messages: String = "[]", statuses: String = "[]", contacts: String? = nil) -> [UInt8] {
         let contactList = contacts ?? #"[{"profile":{"name":"Ana"},"wa_id":"31612345678"}]"#
-        let json = #"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":\#(contactList),"messages":\#(messages),"statuses":\#(statuses)}}]}]}"#
+        let json =
+            #"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":\#(contactList),"messages":\#(messages),"statuses":\#(statuses)}}]}]}"#
         return Array(json.utf8)
     }
 
@@ -219,11 +260,22 @@ enum Payload {
     }
 
     static func tap(_ buttonID: String, _ title: String, id: String, at time: Timestamp = start) -> [UInt8] {
-        envelope(messages: "[" + message(id: id, type: "interactive", #""interactive":{"type":"button_reply","button_reply":{"id":"\#(buttonID)","title":"\#(title)"}}"#, at: time) + "]")
+        envelope(
+            messages: "["
+                + message(
+                    id: id,
+                    type: "interactive",
+                    #""interactive":{"type":"button_reply","button_reply":{"id":"\#(buttonID)","title":"\#(title)"}}"#,
+                    at: time
+                ) + "]"
+        )
     }
 
     static func status(wamid: String, _ status: String, code: Int? = nil) -> [UInt8] {
         let errors = code.map { #","errors":[{"code":\#($0),"title":"Re-engagement message","message":"more than 24 hours"}]"# } ?? ""
-        return envelope(statuses: #"[{"id":"\#(wamid)","status":"\#(status)","timestamp":"\#(start.millisecondsSince1970 / 1000)","recipient_id":"31612345678"\#(errors)}]"#)
+        return envelope(
+            statuses:
+                #"[{"id":"\#(wamid)","status":"\#(status)","timestamp":"\#(start.millisecondsSince1970 / 1000)","recipient_id":"31612345678"\#(errors)}]"#
+        )
     }
 }

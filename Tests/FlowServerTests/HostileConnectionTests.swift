@@ -2,6 +2,7 @@ import FlowModel
 import FlowServer
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,10 @@ final class RawConnection: Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(socket); throw POSIXError(.ECONNREFUSED) }
+        guard connected == 0 else {
+            close(socket)
+            throw POSIXError(.ECONNREFUSED)
+        }
         return socket
     }
 
@@ -82,7 +86,13 @@ final class RawConnection: Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
             var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            let left = max(1, Int32((deadline - ContinuousClock.now).components.seconds * 1000 + (deadline - ContinuousClock.now).components.attoseconds / 1_000_000_000_000_000))
+            let left = max(
+                1,
+                Int32(
+                    (deadline - ContinuousClock.now).components.seconds * 1000 + (deadline - ContinuousClock.now).components.attoseconds
+                        / 1_000_000_000_000_000
+                )
+            )
             guard poll(&descriptor, 1, left) > 0 else { continue }
             let count = recv(socket, &buffer, buffer.count, 0)
             if count <= 0 { return true }

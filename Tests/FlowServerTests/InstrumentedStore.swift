@@ -33,9 +33,18 @@ final class InstrumentedStore: FlowStore {
         recorded.add(results.count, ordering: .sequentiallyConsistent)
     }
 
-    func commit(_ commit: Commit) async throws -> [OutboxRecord] { try write(); return try await base.commit(commit) }
-    func checkWritable() async throws { try write(); try await base.checkWritable() }
-    func maintain() async throws { try write(); try await base.maintain() }
+    func commit(_ commit: Commit) async throws -> [OutboxRecord] {
+        try write()
+        return try await base.commit(commit)
+    }
+    func checkWritable() async throws {
+        try write()
+        try await base.checkWritable()
+    }
+    func maintain() async throws {
+        try write()
+        try await base.maintain()
+    }
     func migrate() async throws { try await base.migrate() }
     func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
@@ -55,7 +64,11 @@ final class InstrumentedStore: FlowStore {
 
 /// Holds whoever passes until the test opens it; counts who has arrived.
 final class Gate: Sendable {
-    private struct State { var arrived = 0; var open = false; var waiting: [CheckedContinuation<Void, Never>] = [] }
+    private struct State {
+        var arrived = 0
+        var open = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
     private let state = Mutex(State())
 
     var arrived: Int { state.withLock { $0.arrived } }

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import FlowServer
 import FlowStore
 import FlowStoreSQLite
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -10,8 +12,17 @@ import Testing
     func readinessFollowsTheStore() async throws {
         let graph = try await FakeGraph()
         nonisolated(unsafe) var failing: InstrumentedStore?
-        let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start),
-                                          wrapStore: { let store = InstrumentedStore($0); failing = store; return store })
+        let server = try await TestServer(
+            flow: "auto-ack",
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start),
+            wrapStore: {
+                let store = InstrumentedStore($0)
+                failing = store
+                return store
+            }
+        )
         let store = try #require(failing)
         #expect(try await server.request(.GET, "/readyz").status == 200)
         store.broken.store(true, ordering: .sequentiallyConsistent)
@@ -38,8 +49,11 @@ import Testing
             var commit = Commit(time: start)
             commit.outbox = (0..<50).map { _ in
                 index += 1
-                return Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "c\(index)"), ref: "r\(index)",
-                                         body: Array(repeating: UInt8(ascii: "x"), count: 1000))
+                return Commit.NewMessage(
+                    contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "c\(index)"),
+                    ref: "r\(index)",
+                    body: Array(repeating: UInt8(ascii: "x"), count: 1000)
+                )
             }
             _ = try await store.commit(commit)
         }

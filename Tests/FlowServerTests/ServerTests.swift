@@ -1,8 +1,11 @@
 import FlowEngine
 import FlowModel
 import FlowServer
+import FlowStore
 import FlowStoreSQLite
 import Foundation
+import HTTPTypes
+import NIOHTTP1
 import Testing
 import WhatsAppCloud
 
@@ -82,15 +85,27 @@ struct ServerTests {
         let messages = [
             Payload.message(id: "m1", type: "text", #""text":{"body":"hello"}"#),
             Payload.message(id: "m2", type: "interactive", #""interactive":{"type":"button_reply","button_reply":{"id":"b1","title":"Yes"}}"#),
-            Payload.message(id: "m3", type: "interactive", #""interactive":{"type":"list_reply","list_reply":{"id":"r1","title":"Morning","description":"8-12"}}"#),
-            Payload.message(id: "m4", type: "button", #""button":{"payload":"Continue","text":"Continue"},"context":{"from":"15550783881","id":"wamid.t1"}"#),
+            Payload.message(
+                id: "m3",
+                type: "interactive",
+                #""interactive":{"type":"list_reply","list_reply":{"id":"r1","title":"Morning","description":"8-12"}}"#
+            ),
+            Payload.message(
+                id: "m4",
+                type: "button",
+                #""button":{"payload":"Continue","text":"Continue"},"context":{"from":"15550783881","id":"wamid.t1"}"#
+            ),
             Payload.message(id: "m5", type: "image", #""image":{"id":"img1","mime_type":"image/jpeg","sha256":"x","caption":"lamp"}"#),
             Payload.message(id: "m6", type: "video", #""video":{"id":"vid1","mime_type":"video/mp4"}"#),
             Payload.message(id: "m7", type: "audio", #""audio":{"id":"aud1","mime_type":"audio/ogg; codecs=opus","voice":true}"#),
             Payload.message(id: "m8", type: "document", #""document":{"id":"doc1","filename":"invoice.pdf","mime_type":"application/pdf"}"#),
             Payload.message(id: "m9", type: "sticker", #""sticker":{"id":"st1","mime_type":"image/webp","animated":false}"#),
             Payload.message(id: "m10", type: "location", #""location":{"latitude":52.37,"longitude":4.89,"name":"Dam","address":"Dam 1"}"#),
-            Payload.message(id: "m11", type: "contacts", #""contacts":[{"name":{"formatted_name":"Bo"},"phones":[{"phone":"+31612345678","type":"CELL"}]}]"#),
+            Payload.message(
+                id: "m11",
+                type: "contacts",
+                #""contacts":[{"name":{"formatted_name":"Bo"},"phones":[{"phone":"+31612345678","type":"CELL"}]}]"#
+            ),
             Payload.message(id: "m12", type: "reaction", #""reaction":{"message_id":"wamid.out.1","emoji":"👍"}"#),
             Payload.message(id: "m13", type: "reaction", #""reaction":{"message_id":"wamid.out.1"}"#),
             Payload.message(id: "m14", type: "order", #""order":{"catalog_id":"c1","product_items":[]}"#),
@@ -114,7 +129,8 @@ struct ServerTests {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
         #expect(try await server.webhook(Payload.text("hi", id: "wamid.s1", at: start - .hours(30))) == 200)
-        let statuses = #"[{"id":"wamid.out.1","status":"delivered","timestamp":"1","recipient_id":"31612345678","pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}},{"id":"wamid.unknown","status":"read","timestamp":"1","recipient_id":"31612345678"}]"#
+        let statuses =
+            #"[{"id":"wamid.out.1","status":"delivered","timestamp":"1","recipient_id":"31612345678","pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}},{"id":"wamid.unknown","status":"read","timestamp":"1","recipient_id":"31612345678"}]"#
         #expect(try await server.webhook(Payload.envelope(statuses: statuses)) == 200)
         #expect(server.metric("flowgate_billable_messages_total") == 1)
         #expect(server.metric("flowgate_events_received_total{kind=\"status\"}") == 2)
@@ -125,8 +141,10 @@ struct ServerTests {
         try await graph.stop()
     }
 
-    @Test("timestamps past 64 bits, negative or not numbers are read as missing; the server keeps answering",
-          arguments: ["9223372036854775807", "-9223372036854775808", "99999999999999999999", "soon"])
+    @Test(
+        "timestamps past 64 bits, negative or not numbers are read as missing; the server keeps answering",
+        arguments: ["9223372036854775807", "-9223372036854775808", "99999999999999999999", "soon"]
+    )
     func hostileTimestamp(_ timestamp: String) async throws {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
@@ -142,7 +160,8 @@ struct ServerTests {
     func usernameContact() async throws {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
-        let message = #"{"from":"","from_user_id":"US.1349120865530274","id":"wamid.u1","timestamp":"\#(start.millisecondsSince1970 / 1000)","type":"text","text":{"body":"hi"}}"#
+        let message =
+            #"{"from":"","from_user_id":"US.1349120865530274","id":"wamid.u1","timestamp":"\#(start.millisecondsSince1970 / 1000)","type":"text","text":{"body":"hi"}}"#
         let body = Payload.envelope(messages: "[\(message)]", contacts: #"[{"profile":{"name":"Bo"},"wa_id":"","user_id":"US.1349120865530274"}]"#)
         #expect(try await server.webhook(body) == 200)
         try await eventually("the ack goes out") { graph.received.count == 1 }
@@ -230,7 +249,7 @@ struct ServerTests {
     func restartKeepsOutbox() async throws {
         let database = temporaryDatabase()
         let down = try await FakeGraph()
-        try await down.stop()   // the Graph API is unreachable for the first server
+        try await down.stop()  // the Graph API is unreachable for the first server
         let clock = ManualClock(start: start)
         let first = try await TestServer(flow: "auto-ack", database: database, graph: down, clock: clock)
         #expect(try await first.webhook(Payload.text("hi", id: "wamid.restart")) == 200)
@@ -276,7 +295,9 @@ struct ServerTests {
         let server = try await TestServer(flow: "order-support", database: temporaryDatabase(), graph: graph, clock: clock)
         #expect(try await server.webhook(Payload.text("hi", id: "wamid.b1")) == 200)
         try await eventually("the menu goes out") { graph.received.count == 1 }
-        #expect(try await server.admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-12345"}}"#).status == 200)
+        #expect(
+            try await server.admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-12345"}}"#).status == 200
+        )
         try await eventually("the notice goes out") { graph.received.count == 2 }
         // WhatsApp refuses the menu: its window had closed. One template goes.
         try await server.sendRecorded("wamid.out.1")
@@ -309,7 +330,13 @@ struct ServerTests {
           thanks: { text: "Booked for {{day}}", goto: end }
         """.write(toFile: flowFile, atomically: true, encoding: .utf8)
         let graph = try await FakeGraph()
-        let server = try await TestServer(flow: "dates", flowFile: flowFile, database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+        let server = try await TestServer(
+            flow: "dates",
+            flowFile: flowFile,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start)
+        )
         #expect(try await server.webhook(Payload.text("hi", id: "wamid.d1")) == 200)
         try await eventually("the question goes out") { graph.received.count == 1 }
         #expect(try await server.webhook(Payload.text("٢٠٢٦-١١-٢١", id: "wamid.d2")) == 200)
@@ -326,7 +353,11 @@ struct ServerTests {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "order-support", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
         #expect(try await server.request(.GET, "/admin/contacts/\(phoneNumberID)/31612345678").status == 401)
-        let notice = try await server.admin(.POST, "31612345678/start", json: #"{"node":"shipped_notice","params":{"order_id":"ORD-9","carrier":"DHL","contact.name":"Ana"}}"#)
+        let notice = try await server.admin(
+            .POST,
+            "31612345678/start",
+            json: #"{"node":"shipped_notice","params":{"order_id":"ORD-9","carrier":"DHL","contact.name":"Ana"}}"#
+        )
         #expect(notice.status == 200)
         #expect(notice.body.contains("\"window_open\" : false"))
         try await eventually("the template goes out") { graph.received.count == 1 }

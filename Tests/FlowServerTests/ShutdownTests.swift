@@ -1,14 +1,20 @@
 import AsyncHTTPClient
-@testable import FlowServer
+import FlowStore
 import FlowStoreSQLite
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 import WhatsAppCloud
 
+@testable import FlowServer
+
 @Suite("graceful shutdown") struct ShutdownTests {
-    enum Outcome: Hashable, Sendable { case ok, refusedBeforeAccepted, other(String) }
+    enum Outcome: Hashable, Sendable {
+        case ok, refusedBeforeAccepted
+        case other(String)
+    }
     final class Count: Sendable { let value = Mutex<Int>(0) }
 
     /// Posts message `index` from its own contact, as the platform does.
@@ -37,8 +43,13 @@ import WhatsAppCloud
     func stopUnderLoad() async throws {
         let graph = try await FakeGraph()
         let database = temporaryDatabase()
-        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                                          database: database, graph: graph, clock: ManualClock(start: start))
+        let server = try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: database,
+            graph: graph,
+            clock: ManualClock(start: start)
+        )
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         configuration.timeout.connect = .seconds(2)
@@ -78,8 +89,13 @@ extension ShutdownTests {
     @Test("a keep-alive connection idle when the stop begins still has its next request answered")
     func idleKeepAliveConnectionsAreServedOnce() async throws {
         let graph = try await FakeGraph()
-        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                                          database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+        let server = try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start)
+        )
         func request(_ index: Int) -> String {
             let body = Payload.text("hi \(index)", id: "wamid.keepalive.\(index)", from: "3162\(100_000 + index)")
             let signature = WebhookSignature(appSecret: appSecret).header(for: body)
@@ -115,8 +131,13 @@ extension ShutdownTests {
     func connectionsDuringStop() async throws {
         let graph = try await FakeGraph()
         for _ in 0..<6 {
-            let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                                              database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
+            let server = try await TestServer(
+                flow: "",
+                flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+                database: temporaryDatabase(),
+                graph: graph,
+                clock: ManualClock(start: start)
+            )
             let port = server.port
             let opened = Atomic<Int>(0)
             // Until the listener refuses: every connection is opened and dropped at once.
@@ -144,9 +165,14 @@ extension ShutdownTests {
     func stopDuringTimerRead() async throws {
         let graph = try await FakeGraph()
         let gate = Gate()
-        let server = try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                                          database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start),
-                                          wrapStore: { InstrumentedStore($0, timerReads: gate) })
+        let server = try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start),
+            wrapStore: { InstrumentedStore($0, timerReads: gate) }
+        )
         try await eventually("the scheduler reads the store") { gate.arrived == 1 }
         let stopped = Atomic<Bool>(false)
         let stopping = Task {

@@ -1,4 +1,5 @@
 import FlowServer
+import FlowStore
 import FlowStoreSQLite
 import Foundation
 import Logging
@@ -18,8 +19,9 @@ final class CapturedLog: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        func log(event: LogEvent) {
+            let (level, message) = (event.level, event.message)
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             log.lines.withLock { $0.append("\(level): \(message) \(fields)") }
         }
     }
@@ -33,9 +35,14 @@ final class CapturedLog: Sendable {
     static let from = "31612345678"
 
     func server(_ graph: FakeGraph, logger: Logger? = nil) async throws -> TestServer {
-        try await TestServer(flow: "", flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-                             database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start),
-                             logger: logger ?? Logger(label: "quiet", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: ManualClock(start: start),
+            logger: logger ?? Logger(label: "quiet", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
     }
 
     @Test("a lone surrogate escape in a text is replaced, and the message is answered")
@@ -43,7 +50,9 @@ final class CapturedLog: Sendable {
         let graph = try await FakeGraph()
         let server = try await server(graph)
         for (index, text) in [#"\ud800 hi"#, #"hi \udc00"#, #"\ud83d"#, #"ok \ud83d\ude00 \\ud800"#].enumerated() {
-            let body = Payload.envelope(messages: "[" + Payload.message(id: "wamid.sur.\(index)", type: "text", #""text":{"body":"\#(text)"}"#, from: "3161000\(index)") + "]")
+            let body = Payload.envelope(
+                messages: "[" + Payload.message(id: "wamid.sur.\(index)", type: "text", #""text":{"body":"\#(text)"}"#, from: "3161000\(index)") + "]"
+            )
             #expect(try await server.webhook(body) == 200, "\(text)")
         }
         try await eventually("every message is answered") { graph.received.count == 4 }
@@ -77,9 +86,13 @@ final class CapturedLog: Sendable {
         let graph = try await FakeGraph()
         let server = try await server(graph)
         let message = Payload.message(id: "wamid.nometa", type: "text", #""text":{"body":"hi"}"#)
-        let noMetadata = #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[\#(message)]}}]}]}"#
+        let noMetadata =
+            #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[\#(message)]}}]}]}"#
         #expect(try await server.webhook(Array(noMetadata.utf8)) == 200)
-        let anonymous = Payload.envelope(messages: "[" + Payload.message(id: "wamid.nobody", type: "text", #""text":{"body":"hi"}"#, from: "") + "]", contacts: "[]")
+        let anonymous = Payload.envelope(
+            messages: "[" + Payload.message(id: "wamid.nobody", type: "text", #""text":{"body":"hi"}"#, from: "") + "]",
+            contacts: "[]"
+        )
         #expect(try await server.webhook(anonymous) == 200)
         let letters = try await SQLiteStore(path: server.database).deadLetters(limit: 10)
         #expect(letters.count == 2)
@@ -98,7 +111,10 @@ final class CapturedLog: Sendable {
         let forged = "x\\n2026-11-21T00:00:00 error: forged\\u001b[31m"
         let weirdType = Payload.envelope(messages: "[" + Payload.message(id: "wamid.log.1", type: forged, "") + "]")
         #expect(try await server.webhook(weirdType) == 200)
-        let weirdNumber = String(decoding: Payload.text("hi", id: "wamid.log.2"), as: UTF8.self).replacingOccurrences(of: phoneNumberID, with: "1\\nerror: forged")
+        let weirdNumber = String(decoding: Payload.text("hi", id: "wamid.log.2"), as: UTF8.self).replacingOccurrences(
+            of: phoneNumberID,
+            with: "1\\nerror: forged"
+        )
         #expect(try await server.webhook(Array(weirdNumber.utf8)) == 200)
         try await server.stop()
         try await graph.stop()

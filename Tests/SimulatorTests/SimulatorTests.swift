@@ -1,8 +1,9 @@
 import FlowEngine
 import FlowModel
 import Foundation
-@testable import Simulator
 import Testing
+
+@testable import Simulator
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -13,8 +14,11 @@ func orderSupport() throws -> Flow {
 /// Plays lines as `flowgate simulate` does when piped, returning the transcript.
 func transcript(_ lines: [String], json: Bool = false) throws -> String {
     let flow = try orderSupport()
-    var session = SimulatorSession(flow: flow, contact: ContactIdentity(waID: "15550001234", name: "Ana"),
-                                   start: Timestamp(iso8601: "2026-11-02T10:00:00Z")!)
+    var session = SimulatorSession(
+        flow: flow,
+        contact: ContactIdentity(waID: "15550001234", name: "Ana"),
+        start: Timestamp(iso8601: "2026-11-02T10:00:00Z")!
+    )
     var printer = ChatPrinter(flow: flow, color: false)
     var out = json ? [] : printer.banner(session: session)
     for line in lines {
@@ -24,7 +28,9 @@ func transcript(_ lines: [String], json: Bool = false) throws -> String {
             switch command {
             case .act(let action):
                 let transitions = try session.perform(action)
-                out += json ? JSONLines.transitions(transitions) + [JSONLines.window(session)] : printer.transitions(transitions) + [printer.status(session)]
+                out +=
+                    json
+                    ? JSONLines.transitions(transitions) + [JSONLines.window(session)] : printer.transitions(transitions) + [printer.status(session)]
             case .state: out += printer.stateReport(session)
             case .help, .quit: break
             }
@@ -36,8 +42,10 @@ func transcript(_ lines: [String], json: Bool = false) throws -> String {
 }
 
 struct SimulatorTests {
-    static let script = ["hi", "1", "ORD-1", "ORD-12345", "/wait 25h", "/state", "/trigger delivery_today",
-                         "/status failed 131047", "Continue", "/image a photo", "/react 👍", "/tap 9", "/bogus"]
+    static let script = [
+        "hi", "1", "ORD-1", "ORD-12345", "/wait 25h", "/state", "/trigger delivery_today",
+        "/status failed 131047", "Continue", "/image a photo", "/react 👍", "/tap 9", "/bogus",
+    ]
 
     @Test("the same input and start time give byte-identical output, for people and as JSON")
     func deterministic() throws {
@@ -69,17 +77,25 @@ struct SimulatorTests {
         #expect(!text.contains("(0s left)"))
     }
 
-    @Test("late messages and statuses for any earlier message parse, and odd lines get a one-line error", arguments: [
-        ("/late 30h hello", Command.act(.sayLate("hello", sent: .ago(.hours(30))))),
-        ("/say-at 2026-11-03T09:59:30Z hello there", .act(.sayLate("hello there", sent: .at(Timestamp(iso8601: "2026-11-03T09:59:30Z")!)))),
-        ("/status #3 failed 131047", .act(.status(.failed, code: 131047, message: 3))),
-    ])
+    @Test(
+        "late messages and statuses for any earlier message parse, and odd lines get a one-line error",
+        arguments: [
+            ("/late 30h hello", Command.act(.sayLate("hello", sent: .ago(.hours(30))))),
+            ("/say-at 2026-11-03T09:59:30Z hello there", .act(.sayLate("hello there", sent: .at(Timestamp(iso8601: "2026-11-03T09:59:30Z")!)))),
+            ("/status #3 failed 131047", .act(.status(.failed, code: 131047, message: 3))),
+        ]
+    )
     func guardCommands(_ line: String, _ expected: Command) throws {
         #expect(try Command.parse(line, choices: []) == expected)
     }
 
-    @Test("a lone slash and malformed guard commands are errors, not crashes", arguments: ["/", "/late", "/late soon hi", "/say-at yesterday hi", "/status #x failed", "/status #0 read",
-                                                                                          "/text", "/text   ", "/tap", "/late 30h", "/say-at 2026-11-03T09:59:30Z"])
+    @Test(
+        "a lone slash and malformed guard commands are errors, not crashes",
+        arguments: [
+            "/", "/late", "/late soon hi", "/say-at yesterday hi", "/status #x failed", "/status #0 read",
+            "/text", "/text   ", "/tap", "/late 30h", "/say-at 2026-11-03T09:59:30Z",
+        ]
+    )
     func badGuardCommands(_ line: String) {
         #expect(throws: SimulatorError.self) { try Command.parse(line, choices: []) }
     }
@@ -95,7 +111,10 @@ struct SimulatorTests {
         let documented = commands(table)
         let helped = commands(Command.helpText)
         #expect(documented.count >= 18, "\(documented.sorted())")
-        #expect(documented == helped, "only in the docs: \(documented.subtracting(helped).sorted()); only in /help: \(helped.subtracting(documented).sorted())")
+        #expect(
+            documented == helped,
+            "only in the docs: \(documented.subtracting(helped).sorted()); only in /help: \(helped.subtracting(documented).sorted())"
+        )
         for state in ["sent", "delivered", "read", "played", "failed"] { #expect(Command.helpText.contains(state)) }
     }
 
@@ -112,16 +131,22 @@ struct SimulatorTests {
         #expect(objects.last?["type"] as? String == "window")
     }
 
-    @Test("a number or title taps when choices are shown; /text sends it as text", arguments: [
-        ("2", Command.act(.tap("2"))), ("change DELIVERY", .act(.tap("change DELIVERY"))), ("/text 2", .act(.say("2"))),
-        ("hello", .act(.say("hello"))), ("/wait 1h30m", .act(.wait(.minutes(90)))), ("/voice", .act(.media(.audio, caption: nil, filename: nil, voice: true))),
-        ("/location 52.37,4.89 Dam Square", .act(.location(latitude: 52.37, longitude: 4.89, name: "Dam Square"))),
-        ("/trigger shipped_notice order_id=ORD-1", .act(.trigger(node: "shipped_notice", parameters: ["order_id": "ORD-1"]))),
-        ("/status failed 131047", .act(.status(.failed, code: 131047, message: nil))), ("/state", .state), ("/quit", .quit),
-    ])
+    @Test(
+        "a number or title taps when choices are shown; /text sends it as text",
+        arguments: [
+            ("2", Command.act(.tap("2"))), ("change DELIVERY", .act(.tap("change DELIVERY"))), ("/text 2", .act(.say("2"))),
+            ("hello", .act(.say("hello"))), ("/wait 1h30m", .act(.wait(.minutes(90)))),
+            ("/voice", .act(.media(.audio, caption: nil, filename: nil, voice: true))),
+            ("/location 52.37,4.89 Dam Square", .act(.location(latitude: 52.37, longitude: 4.89, name: "Dam Square"))),
+            ("/trigger shipped_notice order_id=ORD-1", .act(.trigger(node: "shipped_notice", parameters: ["order_id": "ORD-1"]))),
+            ("/status failed 131047", .act(.status(.failed, code: 131047, message: nil))), ("/state", .state), ("/quit", .quit),
+        ]
+    )
     func parsing(_ line: String, _ expected: Command) throws {
-        let choices = [SimulatorSession.Choice(kind: .button, id: "track", title: "Track my order"),
-                       SimulatorSession.Choice(kind: .button, id: "slot", title: "Change delivery")]
+        let choices = [
+            SimulatorSession.Choice(kind: .button, id: "track", title: "Track my order"),
+            SimulatorSession.Choice(kind: .button, id: "slot", title: "Change delivery"),
+        ]
         #expect(try Command.parse(line, choices: choices) == expected)
     }
 
@@ -143,19 +168,19 @@ struct SimulatorTests {
     @Test("a wrong expectation fails and shows what was expected beside what came")
     func wrongExpectation() throws {
         let yaml = """
-        scenario: wrong on purpose
-        flow: \(repository.appendingPathComponent("flows/order-support.yaml").path)
-        start: 2026-11-02T10:00:00Z
-        turns:
-          - say: hi
-            expect:
-              - buttons: [Track my order, Change delivery, Something different]
-              - node: welcome
-          - tap: Track my order
-            expect:
-              - text: { contains: "tracking number" }
-              - var: { order_id: ORD-1 }
-        """
+            scenario: wrong on purpose
+            flow: \(repository.appendingPathComponent("flows/order-support.yaml").path)
+            start: 2026-11-02T10:00:00Z
+            turns:
+              - say: hi
+                expect:
+                  - buttons: [Track my order, Change delivery, Something different]
+                  - node: welcome
+              - tap: Track my order
+                expect:
+                  - text: { contains: "tracking number" }
+                  - var: { order_id: ORD-1 }
+            """
         let read = Scenario.load(yaml: yaml, file: "wrong.yaml")
         let loaded = try #require(read.scenario, "\(read.diagnostics)")
         let result = ScenarioRunner.run(loaded, flow: try orderSupport())
@@ -186,7 +211,11 @@ struct SimulatorTests {
     @Test("a scenario whose flow is a folder points at its `flow:` key, in words")
     func flowIsAFolder() throws {
         let file = NSTemporaryDirectory() + "scenario-\(UUID().uuidString).yaml"
-        try "scenario: x\nflow: \(NSTemporaryDirectory())\nstart: 2026-11-02T10:00:00Z\nturns: []\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "scenario: x\nflow: \(NSTemporaryDirectory())\nstart: 2026-11-02T10:00:00Z\nturns: []\n".write(
+            toFile: file,
+            atomically: true,
+            encoding: .utf8
+        )
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = ScenarioRunner.run(file: file)
         let problem = try #require(result.problems.first)
@@ -200,14 +229,34 @@ struct SimulatorTests {
 @Suite struct TestReportTests {
     static let results = [
         ScenarioRunner.Result(file: "simulator/a.yaml", title: "Taps & \"quotes\" <here>", turns: 2, failures: []),
-        ScenarioRunner.Result(file: "simulator/b.yaml", title: "A failure", turns: 3, failures: [
-            ScenarioRunner.Failure(turn: 2, label: "say: hi", location: SourceLocation(file: "simulator/b.yaml", line: 9, column: 7),
-                                   expected: "list rows [\"A\", \"B\"]", got: ["row 2: 'C', not 'B'"]),
-        ]),
-        ScenarioRunner.Result(file: "simulator/c.yaml", title: "(not loaded)", turns: 0, failures: [], problems: [
-            .error(.unknownKey, "unknown key 'sya': a turn needs one action", hint: "did you mean 'say'?",
-                   at: SourceLocation(file: "simulator/c.yaml", line: 5, column: 5)),
-        ]),
+        ScenarioRunner.Result(
+            file: "simulator/b.yaml",
+            title: "A failure",
+            turns: 3,
+            failures: [
+                ScenarioRunner.Failure(
+                    turn: 2,
+                    label: "say: hi",
+                    location: SourceLocation(file: "simulator/b.yaml", line: 9, column: 7),
+                    expected: "list rows [\"A\", \"B\"]",
+                    got: ["row 2: 'C', not 'B'"]
+                )
+            ]
+        ),
+        ScenarioRunner.Result(
+            file: "simulator/c.yaml",
+            title: "(not loaded)",
+            turns: 0,
+            failures: [],
+            problems: [
+                .error(
+                    .unknownKey,
+                    "unknown key 'sya': a turn needs one action",
+                    hint: "did you mean 'say'?",
+                    at: SourceLocation(file: "simulator/c.yaml", line: 5, column: 5)
+                )
+            ]
+        ),
     ]
 
     @Test("JUnit XML: a testcase per scenario, failures with the text the terminal shows, everything escaped")
@@ -215,7 +264,11 @@ struct SimulatorTests {
         let xml = TestReport.junit(Self.results)
         #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"flowgate test\" tests=\"3\" failures=\"2\">"))
         #expect(xml.contains("<testcase classname=\"simulator/a.yaml\" name=\"Taps &amp; &quot;quotes&quot; &lt;here&gt;\"/>"))
-        #expect(xml.contains("<failure message=\"turn 2 (say: hi): expected list rows [&quot;A&quot;, &quot;B&quot;]\">turn 2 (say: hi) at simulator/b.yaml:9:7:\n"))
+        #expect(
+            xml.contains(
+                "<failure message=\"turn 2 (say: hi): expected list rows [&quot;A&quot;, &quot;B&quot;]\">turn 2 (say: hi) at simulator/b.yaml:9:7:\n"
+            )
+        )
         #expect(xml.contains("<failure message=\"unknown key 'sya': a turn needs one action\">simulator/c.yaml:5:5: error:"))
         #expect(xml.components(separatedBy: "<testcase").count == 4)
         #expect(xml.components(separatedBy: "<failure").count == 3)

@@ -15,8 +15,11 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let flows = Examples.flows
     let flow = flows[Int(head >> 1) % flows.count]
     let engine = Engine(flow: flow)
-    var person = VirtualContact(engine: engine, contact: ContactIdentity(waID: "31600000000", name: "Fuzz"),
-                                start: Timestamp(millisecondsSince1970: 1_793_786_400_000))
+    var person = VirtualContact(
+        engine: engine,
+        contact: ContactIdentity(waID: "31600000000", name: "Fuzz"),
+        start: Timestamp(millisecondsSince1970: 1_793_786_400_000)
+    )
     if head & 1 == 0 {
         let body = Data(JSONRepair.replacingLoneSurrogates(Array(input.rest())))
         guard let notification = try? JSONDecoder().decode(WebhookNotification.self, from: body) else { return 0 }
@@ -49,7 +52,12 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         case 5:
             let kind = MediaKind.allCases[input.below(MediaKind.allCases.count)]
             person.handle(inbound(.media(kind: kind, id: input.text(limit: 8), caption: input.text(), filename: nil, voice: input.byte() & 1 == 1)))
-        case 6: person.handle(inbound(.location(latitude: Double(input.below(181)) - 90, longitude: Double(input.below(256)) - 128, name: input.text(), address: nil)))
+        case 6:
+            person.handle(
+                inbound(
+                    .location(latitude: Double(input.below(181)) - 90, longitude: Double(input.below(256)) - 128, name: input.text(), address: nil)
+                )
+            )
         case 7: person.handle(inbound(.contacts([.init(name: input.text(), phone: input.text(limit: 16))])))
         case 8: person.handle(inbound(.reaction(messageID: input.text(limit: 8), emoji: input.text(limit: 4))))
         case 9: person.handle(inbound(.other(type: input.text(limit: 12))))

@@ -7,14 +7,21 @@ extension ListStep: StepBehavior {
             InteractiveObject.Section(
                 title: section.title.map { renderer.fit($0, WhatsAppLimits.listSectionTitle, "section title") },
                 rows: section.rows.map { row in
-                    InteractiveObject.Row(id: row.id.value, title: renderer.fit(row.title, WhatsAppLimits.listRowTitle, "row title"),
-                                          description: row.description.map { renderer.fit($0, WhatsAppLimits.listRowDescription, "row description") })
-                })
+                    InteractiveObject.Row(
+                        id: row.id.value,
+                        title: renderer.fit(row.title, WhatsAppLimits.listRowTitle, "row title"),
+                        description: row.description.map { renderer.fit($0, WhatsAppLimits.listRowDescription, "row description") }
+                    )
+                }
+            )
         }
-        let object = InteractiveObject.list(header: header.map { renderer.fit($0, WhatsAppLimits.headerText, "header") },
-                                            body: renderer.fit(body, WhatsAppLimits.interactiveBody, "body"),
-                                            footer: footer.map { renderer.fit($0, WhatsAppLimits.footer, "footer") },
-                                            button: renderer.fit(button, WhatsAppLimits.listButtonLabel, "list button"), sections: sections)
+        let object = InteractiveObject.list(
+            header: header.map { renderer.fit($0, WhatsAppLimits.headerText, "header") },
+            body: renderer.fit(body, WhatsAppLimits.interactiveBody, "body"),
+            footer: footer.map { renderer.fit($0, WhatsAppLimits.footer, "footer") },
+            button: renderer.fit(button, WhatsAppLimits.listButtonLabel, "list button"),
+            sections: sections
+        )
         return renderer.rendered(OutboundMessage(to: renderer.to, interactive: object))
     }
 

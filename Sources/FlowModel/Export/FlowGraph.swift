@@ -1,3 +1,5 @@
+import Foundation
+
 /// Draws a flow as a diagram: Mermaid (for Markdown, GitHub and most editors) or Graphviz DOT.
 ///
 /// Nodes are shaped by kind; buttons, rows and quick replies are labelled edges; timeouts,
@@ -66,8 +68,14 @@ private struct Drawing {
 
     mutating func add(from: String, to target: Target, label: String?, style: Style) {
         if target.isEnd { usesEnd = true }
-        lines.append(Line(from: Self.isEntry(from) ? from : Self.diagramID(from), to: target.isEnd ? "__end" : Self.diagramID(target.name),
-                          label: label, style: style))
+        lines.append(
+            Line(
+                from: Self.isEntry(from) ? from : Self.diagramID(from),
+                to: target.isEnd ? "__end" : Self.diagramID(target.name),
+                label: label,
+                style: style
+            )
+        )
     }
 
     static func isEntry(_ id: String) -> Bool { id.hasPrefix("__") }
@@ -136,8 +144,10 @@ private struct Drawing {
     // MARK: DOT
 
     func dot() -> String {
-        var out = ["digraph \(quoteDOT(flow.name.value)) {", "  rankdir=TB;", "  node [fontname=\"Helvetica\", fontsize=11];",
-                   "  edge [fontname=\"Helvetica\", fontsize=10];"]
+        var out = [
+            "digraph \(quoteDOT(flow.name.value)) {", "  rankdir=TB;", "  node [fontname=\"Helvetica\", fontsize=11];",
+            "  edge [fontname=\"Helvetica\", fontsize=10];",
+        ]
         for entry in entries {
             out.append("  \(quoteDOT(entry.id)) [label=\(quoteDOT(entry.label)), shape=plaintext, fontcolor=\"#555577\"];")
         }
@@ -174,7 +184,8 @@ private struct Drawing {
     }
 
     func quoteDOT(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 }

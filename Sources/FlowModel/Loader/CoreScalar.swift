@@ -62,7 +62,8 @@ enum CoreScalar {
             exponent = rest[rest.index(after: e)...]
         }
         let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0], fraction = parts.count > 1 ? parts[1] : nil
+        let whole = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : nil
         let mantissaOK: Bool
         if let fraction {
             mantissaOK = whole.isEmpty ? digitsOnly(fraction) : digitsOnly(whole) && (fraction.isEmpty || digitsOnly(fraction))

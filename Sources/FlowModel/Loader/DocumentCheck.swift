@@ -34,8 +34,10 @@ struct DocumentCheck {
         return false
     }
 
-    private static let tokenStarts: Set<UInt8> = [UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: " "), UInt8(ascii: "\t"),
-                                                  UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ",")]
+    private static let tokenStarts: Set<UInt8> = [
+        UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: " "), UInt8(ascii: "\t"),
+        UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","),
+    ]
 
     /// Walks the document; returns the problems, stopping at the first when the budget runs out.
     static func problems(in root: Yams.Node, bytes: Int, context: LoadContext) -> [Diagnostic] {
@@ -48,27 +50,49 @@ struct DocumentCheck {
         while let (node, isKey) = stack.popLast() {
             remaining -= 1
             guard remaining >= 0 else {
-                return problems + [.error(.invalidValue,
-                                          "this file expands to more than \(budget(forBytes: bytes)) values through YAML aliases (`*name`)",
-                                          hint: "write the repeated part out, or use fewer nested aliases; Flowgate refuses files that aliases blow up",
-                                          at: at(node))]
+                return problems + [
+                    .error(
+                        .invalidValue,
+                        "this file expands to more than \(budget(forBytes: bytes)) values through YAML aliases (`*name`)",
+                        hint: "write the repeated part out, or use fewer nested aliases; Flowgate refuses files that aliases blow up",
+                        at: at(node)
+                    )
+                ]
             }
             guard problems.count < 100 else { continue }
             if !plainTags.contains(node.tag.description) {
-                problems.append(.error(.invalidValue, "YAML tag '\(Diagnostic.escaped(node.tag.description))' is not read by Flowgate",
-                                       hint: "remove the tag and write the value as plain text", at: at(node)))
+                problems.append(
+                    .error(
+                        .invalidValue,
+                        "YAML tag '\(Diagnostic.escaped(node.tag.description))' is not read by Flowgate",
+                        hint: "remove the tag and write the value as plain text",
+                        at: at(node)
+                    )
+                )
             }
             switch node {
             case .scalar(let scalar):
                 if scalar.string.unicodeScalars.contains("\u{FEFF}") {
-                    problems.append(.error(.invalidValue, "a byte-order mark (U+FEFF) is inside this \(isKey ? "key" : "value")",
-                                           hint: "delete the invisible character; an editor that shows invisible characters helps", at: at(node)))
+                    problems.append(
+                        .error(
+                            .invalidValue,
+                            "a byte-order mark (U+FEFF) is inside this \(isKey ? "key" : "value")",
+                            hint: "delete the invisible character; an editor that shows invisible characters helps",
+                            at: at(node)
+                        )
+                    )
                 }
             case .mapping(let mapping):
                 for (key, value) in mapping.reversed() {
                     if key.scalar == nil {
-                        problems.append(.error(.invalidValue, "a key must be plain text, not a list or a mapping",
-                                               hint: "write the key as a word, e.g. `name:`", at: at(key)))
+                        problems.append(
+                            .error(
+                                .invalidValue,
+                                "a key must be plain text, not a list or a mapping",
+                                hint: "write the key as a word, e.g. `name:`",
+                                at: at(key)
+                            )
+                        )
                     } else {
                         stack.append((key, true))
                     }

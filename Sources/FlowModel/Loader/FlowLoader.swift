@@ -26,8 +26,10 @@ public struct FlowSet: Sendable {
 /// wrong types, bad values); ``FlowValidator`` then checks WhatsApp's limits, the graph and the
 /// session window. ``load(paths:)`` does both for files and folders.
 public enum FlowLoader {
-    static let topLevelKeys = ["flow", "description", "start", "time_zone", "params", "triggers", "session",
-                               "keywords", "templates", "schedules", "nodes"]
+    static let topLevelKeys = [
+        "flow", "description", "start", "time_zone", "params", "triggers", "session",
+        "keywords", "templates", "schedules", "nodes",
+    ]
 
     /// Reads one file from disk.
     public static func load(file path: String) -> LoadResult {
@@ -63,9 +65,14 @@ public enum FlowLoader {
             let before = yaml.unicodeScalars[..<bom]
             let line = before.filter { $0 == "\n" }.count + 1
             let column = before.reversed().prefix { $0 != "\n" }.count + 1
-            context.report(.error(.yamlSyntax, "a byte-order mark (U+FEFF) is inside the file",
-                                  hint: "delete the invisible character (only the very start of a file may have one)",
-                                  at: SourceLocation(file: file, line: line, column: column)))
+            context.report(
+                .error(
+                    .yamlSyntax,
+                    "a byte-order mark (U+FEFF) is inside the file",
+                    hint: "delete the invisible character (only the very start of a file may have one)",
+                    at: SourceLocation(file: file, line: line, column: column)
+                )
+            )
             return YAMLDocument(root: nil, context: context)
         }
         do {
@@ -99,8 +106,14 @@ public enum FlowLoader {
             guard let flow = result.flow else { continue }
             diagnostics += FlowValidator.validate(flow)
             if let first = seen[flow.name.value] {
-                diagnostics.append(.error(.duplicateFlow, "another flow is already named '\(flow.name.value)'",
-                                          hint: "flow names must be unique in a set; the other one is at \(first)", at: flow.name.location))
+                diagnostics.append(
+                    .error(
+                        .duplicateFlow,
+                        "another flow is already named '\(flow.name.value)'",
+                        hint: "flow names must be unique in a set; the other one is at \(first)",
+                        at: flow.name.location
+                    )
+                )
                 continue
             }
             seen[flow.name.value] = flow.name.location
@@ -134,9 +147,12 @@ public enum FlowLoader {
         for line in max(1, failedLine - 1)...max(1, failedLine) where line <= lines.count {
             let indentation = lines[line - 1].prefix { $0 == " " || $0 == "\t" }
             guard let tab = indentation.firstIndex(of: "\t") else { continue }
-            return .error(.yamlSyntax, "line \(line) is indented with a tab; YAML indents with spaces only",
-                          hint: "replace the tab with spaces (set your editor to insert spaces for Tab)",
-                          at: context.location(line: line, column: indentation.distance(from: indentation.startIndex, to: tab) + 1))
+            return .error(
+                .yamlSyntax,
+                "line \(line) is indented with a tab; YAML indents with spaces only",
+                hint: "replace the tab with spaces (set your editor to insert spaces for Tab)",
+                at: context.location(line: line, column: indentation.distance(from: indentation.startIndex, to: tab) + 1)
+            )
         }
         return nil
     }
@@ -147,18 +163,27 @@ public enum FlowLoader {
         let hint = "check the indentation and quoting here; a value containing `: ` or starting with `{`, `[`, `*` or `&` must be quoted"
         switch error {
         case let .scanner(yamlContext, problem, mark, _), let .parser(yamlContext, problem, mark, _), let .composer(yamlContext, problem, mark, _):
-            let while_ = yamlContext.map { yamlContext -> String in
-                let position = at(yamlContext.mark)
-                return " (\(yamlContext.text) at line \(position.line), column \(position.column))"
-            } ?? ""
+            let while_ =
+                yamlContext.map { yamlContext -> String in
+                    let position = at(yamlContext.mark)
+                    return " (\(yamlContext.text) at line \(position.line), column \(position.column))"
+                } ?? ""
             if problem.localizedCaseInsensitiveContains("nesting level") {
-                return .error(.yamlSyntax, "the file nests lists or mappings too deeply (libyaml stops at 1,000 levels)",
-                              hint: "no flow needs more than a few levels; look for unclosed `[` or `{`", at: at(mark))
+                return .error(
+                    .yamlSyntax,
+                    "the file nests lists or mappings too deeply (libyaml stops at 1,000 levels)",
+                    hint: "no flow needs more than a few levels; look for unclosed `[` or `{`",
+                    at: at(mark)
+                )
             }
             return .error(.yamlSyntax, "YAML: \(problem)\(while_)", hint: hint, at: at(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
-            return .error(.duplicateKey, "key '\(duplicates.joined(separator: "', '"))' is written twice in the same mapping",
-                          hint: "keep one; YAML would silently drop the other", at: at(context.mark))
+            return .error(
+                .duplicateKey,
+                "key '\(duplicates.joined(separator: "', '"))' is written twice in the same mapping",
+                hint: "keep one; YAML would silently drop the other",
+                at: at(context.mark)
+            )
         case let .reader(problem, _, _, _):
             return .error(.yamlSyntax, "YAML: \(problem)", hint: "save the file as UTF-8 text", at: SourceLocation(file: file, line: 1, column: 1))
         default:
@@ -171,7 +196,8 @@ public enum FlowLoader {
     private static func readFlow(_ root: Yams.Node, context: LoadContext) -> Flow? {
         guard let reader = context.mapping(root, "a flow file") else { return nil }
         let fallbackName = URL(fileURLWithPath: context.file).deletingPathExtension().lastPathComponent
-        let name = reader.string("flow", required: true, hint: "start the file with `flow: <name>`")
+        let name =
+            reader.string("flow", required: true, hint: "start the file with `flow: <name>`")
             ?? Located(fallbackName, at: reader.location)
         let description = reader.string("description")?.value
         let start = reader.target("start", required: true, hint: "name the first node, e.g. `start: welcome`")
@@ -215,9 +241,22 @@ public enum FlowLoader {
         }
         reader.reportUnknownKeys(in: "the flow")
         guard let start else { return nil }
-        return Flow(name: name, description: description, file: context.file, start: start, timeZone: timeZone,
-                    params: params, triggers: triggers, session: session, keywords: keywords, templates: templates,
-                    schedules: schedules, nodes: nodes, nodeOrder: order, unreadableNodes: unreadable)
+        return Flow(
+            name: name,
+            description: description,
+            file: context.file,
+            start: start,
+            timeZone: timeZone,
+            params: params,
+            triggers: triggers,
+            session: session,
+            keywords: keywords,
+            templates: templates,
+            schedules: schedules,
+            nodes: nodes,
+            nodeOrder: order,
+            unreadableNodes: unreadable
+        )
     }
 
     private static func readSession(_ reader: MappingReader) -> SessionPolicy {
@@ -229,8 +268,14 @@ public enum FlowLoader {
             before.reportUnknownKeys(in: "before_expiry")
             if let lead, let target {
                 if lead.value >= .hours(Int64(24)) {
-                    reader.context.report(.error(.invalidValue, "'in' must be shorter than the 24-hour window",
-                                                 hint: "e.g. `in: 1h` acts one hour before the window closes", at: lead.location))
+                    reader.context.report(
+                        .error(
+                            .invalidValue,
+                            "'in' must be shorter than the 24-hour window",
+                            hint: "e.g. `in: 1h` acts one hour before the window closes",
+                            at: lead.location
+                        )
+                    )
                 } else {
                     policy.beforeExpiry = BeforeExpiry(lead: lead.value, target: target, leadLocation: lead.location)
                 }
@@ -242,14 +287,19 @@ public enum FlowLoader {
             } else {
                 policy.margin = margin.value
             }
-        if let before = policy.beforeExpiry, policy.margin > .zero, before.lead <= policy.margin {
-            // before_expiry counts from the effective close (24 h less the margin); a lead no longer
-            // than the margin would act inside the margin's own doubt, with no time to spare.
-            reader.context.report(.error(.beforeExpiryMargin,
-                                         "before_expiry 'in: \(before.lead)' is not longer than the session margin \(policy.margin)",
-                                         hint: "before_expiry fires 'in' before the window's effective close (24h less the margin); make 'in' longer than the margin, e.g. `in: \(policy.margin + .hours(1))`",
-                                         at: before.leadLocation))
-        }
+            if let before = policy.beforeExpiry, policy.margin > .zero, before.lead <= policy.margin {
+                // before_expiry counts from the effective close (24 h less the margin); a lead no longer
+                // than the margin would act inside the margin's own doubt, with no time to spare.
+                reader.context.report(
+                    .error(
+                        .beforeExpiryMargin,
+                        "before_expiry 'in: \(before.lead)' is not longer than the session margin \(policy.margin)",
+                        hint:
+                            "before_expiry fires 'in' before the window's effective close (24h less the margin); make 'in' longer than the margin, e.g. `in: \(policy.margin + .hours(1))`",
+                        at: before.leadLocation
+                    )
+                )
+            }
         }
         reader.reportUnknownKeys(in: "session")
         return policy
@@ -269,29 +319,54 @@ public enum FlowLoader {
     private static func readNode(_ name: Located<String>, _ value: Yams.Node, flow: FlowContext) -> FlowNode? {
         let context = flow.context
         if name.value == Target.endName || name.value == Target.resumeName {
-            context.report(.error(.reservedName, "'\(name.value)' is a built-in target and cannot name a node",
-                                  hint: "rename the node, e.g. '\(name.value)_node'; `goto: \(name.value)` already works without one", at: name.location))
+            context.report(
+                .error(
+                    .reservedName,
+                    "'\(name.value)' is a built-in target and cannot name a node",
+                    hint: "rename the node, e.g. '\(name.value)_node'; `goto: \(name.value)` already works without one",
+                    at: name.location
+                )
+            )
             return nil
         }
         guard let reader = context.mapping(value, "node '\(name.value)'") else { return nil }
         let kinds = Step.kindKeys.filter(reader.has)
-        let kind: String, kindValue: Yams.Node?
+        let kind: String
+        let kindValue: Yams.Node?
         if kinds.count == 1, let only = kinds.first {
             (kind, kindValue) = (only, reader.value(only))
         } else if kinds.isEmpty, let typo = reader.misspelling(of: Step.kindKeys) {
             // A misspelt kind is reported once and read as the kind it spells, so the node's
             // edges still count and its other keys are still checked.
-            context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does: '\(typo.written.value)' is not a kind of node",
-                                  hint: "did you mean '\(typo.meant)'?", at: typo.written.location))
+            context.report(
+                .error(
+                    .nodeKind,
+                    "node '\(name.value)' does not say what it does: '\(typo.written.value)' is not a kind of node",
+                    hint: "did you mean '\(typo.meant)'?",
+                    at: typo.written.location
+                )
+            )
             (kind, kindValue) = (typo.meant, typo.value)
         } else {
             reader.allow(contentsOf: Step.kindKeys)
             if kinds.isEmpty {
-                context.report(.error(.nodeKind, "node '\(name.value)' does not say what it does",
-                                      hint: "give it one kind key: \(Step.kindKeys.joined(separator: ", "))", at: name.location))
+                context.report(
+                    .error(
+                        .nodeKind,
+                        "node '\(name.value)' does not say what it does",
+                        hint: "give it one kind key: \(Step.kindKeys.joined(separator: ", "))",
+                        at: name.location
+                    )
+                )
             } else {
-                context.report(.error(.nodeKind, "node '\(name.value)' has several kinds: \(kinds.joined(separator: ", "))",
-                                      hint: "a node does one thing; split it into nodes joined by `goto`", at: name.location))
+                context.report(
+                    .error(
+                        .nodeKind,
+                        "node '\(name.value)' has several kinds: \(kinds.joined(separator: ", "))",
+                        hint: "a node does one thing; split it into nodes joined by `goto`",
+                        at: name.location
+                    )
+                )
             }
             return nil
         }
@@ -300,12 +375,15 @@ public enum FlowLoader {
         let reentry = reader.target("reentry")
         let nodeKeys = Step.nodeKeys(for: kind)
         let input = nodeKeys.contains("retry") ? InputPolicy.read(reader) : InputPolicy()
-        reader.reportUnknownKeys(in: "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) node", elsewhere: { key in
-            if Step.kindKeys.contains(key) { return nil }
-            if kind == "ask", ["min", "max"].contains(key) { return "the expectation: `expect: { number: { min: 1, max: 10 } }`" }
-            let owners = Step.kindKeys.filter { Step.nodeKeys(for: $0).contains(key) }
-            return owners.isEmpty ? nil : "\(owners.joined(separator: ", ")) nodes"
-        })
+        reader.reportUnknownKeys(
+            in: "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) node",
+            elsewhere: { key in
+                if Step.kindKeys.contains(key) { return nil }
+                if kind == "ask", ["min", "max"].contains(key) { return "the expectation: `expect: { number: { min: 1, max: 10 } }`" }
+                let owners = Step.kindKeys.filter { Step.nodeKeys(for: $0).contains(key) }
+                return owners.isEmpty ? nil : "\(owners.joined(separator: ", ")) nodes"
+            }
+        )
         guard let step else { return nil }
         return FlowNode(id: name.value, location: name.location, step: step, next: next, reentry: reentry, input: input)
     }

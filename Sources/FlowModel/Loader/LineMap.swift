@@ -10,7 +10,8 @@ struct LineMap {
     private var lastLineLength = 0
 
     init(_ text: String) {
-        var editorLine = 1, editorColumn = 1
+        var editorLine = 1
+        var editorColumn = 1
         var previousWasCR = false
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -46,8 +46,12 @@ public final class LoadContext {
     /// A mapping, or a `wrong-type` error naming what was expected.
     public func mapping(_ node: Yams.Node, _ what: String) -> MappingReader? {
         guard node.mapping != nil else {
-            error(.wrongType, "\(what) must be a mapping of keys to values, found \(node.shapeName)",
-                  hint: "write it as `key: value` lines indented under it, or `{ key: value }`", at: node)
+            error(
+                .wrongType,
+                "\(what) must be a mapping of keys to values, found \(node.shapeName)",
+                hint: "write it as `key: value` lines indented under it, or `{ key: value }`",
+                at: node
+            )
             return nil
         }
         return MappingReader(node, context: self)
@@ -57,16 +61,24 @@ public final class LoadContext {
     public func list(_ node: Yams.Node, _ what: String, allowSingle: Bool = false) -> [Yams.Node]? {
         if let sequence = node.sequence { return Array(sequence) }
         if allowSingle, node.scalar != nil { return [node] }
-        error(.wrongType, "\(what) must be a list, found \(node.shapeName)",
-              hint: "write each item on its own line starting with `- `, or `[a, b]`", at: node)
+        error(
+            .wrongType,
+            "\(what) must be a list, found \(node.shapeName)",
+            hint: "write each item on its own line starting with `- `, or `[a, b]`",
+            at: node
+        )
         return nil
     }
 
     /// A scalar's text exactly as written (so `Yes`, `No` and `007` stay strings).
     public func string(_ node: Yams.Node, _ what: String) -> Located<String>? {
         guard let scalar = node.scalar, !node.isNull else {
-            error(.wrongType, "\(what) must be a single value, found \(node.shapeName)",
-                  hint: "quote it if it contains `: ` or starts with `{`, `[` or `-`", at: node)
+            error(
+                .wrongType,
+                "\(what) must be a single value, found \(node.shapeName)",
+                hint: "quote it if it contains `: ` or starts with `{`, `[` or `-`",
+                at: node
+            )
             return nil
         }
         return Located(scalar.string, at: location(of: node))
@@ -115,8 +127,12 @@ public final class LoadContext {
     private func plainScalar(_ node: Yams.Node, _ what: String, _ expected: String) -> Located<String>? {
         guard let text = string(node, what) else { return nil }
         guard node.isPlainScalar else {
-            error(.wrongType, "\(what) must be \(expected), found the text '\(text.value)'",
-                  hint: "remove the quotes: quoted values are text", at: node)
+            error(
+                .wrongType,
+                "\(what) must be \(expected), found the text '\(text.value)'",
+                hint: "remove the quotes: quoted values are text",
+                at: node
+            )
             return nil
         }
         return text
@@ -126,9 +142,14 @@ public final class LoadContext {
         guard let text = string(node, what) else { return nil }
         guard let span = TimeSpan(parsing: text.value), TimeSpan.problem(with: text.value) == nil else {
             let problem = TimeSpan.problem(with: text.value) ?? "must be a length of time"
-            error(.invalidValue, "\(what) \(problem), found '\(text.value)'",
-                  hint: problem == "is longer than 10 years" ? "Flowgate keeps every length of time within 10 years (3653d)"
-                      : "write a positive number and a unit: 90s, 30m, 2h, 1d or 1h30m", at: node)
+            error(
+                .invalidValue,
+                "\(what) \(problem), found '\(text.value)'",
+                hint: problem == "is longer than 10 years"
+                    ? "Flowgate keeps every length of time within 10 years (3653d)"
+                    : "write a positive number and a unit: 90s, 30m, 2h, 1d or 1h30m",
+                at: node
+            )
             return nil
         }
         return Located(span, at: text.location)
@@ -139,8 +160,12 @@ public final class LoadContext {
         guard let text = string(node, what) else { return nil }
         if let value = options[text.value] { return Located(value, at: text.location) }
         let names = options.keys.sorted()
-        error(.invalidValue, "\(what) cannot be '\(text.value)'",
-              hint: Suggestion.hint(for: text.value, among: names, listing: "use one of"), at: node)
+        error(
+            .invalidValue,
+            "\(what) cannot be '\(text.value)'",
+            hint: Suggestion.hint(for: text.value, among: names, listing: "use one of"),
+            at: node
+        )
         return nil
     }
 }

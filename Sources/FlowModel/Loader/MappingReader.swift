@@ -45,8 +45,14 @@ public final class MappingReader {
         // misspelling, and its value is read as the key's, so nothing that depends on the key
         // (the nodes a `start:` names, say) is reported missing as well.
         if let typo = misspelling(of: [key]) {
-            context.report(.error(.unknownKey, "unknown key '\(typo.written.value)': the required key '\(key)' is missing",
-                                  hint: "did you mean '\(key)'?", at: typo.written.location))
+            context.report(
+                .error(
+                    .unknownKey,
+                    "unknown key '\(typo.written.value)': the required key '\(key)' is missing",
+                    hint: "did you mean '\(key)'?",
+                    at: typo.written.location
+                )
+            )
             return typo.value
         }
         context.report(.error(.missingKey, "missing required key '\(key)'", hint: hint, at: location))

@@ -73,11 +73,15 @@ public struct AskStep: Hashable, Sendable {
             // `number:` alone (or `{}`) means any number; otherwise bounds.
             if bounds.isNull { return .number(min: nil, max: nil) }
             guard let limits = context.mapping(bounds, "'number'") else { return nil }
-            let min = limits.double("min")?.value, max = limits.double("max")?.value
+            let min = limits.double("min")?.value
+            let max = limits.double("max")?.value
             let integer = limits.bool("integer") ?? false
-            limits.reportUnknownKeys(in: "number bounds", elsewhere: { key in
-                ["whole", "int", "integers"].contains(key) ? "this mapping as `integer: true`" : nil
-            })
+            limits.reportUnknownKeys(
+                in: "number bounds",
+                elsewhere: { key in
+                    ["whole", "int", "integers"].contains(key) ? "this mapping as `integer: true`" : nil
+                }
+            )
             return .number(min: min, max: max, integer: integer)
         }
         if let words = reader.strings("one_of") { return .oneOf(words.map(\.value)) }
@@ -87,13 +91,25 @@ public struct AskStep: Hashable, Sendable {
         }
         if let key = reader.keys.first, simpleExpectations[key.value] != nil {
             reader.allow(key.value)
-            context.report(.error(.wrongType, "'expect: { \(key.value): … }' is written `expect: \(key.value)`",
-                                  hint: "write the word alone: `expect: \(key.value)`", at: key.location))
+            context.report(
+                .error(
+                    .wrongType,
+                    "'expect: { \(key.value): … }' is written `expect: \(key.value)`",
+                    hint: "write the word alone: `expect: \(key.value)`",
+                    at: key.location
+                )
+            )
             return nil
         }
         if reader.keys.count > 0 { return nil }  // unknown keys, reported as such
-        context.report(.error(.missingKey, "'expect' needs one of: pattern, number, one_of, media",
-                              hint: "or a single word: \(simpleExpectations.keys.sorted().joined(separator: ", "))", at: reader.location))
+        context.report(
+            .error(
+                .missingKey,
+                "'expect' needs one of: pattern, number, one_of, media",
+                hint: "or a single word: \(simpleExpectations.keys.sorted().joined(separator: ", "))",
+                at: reader.location
+            )
+        )
         return nil
     }
 

@@ -24,9 +24,12 @@ public struct BranchStep: Hashable, Sendable {
             guard let reader = context.mapping(item, "a branch case") else { return nil }
             let condition = reader.value("if", required: true, hint: "write the test under `if:`").flatMap { Condition.read($0, flow: flow) }
             let target = reader.target("goto", required: true)
-            reader.reportUnknownKeys(in: "a branch case", elsewhere: { key in
-                key == "else" ? "no case: write the fallback as the node's own `goto:`" : nil
-            })
+            reader.reportUnknownKeys(
+                in: "a branch case",
+                elsewhere: { key in
+                    key == "else" ? "no case: write the fallback as the node's own `goto:`" : nil
+                }
+            )
             guard let condition, let target else { return nil }
             return Case(condition: condition, target: target)
         }

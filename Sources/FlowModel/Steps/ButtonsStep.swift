@@ -46,14 +46,23 @@ public struct ButtonsStep: Hashable, Sendable {
     }
 
     func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
-        check.count(options.count, in: 1...WhatsAppLimits.replyButtonsMax, rule: .buttonCount,
-                    what: "reply buttons", at: location)
+        check.count(
+            options.count,
+            in: 1...WhatsAppLimits.replyButtonsMax,
+            rule: .buttonCount,
+            what: "reply buttons",
+            at: location
+        )
         for option in options {
             check.text(option.title, max: WhatsAppLimits.replyButtonTitle, rule: .buttonTitleLength, what: "button title")
             check.plain(option.id, max: WhatsAppLimits.replyButtonID, rule: .buttonIDLength, what: "button id")
         }
-        check.unique(options.map { Located($0.title.description, at: $0.title.location) },
-                     rule: .buttonTitleUnique, what: "button title", foldCase: true)
+        check.unique(
+            options.map { Located($0.title.description, at: $0.title.location) },
+            rule: .buttonTitleUnique,
+            what: "button title",
+            foldCase: true
+        )
         check.unique(options.filter(\.hasExplicitID).map(\.id), rule: .buttonIDUnique, what: "button id")
         header?.checkLimits(&check)
         check.text(body, max: WhatsAppLimits.interactiveBody, rule: .bodyLength, what: "body")
@@ -91,7 +100,11 @@ extension ButtonsStep: StepKind {
 
     func deadEnd(of node: FlowNode) -> Diagnostic? {
         guard node.next == nil, let option = options.first(where: { $0.target == nil }) else { return nil }
-        return .warning(.deadEnd, "tapping '\(option.title)' ends the flow: the button has no `goto` and neither has the node",
-                        hint: "add `goto:` to the button or the node (`goto: end` if ending is meant)", at: option.title.location)
+        return .warning(
+            .deadEnd,
+            "tapping '\(option.title)' ends the flow: the button has no `goto` and neither has the node",
+            hint: "add `goto:` to the button or the node (`goto: end` if ending is meant)",
+            at: option.title.location
+        )
     }
 }

@@ -34,11 +34,16 @@ public struct ContactsStep: Hashable, Sendable {
                 organization: reader.string("organization")?.value,
                 phones: reader.strings("phones")?.map(\.value) ?? [],
                 emails: reader.strings("emails")?.map(\.value) ?? [],
-                urls: reader.strings("urls")?.map(\.value) ?? [])
+                urls: reader.strings("urls")?.map(\.value) ?? []
+            )
             reader.reportUnknownKeys(in: "a contact card")
             if card.phones.isEmpty, card.emails.isEmpty {
-                context.warning(.invalidValue, "this contact card has no phone and no email",
-                                hint: "add `phones: [\"+…\"]` so the customer can reach the contact", at: item)
+                context.warning(
+                    .invalidValue,
+                    "this contact card has no phone and no email",
+                    hint: "add `phones: [\"+…\"]` so the customer can reach the contact",
+                    at: item
+                )
             }
             return name == nil ? nil : card
         }
@@ -46,8 +51,13 @@ public struct ContactsStep: Hashable, Sendable {
     }
 
     func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
-        check.count(cards.count, in: 1...WhatsAppLimits.contactsPerMessage, rule: .contactsCount,
-                    what: "contact cards", at: location)
+        check.count(
+            cards.count,
+            in: 1...WhatsAppLimits.contactsPerMessage,
+            rule: .contactsCount,
+            what: "contact cards",
+            at: location
+        )
     }
 }
 

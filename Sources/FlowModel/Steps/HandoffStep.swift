@@ -11,7 +11,12 @@ public struct HandoffStep: Hashable, Sendable {
         guard let text = context.string(value, "'handoff'") else { return nil }
         guard value.isPlainScalar, let flag = CoreScalar.boolean(text.value) else { return HandoffStep(queue: text.value) }
         guard flag else {
-            context.error(.invalidValue, "'handoff: false' hands nothing over", hint: "write `handoff: true`, or name the queue: `handoff: support`", at: value)
+            context.error(
+                .invalidValue,
+                "'handoff: false' hands nothing over",
+                hint: "write `handoff: true`, or name the queue: `handoff: support`",
+                at: value
+            )
             return nil
         }
         return HandoffStep(queue: nil)

@@ -61,7 +61,13 @@ public struct ListStep: Hashable, Sendable {
         let target = reader.target("goto")
         reader.reportUnknownKeys(in: "a list row")
         guard let title else { return nil }
-        return Row(id: id ?? Located(title.description, at: title.location), hasExplicitID: id != nil, title: title, description: description, target: target)
+        return Row(
+            id: id ?? Located(title.description, at: title.location),
+            hasExplicitID: id != nil,
+            title: title,
+            description: description,
+            target: target
+        )
     }
 
     var texts: [TextTemplate] {
@@ -74,20 +80,41 @@ public struct ListStep: Hashable, Sendable {
         check.text(body, max: WhatsAppLimits.interactiveBody, rule: .bodyLength, what: "body")
         check.text(footer, max: WhatsAppLimits.footer, rule: .footerLength, what: "footer")
         check.text(button, max: WhatsAppLimits.listButtonLabel, rule: .listButtonLength, what: "list button label")
-        check.count(sections.count, in: 1...WhatsAppLimits.listSectionsMax, rule: .listSectionCount,
-                    what: "list sections", at: location)
-        check.count(rows.count, in: 1...WhatsAppLimits.listRowsMax, rule: .listRowCount,
-                    what: "list rows across all sections", at: location)
+        check.count(
+            sections.count,
+            in: 1...WhatsAppLimits.listSectionsMax,
+            rule: .listSectionCount,
+            what: "list sections",
+            at: location
+        )
+        check.count(
+            rows.count,
+            in: 1...WhatsAppLimits.listRowsMax,
+            rule: .listRowCount,
+            what: "list rows across all sections",
+            at: location
+        )
         for section in sections {
             check.text(section.title, max: WhatsAppLimits.listSectionTitle, rule: .listSectionTitleLength, what: "section title")
             if section.rows.isEmpty, !rows.isEmpty {
-                check.diagnostics.append(.error(.listRowCount, "this list section has no rows; WhatsApp needs at least one in each section",
-                                                hint: "add a row, or remove the section", at: section.location))
+                check.diagnostics.append(
+                    .error(
+                        .listRowCount,
+                        "this list section has no rows; WhatsApp needs at least one in each section",
+                        hint: "add a row, or remove the section",
+                        at: section.location
+                    )
+                )
             }
             if sections.count > 1, section.title == nil {
-                check.diagnostics.append(.error(.listSectionTitleRequired,
-                                                "a list with more than one section needs a title on every section",
-                                                hint: "add `title:` (at most 24 characters) to this section", at: section.location))
+                check.diagnostics.append(
+                    .error(
+                        .listSectionTitleRequired,
+                        "a list with more than one section needs a title on every section",
+                        hint: "add `title:` (at most 24 characters) to this section",
+                        at: section.location
+                    )
+                )
             }
         }
         for row in rows {
@@ -113,7 +140,11 @@ extension ListStep: StepKind {
 
     func deadEnd(of node: FlowNode) -> Diagnostic? {
         guard node.next == nil, let row = rows.first(where: { $0.target == nil }) else { return nil }
-        return .warning(.deadEnd, "picking '\(row.title)' ends the flow: the row has no `goto` and neither has the node",
-                        hint: "add `goto:` to the row or the node (`goto: end` if ending is meant)", at: row.title.location)
+        return .warning(
+            .deadEnd,
+            "picking '\(row.title)' ends the flow: the row has no `goto` and neither has the node",
+            hint: "add `goto:` to the row or the node (`goto: end` if ending is meant)",
+            at: row.title.location
+        )
     }
 }

@@ -30,12 +30,23 @@ public enum MediaSource: Hashable, Sendable {
         case (let link?, nil): return .link(link)
         case (nil, let id?): return .id(id)
         case (.some, .some):
-            reader.context.report(.error(.invalidValue, "\(what) has both 'link' and 'id'",
-                                         hint: "keep one: 'link' for a public HTTPS URL, 'id' for uploaded media",
-                                         at: reader.location))
+            reader.context.report(
+                .error(
+                    .invalidValue,
+                    "\(what) has both 'link' and 'id'",
+                    hint: "keep one: 'link' for a public HTTPS URL, 'id' for uploaded media",
+                    at: reader.location
+                )
+            )
         case (nil, nil):
-            reader.context.report(.error(.missingKey, "\(what) needs 'link' or 'id'",
-                                         hint: "add `link: https://…` or `id: <media id>`", at: reader.location))
+            reader.context.report(
+                .error(
+                    .missingKey,
+                    "\(what) needs 'link' or 'id'",
+                    hint: "add `link: https://…` or `id: <media id>`",
+                    at: reader.location
+                )
+            )
         }
         return nil
     }
@@ -61,17 +72,27 @@ public enum InteractiveHeader: Hashable, Sendable {
         if allowMedia {
             for kind in [MediaKind.image, .video, .document] {
                 if let value = reader.value(kind.rawValue),
-                   let media = MediaSource.read(value, context: context, what: "the header \(kind.rawValue)") {
+                    let media = MediaSource.read(value, context: context, what: "the header \(kind.rawValue)")
+                {
                     header = .media(kind, media)
                 }
             }
         }
-        reader.reportUnknownKeys(in: "a header", elsewhere: { key in
-            MediaKind(rawValue: key) != nil ? "the headers of buttons and cta_url messages; a list header is text only" : nil
-        })
+        reader.reportUnknownKeys(
+            in: "a header",
+            elsewhere: { key in
+                MediaKind(rawValue: key) != nil ? "the headers of buttons and cta_url messages; a list header is text only" : nil
+            }
+        )
         if reader.keys.count > 1 {
-            context.report(.error(.invalidValue, "a header holds one thing: text, image, video or document",
-                                  hint: "keep one of: \(reader.keys.map(\.value).joined(separator: ", "))", at: reader.location))
+            context.report(
+                .error(
+                    .invalidValue,
+                    "a header holds one thing: text, image, video or document",
+                    hint: "keep one of: \(reader.keys.map(\.value).joined(separator: ", "))",
+                    at: reader.location
+                )
+            )
         }
         if header == nil, reader.keys.isEmpty {
             context.report(.error(.missingKey, "the header is empty", hint: "write `header: { text: … }` or remove it", at: reader.location))

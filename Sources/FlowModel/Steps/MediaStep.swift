@@ -21,14 +21,22 @@ public struct MediaStep: Hashable, Sendable {
         let source = MediaSource.read(reader, what: "the \(kind.rawValue)")
         let caption = reader.text("caption")
         if let caption, !kind.allowsCaption {
-            context.report(.error(.captionNotAllowed, "WhatsApp does not show a caption on \(kind.rawValue) messages",
-                                  hint: "remove the caption, or send the words in a text node before or after it",
-                                  at: caption.location))
+            context.report(
+                .error(
+                    .captionNotAllowed,
+                    "WhatsApp does not show a caption on \(kind.rawValue) messages",
+                    hint: "remove the caption, or send the words in a text node before or after it",
+                    at: caption.location
+                )
+            )
         }
         let filename = kind == .document ? reader.text("filename") : nil
-        reader.reportUnknownKeys(in: "\(kind == .image ? "an" : "a") \(kind.rawValue) message", elsewhere: { key in
-            key == "filename" ? "document messages" : nil
-        })
+        reader.reportUnknownKeys(
+            in: "\(kind == .image ? "an" : "a") \(kind.rawValue) message",
+            elsewhere: { key in
+                key == "filename" ? "document messages" : nil
+            }
+        )
         return source.map { MediaStep(kind: kind, source: $0, caption: kind.allowsCaption ? caption : nil, filename: filename) }
     }
 

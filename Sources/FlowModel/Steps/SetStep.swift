@@ -14,9 +14,14 @@ public struct SetStep: Hashable, Sendable {
         guard let reader = context.mapping(value, "'set'") else { return nil }
         let assignments = reader.namedEntries().compactMap { key, value -> Assignment? in
             if key.value.hasPrefix("contact.") || key.value.hasPrefix("reply.") || !TextTemplate.isVariableName(key.value) {
-                context.report(.error(.invalidValue, "cannot set '\(key.value)'",
-                                      hint: "variable names are letters, digits, `_` and `.`; contact.* and reply.* are read-only",
-                                      at: key.location))
+                context.report(
+                    .error(
+                        .invalidValue,
+                        "cannot set '\(key.value)'",
+                        hint: "variable names are letters, digits, `_` and `.`; contact.* and reply.* are read-only",
+                        at: key.location
+                    )
+                )
             }
             return context.text(value, "'\(key.value)'").map { Assignment(name: key, value: $0) }
         }

@@ -59,7 +59,11 @@ extension StepKind {
 
     func deadEnd(of node: FlowNode) -> Diagnostic? {
         guard node.next == nil else { return nil }
-        return .warning(.deadEnd, "node '\(node.id)' has no `goto`, so the flow ends after it",
-                        hint: "add `goto: <node>`, or `goto: end` if ending here is meant", at: node.location)
+        return .warning(
+            .deadEnd,
+            "node '\(node.id)' has no `goto`, so the flow ends after it",
+            hint: "add `goto: <node>`, or `goto: end` if ending here is meant",
+            at: node.location
+        )
     }
 }

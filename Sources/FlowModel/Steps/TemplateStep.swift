@@ -60,9 +60,18 @@ public struct TemplateStep: Hashable, Sendable {
 
     func checkLimits(_ check: inout LimitCheck, in flow: Flow) {
         guard let definition = flow.templates[template.value] else {
-            check.diagnostics.append(.error(.unknownTemplate, "no template '\(template.value)' is declared in this flow",
-                                            hint: Suggestion.hint(for: template.value, among: Array(flow.templates.keys), listing: "declare it under `templates:`; declared ones are"),
-                                            at: template.location))
+            check.diagnostics.append(
+                .error(
+                    .unknownTemplate,
+                    "no template '\(template.value)' is declared in this flow",
+                    hint: Suggestion.hint(
+                        for: template.value,
+                        among: Array(flow.templates.keys),
+                        listing: "declare it under `templates:`; declared ones are"
+                    ),
+                    at: template.location
+                )
+            )
             return
         }
         let counts: [(String, Int, [TextTemplate])] = [
@@ -71,15 +80,25 @@ public struct TemplateStep: Hashable, Sendable {
             ("URL button", definition.dynamicURLButtonIndices.count, params.buttons),
         ]
         for (component, expected, given) in counts where expected != given.count {
-            check.diagnostics.append(.error(.templateParamCount,
-                                            "template '\(definition.key)' takes \(expected) \(component) parameter\(expected == 1 ? "" : "s"); \(given.count) given",
-                                            hint: "give one value per placeholder, in order", at: given.first?.location ?? template.location))
+            check.diagnostics.append(
+                .error(
+                    .templateParamCount,
+                    "template '\(definition.key)' takes \(expected) \(component) parameter\(expected == 1 ? "" : "s"); \(given.count) given",
+                    hint: "give one value per placeholder, in order",
+                    at: given.first?.location ?? template.location
+                )
+            )
         }
         let labels = definition.quickReplies.map(\.value)
         for route in quickReplies where !labels.contains(route.label.value) {
-            check.diagnostics.append(.error(.unknownQuickReply, "template '\(definition.key)' has no quick-reply button '\(route.label.value)'",
-                                            hint: Suggestion.hint(for: route.label.value, among: labels, listing: "its quick replies are"),
-                                            at: route.label.location))
+            check.diagnostics.append(
+                .error(
+                    .unknownQuickReply,
+                    "template '\(definition.key)' has no quick-reply button '\(route.label.value)'",
+                    hint: Suggestion.hint(for: route.label.value, among: labels, listing: "its quick replies are"),
+                    at: route.label.location
+                )
+            )
         }
     }
 }
@@ -101,7 +120,11 @@ extension TemplateStep: StepKind {
 
     func deadEnd(of node: FlowNode) -> Diagnostic? {
         guard onReply == nil, quickReplies.isEmpty, node.next == nil else { return nil }
-        return .warning(.deadEnd, "node '\(node.id)' has no `goto`, so the flow ends after it",
-                        hint: "add `goto: <node>`, or `goto: end` if ending here is meant", at: node.location)
+        return .warning(
+            .deadEnd,
+            "node '\(node.id)' has no `goto`, so the flow ends after it",
+            hint: "add `goto: <node>`, or `goto: end` if ending here is meant",
+            at: node.location
+        )
     }
 }

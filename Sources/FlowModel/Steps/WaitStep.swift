@@ -19,11 +19,17 @@ public struct WaitStep: Hashable, Sendable {
         if let span = TimeSpan(parsing: text.value), TimeSpan.problem(with: text.value) == nil {
             return WaitStep(mode: .delay(span), saveAs: saveAs)
         }
-        let problem = TimeSpan(parsing: text.value) != nil || TimeSpan.problem(with: text.value) == "is longer than 10 years"
+        let problem =
+            TimeSpan(parsing: text.value) != nil || TimeSpan.problem(with: text.value) == "is longer than 10 years"
             ? TimeSpan.problem(with: text.value) ?? "must be a length of time" : "must be a length of time or `reply`"
-        context.report(.error(.invalidValue, "'wait' \(problem), found '\(text.value)'",
-                              hint: "e.g. `wait: 2h` to pause, or `wait: reply` with `timeout:` to wait for the customer",
-                              at: text.location))
+        context.report(
+            .error(
+                .invalidValue,
+                "'wait' \(problem), found '\(text.value)'",
+                hint: "e.g. `wait: 2h` to pause, or `wait: reply` with `timeout:` to wait for the customer",
+                at: text.location
+            )
+        )
         return nil
     }
 }

@@ -25,7 +25,8 @@ public enum FlowValidator {
         // A node that could not be read (its error is reported) may set variables the checks
         // below would call unset: they wait until every node reads, rather than bury that error.
         if flow.unreadableNodes.isEmpty {
-            diagnostics += VariableRules(flow: flow).check()
+            diagnostics +=
+                VariableRules(flow: flow).check()
                 + TemplateParameterRules(flow: flow, graph: graph, lateNodes: session.lateNodes()).check()
         }
         return diagnostics.folded().sortedByLocation()

@@ -34,14 +34,24 @@ struct GraphRules {
         func unknown(_ target: Target, _ what: String) {
             guard !target.isEnd, !names.contains(target.name) else { return }
             if target.isResume {
-                diagnostics.append(.error(.unknownTarget, "`resume` only works in a template's `on_reply` or `quick_replies`",
-                                          hint: "name a node here, or `end`", at: target.location))
+                diagnostics.append(
+                    .error(
+                        .unknownTarget,
+                        "`resume` only works in a template's `on_reply` or `quick_replies`",
+                        hint: "name a node here, or `end`",
+                        at: target.location
+                    )
+                )
                 return
             }
-            diagnostics.append(.error(what == "start" ? .unknownStart : .unknownTarget,
-                                      "\(what) names node '\(target.name)', which does not exist",
-                                      hint: Suggestion.hint(for: target.name, among: Array(names) + [Target.endName], listing: "nodes are"),
-                                      at: target.location))
+            diagnostics.append(
+                .error(
+                    what == "start" ? .unknownStart : .unknownTarget,
+                    "\(what) names node '\(target.name)', which does not exist",
+                    hint: Suggestion.hint(for: target.name, among: Array(names) + [Target.endName], listing: "nodes are"),
+                    at: target.location
+                )
+            )
         }
         unknown(flow.start, "start")
         if flow.start.isEnd {
@@ -77,8 +87,12 @@ struct GraphRules {
     private func unreachable() -> [Diagnostic] {
         let reached = reachable()
         return flow.orderedNodes.filter { !reached.contains($0.id) }.map { node in
-            .warning(.unreachableNode, "node '\(node.id)' cannot be reached from `start`, a trigger, a keyword or before_expiry",
-                     hint: "point a `goto` at it, or delete it", at: node.location)
+            .warning(
+                .unreachableNode,
+                "node '\(node.id)' cannot be reached from `start`, a trigger, a keyword or before_expiry",
+                hint: "point a `goto` at it, or delete it",
+                at: node.location
+            )
         }
     }
 
@@ -98,10 +112,14 @@ struct GraphRules {
             guard let firstName = ordered.first, let first = flow.nodes[firstName] else { continue }
             let shown = ordered.prefix(12).map { "'\($0)'" }.joined(separator: " → ")
             let more = ordered.count > 12 ? " → … (\(ordered.count) nodes in all)" : ""
-            diagnostics.append(.error(.busyLoop,
-                                      "nodes \(shown)\(more) form a loop that never waits for the customer",
-                                      hint: "break it with a node that waits (buttons, list, ask, `wait: reply`) or a `wait:` delay",
-                                      at: first.location))
+            diagnostics.append(
+                .error(
+                    .busyLoop,
+                    "nodes \(shown)\(more) form a loop that never waits for the customer",
+                    hint: "break it with a node that waits (buttons, list, ask, `wait: reply`) or a `wait:` delay",
+                    at: first.location
+                )
+            )
         }
         return diagnostics
     }
@@ -115,13 +133,18 @@ struct GraphRules {
 enum StronglyConnected {
     static func components(of nodes: [String], edges: [String: [String]]) -> [[String]] {
         var index = 0
-        var indices: [String: Int] = [:], lowlinks: [String: Int] = [:]
-        var onStack: Set<String> = [], stack: [String] = []
+        var indices: [String: Int] = [:]
+        var lowlinks: [String: Int] = [:]
+        var onStack: Set<String> = []
+        var stack: [String] = []
         var result: [[String]] = []
         for root in nodes where indices[root] == nil {
             var work: [(node: String, next: Int)] = [(root, 0)]
-            indices[root] = index; lowlinks[root] = index; index += 1
-            stack.append(root); onStack.insert(root)
+            indices[root] = index
+            lowlinks[root] = index
+            index += 1
+            stack.append(root)
+            onStack.insert(root)
             while var frame = work.popLast() {
                 let successors = edges[frame.node] ?? []
                 if frame.next < successors.count {
@@ -129,8 +152,11 @@ enum StronglyConnected {
                     frame.next += 1
                     work.append(frame)
                     if indices[successor] == nil {
-                        indices[successor] = index; lowlinks[successor] = index; index += 1
-                        stack.append(successor); onStack.insert(successor)
+                        indices[successor] = index
+                        lowlinks[successor] = index
+                        index += 1
+                        stack.append(successor)
+                        onStack.insert(successor)
                         work.append((successor, 0))
                     } else if onStack.contains(successor) {
                         lowlinks[frame.node] = min(lowlinks[frame.node] ?? .max, indices[successor] ?? .max)

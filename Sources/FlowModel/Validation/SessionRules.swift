@@ -43,15 +43,25 @@ struct SessionRules {
         for target in writtenReentryTargets {
             guard let node = flow.nodes[target.name] else { continue }
             guard case .template(let template) = node.step else {
-                diagnostics.append(.error(.reentryNotTemplate,
-                                          "re-entry node '\(target.name)' is a \(node.step.kind) node; only a template may be sent when the window is closed",
-                                          hint: "point re-entry at a `template:` node", at: target.location))
+                diagnostics.append(
+                    .error(
+                        .reentryNotTemplate,
+                        "re-entry node '\(target.name)' is a \(node.step.kind) node; only a template may be sent when the window is closed",
+                        hint: "point re-entry at a `template:` node",
+                        at: target.location
+                    )
+                )
                 continue
             }
             if !template.waitsForReply, warned.insert(target.name).inserted {
-                diagnostics.append(.warning(.reentryWithoutReply,
-                                            "re-entry template '\(target.name)' does not wait for the reply, so the blocked step is never resumed",
-                                            hint: "add `on_reply: resume` to node '\(target.name)'", at: node.location))
+                diagnostics.append(
+                    .warning(
+                        .reentryWithoutReply,
+                        "re-entry template '\(target.name)' does not wait for the reply, so the blocked step is never resumed",
+                        hint: "add `on_reply: resume` to node '\(target.name)'",
+                        at: node.location
+                    )
+                )
             }
         }
         return diagnostics
@@ -68,11 +78,23 @@ struct SessionRules {
         var result: [String: Elapsed] = [:]
         var work: [(String, Elapsed)] = []
         for trigger in flow.triggers {
-            work.append((trigger.name, Elapsed(span: nil, reason: "when the business starts the flow at '\(trigger.name)', perhaps before the contact ever wrote")))
+            work.append(
+                (
+                    trigger.name,
+                    Elapsed(span: nil, reason: "when the business starts the flow at '\(trigger.name)', perhaps before the contact ever wrote")
+                )
+            )
         }
         if let before = flow.session.beforeExpiry {
-            work.append((before.target.name, Elapsed(span: windowEnd - before.lead,
-                                                     reason: "at before_expiry, \(before.lead) before the window closes")))
+            work.append(
+                (
+                    before.target.name,
+                    Elapsed(
+                        span: windowEnd - before.lead,
+                        reason: "at before_expiry, \(before.lead) before the window closes"
+                    )
+                )
+            )
         }
         let edges = graph.edges
         var lateEdges: [(from: String, edge: Edge)] = []
@@ -90,9 +112,13 @@ struct SessionRules {
             case .timeout, .delay:
                 guard let node = flow.nodes[name] else { return nil }
                 let added: TimeSpan
-                if edge.kind == .timeout, let timeout = node.input.timeout { added = timeout.after }
-                else if case .wait(let wait) = node.step, case .delay(let span) = wait.mode { added = span }
-                else { return nil }
+                if edge.kind == .timeout, let timeout = node.input.timeout {
+                    added = timeout.after
+                } else if case .wait(let wait) = node.step, case .delay(let span) = wait.mode {
+                    added = span
+                } else {
+                    return nil
+                }
                 let base = elapsed ?? Elapsed(span: .zero, reason: "")
                 let what = edge.kind == .timeout ? "the \(added) timeout of '\(name)'" : "the \(added) pause in '\(name)'"
                 return Elapsed(span: base.span.map { $0 + added }, reason: base.reason.isEmpty ? "after \(what)" : "\(base.reason), then \(what)")
@@ -118,7 +144,8 @@ struct SessionRules {
                 if edge.kind.isImmediate {
                     if let next = narrow(value, over: edge, from: name, windowEnd: windowEnd) { work.append((edge.target.name, next)) }
                 } else if edge.kind == .timeout || edge.kind == .delay || edge.kind == .release,
-                          let next = extend(value, over: edge, from: node.id) {
+                    let next = extend(value, over: edge, from: node.id)
+                {
                     work.append((edge.target.name, next))
                 }
             }
@@ -170,10 +197,15 @@ struct SessionRules {
                         continue
                     }
                     guard reported.insert(target).inserted else { continue }
-                    diagnostics.append(.error(.reentryLoop,
-                                              "node '\(target)' sends a free-form \(node.step.kind) message right after re-entry template '\(name)' (\(Self.path(to: target, parents: parent))), with no customer reply between; the window is still closed there, so the step would be held back again",
-                                              hint: "let '\(name)' wait for the reply (`on_reply: resume`), or lead from it only to template nodes until the customer answers",
-                                              at: node.location))
+                    diagnostics.append(
+                        .error(
+                            .reentryLoop,
+                            "node '\(target)' sends a free-form \(node.step.kind) message right after re-entry template '\(name)' (\(Self.path(to: target, parents: parent))), with no customer reply between; the window is still closed there, so the step would be held back again",
+                            hint:
+                                "let '\(name)' wait for the reply (`on_reply: resume`), or lead from it only to template nodes until the customer answers",
+                            at: node.location
+                        )
+                    )
                 }
             }
         }
@@ -195,18 +227,21 @@ struct SessionRules {
     }
 
     private func missingReentries() -> [Diagnostic] {
-        return flow.orderedNodes.compactMap { node -> Diagnostic? in
+        flow.orderedNodes.compactMap { node -> Diagnostic? in
             guard node.step.isFreeForm, flow.reentry(for: node) == nil, let late = elapsed[node.id] else { return nil }
             if let span = late.span, span < windowEnd { return nil }
-            let when = late.span.map { span -> String in
-                // A bound just under a whole second (an open-window branch) reads as "almost".
-                let rounded = TimeSpan(milliseconds: (span.milliseconds + 999) / 1000 * 1000)
-                return rounded == span ? "up to \(span) after the customer's last message" : "almost \(rounded) after the customer's last message"
-            } ?? "long after the customer's last message"
-            return .error(.missingReentry,
-                          "node '\(node.id)' sends a free-form \(node.step.kind) message but can run \(when) (\(late.reason)), when the 24-hour window may have closed",
-                          hint: "add `reentry: <template node>` to this node, or `session: { reentry: <template node> }` to the flow",
-                          at: node.location)
+            let when =
+                late.span.map { span -> String in
+                    // A bound just under a whole second (an open-window branch) reads as "almost".
+                    let rounded = TimeSpan(milliseconds: (span.milliseconds + 999) / 1000 * 1000)
+                    return rounded == span ? "up to \(span) after the customer's last message" : "almost \(rounded) after the customer's last message"
+                } ?? "long after the customer's last message"
+            return .error(
+                .missingReentry,
+                "node '\(node.id)' sends a free-form \(node.step.kind) message but can run \(when) (\(late.reason)), when the 24-hour window may have closed",
+                hint: "add `reentry: <template node>` to this node, or `session: { reentry: <template node> }` to the flow",
+                at: node.location
+            )
         }
     }
 }

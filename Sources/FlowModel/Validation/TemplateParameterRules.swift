@@ -21,12 +21,18 @@ struct TemplateParameterRules {
             for parameter in template.params.all {
                 let names = parameter.variables
                 guard !names.isEmpty, parameter.literalText.allSatisfy(\.isWhitespace),
-                      !names.contains(where: known.contains) else { continue }
+                    !names.contains(where: known.contains)
+                else { continue }
                 let list = names.map { "'\($0)'" }.joined(separator: ", ")
-                diagnostics.append(.warning(.templateParamUnset,
-                                            "template parameter '\(parameter)' of node '\(node.id)' may be empty: \(list) is not set on every path to it, and WhatsApp refuses empty parameters, so the template would not be sent",
-                                            hint: "set it on every path (`save_as:`, `set:`), branch on `{ var: \(names[0]), exists: true }` first, or declare it under `params:` and pass it with every trigger (a trigger may pass `contact.name` too)",
-                                            at: parameter.location))
+                diagnostics.append(
+                    .warning(
+                        .templateParamUnset,
+                        "template parameter '\(parameter)' of node '\(node.id)' may be empty: \(list) is not set on every path to it, and WhatsApp refuses empty parameters, so the template would not be sent",
+                        hint:
+                            "set it on every path (`save_as:`, `set:`), branch on `{ var: \(names[0]), exists: true }` first, or declare it under `params:` and pass it with every trigger (a trigger may pass `contact.name` too)",
+                        at: parameter.location
+                    )
+                )
             }
         }
         return diagnostics

@@ -17,10 +17,15 @@ struct VariableRules {
         var diagnostics: [Diagnostic] = []
         func check(_ name: String, at location: SourceLocation) {
             guard !known.contains(name) else { return }
-            diagnostics.append(.warning(.unknownVariable, "nothing in this flow sets '\(name)', so it is empty here",
-                                        hint: Suggestion.closest(to: name, among: Array(known)).map { "did you mean '\($0)'?" }
-                                            ?? "save it with `save_as:` or `set:`, or declare it under `params:` if a trigger passes it",
-                                        at: location))
+            diagnostics.append(
+                .warning(
+                    .unknownVariable,
+                    "nothing in this flow sets '\(name)', so it is empty here",
+                    hint: Suggestion.closest(to: name, among: Array(known)).map { "did you mean '\($0)'?" }
+                        ?? "save it with `save_as:` or `set:`, or declare it under `params:` if a trigger passes it",
+                    at: location
+                )
+            )
         }
         for node in flow.orderedNodes {
             for text in node.step.texts {

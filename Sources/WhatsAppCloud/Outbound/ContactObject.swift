@@ -37,8 +37,15 @@ public struct ContactObject: Codable, Hashable, Sendable {
     public var urls: [URL]?
     public var org: Org?
 
-    public init(formattedName: String, firstName: String?, lastName: String?, organization: String?,
-                phones: [String], emails: [String], urls: [String]) {
+    public init(
+        formattedName: String,
+        firstName: String?,
+        lastName: String?,
+        organization: String?,
+        phones: [String],
+        emails: [String],
+        urls: [String]
+    ) {
         name = Name(formattedName: formattedName, firstName: firstName, lastName: lastName)
         self.phones = phones.isEmpty ? nil : phones.map { Phone(phone: $0, type: "WORK") }
         self.emails = emails.isEmpty ? nil : emails.map { Email(email: $0, type: "WORK") }

@@ -94,18 +94,33 @@ public struct InteractiveObject: Codable, Hashable, Sendable {
     public var action: Action
 
     public static func buttons(header: Header?, body: String, footer: String?, buttons: [Button]) -> InteractiveObject {
-        InteractiveObject(type: .button, header: header, body: Body(text: body), footer: footer.map(Footer.init),
-                          action: Action(buttons: buttons))
+        InteractiveObject(
+            type: .button,
+            header: header,
+            body: Body(text: body),
+            footer: footer.map(Footer.init),
+            action: Action(buttons: buttons)
+        )
     }
 
     public static func list(header: String?, body: String, footer: String?, button: String, sections: [Section]) -> InteractiveObject {
-        InteractiveObject(type: .list, header: header.map(Header.text), body: Body(text: body), footer: footer.map(Footer.init),
-                          action: Action(button: button, sections: sections))
+        InteractiveObject(
+            type: .list,
+            header: header.map(Header.text),
+            body: Body(text: body),
+            footer: footer.map(Footer.init),
+            action: Action(button: button, sections: sections)
+        )
     }
 
     public static func ctaURL(header: Header?, body: String, footer: String?, displayText: String, url: String) -> InteractiveObject {
-        InteractiveObject(type: .ctaURL, header: header, body: Body(text: body), footer: footer.map(Footer.init),
-                          action: Action(name: "cta_url", parameters: Parameters(displayText: displayText, url: url)))
+        InteractiveObject(
+            type: .ctaURL,
+            header: header,
+            body: Body(text: body),
+            footer: footer.map(Footer.init),
+            action: Action(name: "cta_url", parameters: Parameters(displayText: displayText, url: url))
+        )
     }
 
     public static func locationRequest(body: String) -> InteractiveObject {

@@ -31,7 +31,9 @@ public struct OutboundMessage: Codable, Hashable, Sendable {
     }
 
     public init(to: String, text: TextObject) {
-        self.to = to; type = .text; self.text = text
+        self.to = to
+        type = .text
+        self.text = text
     }
 
     public init(to: String, media: MediaObject, kind: MessageType) {
@@ -47,19 +49,27 @@ public struct OutboundMessage: Codable, Hashable, Sendable {
     }
 
     public init(to: String, location: LocationObject) {
-        self.to = to; type = .location; self.location = location
+        self.to = to
+        type = .location
+        self.location = location
     }
 
     public init(to: String, contacts: [ContactObject]) {
-        self.to = to; type = .contacts; self.contacts = contacts
+        self.to = to
+        type = .contacts
+        self.contacts = contacts
     }
 
     public init(to: String, interactive: InteractiveObject) {
-        self.to = to; type = .interactive; self.interactive = interactive
+        self.to = to
+        type = .interactive
+        self.interactive = interactive
     }
 
     public init(to: String, template: TemplateObject) {
-        self.to = to; type = .template; self.template = template
+        self.to = to
+        type = .template
+        self.template = template
     }
 
     /// Template messages may be sent at any time; every other type needs an open customer

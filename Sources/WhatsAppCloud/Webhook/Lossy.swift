@@ -50,7 +50,8 @@ public enum JSONRepair {
             switch unit {
             case 0xD800...0xDBFF:
                 if index + 12 <= bytes.count, bytes[index + 6] == 0x5C, bytes[index + 7] == 0x75,
-                   let low = hex4(bytes, at: index + 8), (0xDC00...0xDFFF).contains(low) {
+                    let low = hex4(bytes, at: index + 8), (0xDC00...0xDFFF).contains(low)
+                {
                     output.append(contentsOf: bytes[index..<(index + 12)])
                     index += 12
                 } else {
