@@ -1,6 +1,6 @@
 import FlowModel
 
-/// How a customer message picks one of a `buttons` or `list` node's choices: a tap by id, a typed
+/// How a customer message picks one of a node's choices (``Step/choiceOptions``: buttons, list rows): a tap by id, a typed
 /// title (ignoring case, accents and surrounding spaces), or its number.
 struct Choices {
     struct Choice {
@@ -12,16 +12,8 @@ struct Choices {
     let node: FlowNode
     let lookup: (String) -> String?
 
-    private var items: [(id: String, title: TextTemplate, target: Target?)] {
-        switch node.step {
-        case .buttons(let buttons): buttons.options.map { ($0.id.value, $0.title, $0.target) }
-        case .list(let list): list.rows.map { ($0.id.value, $0.title, $0.target) }
-        default: []
-        }
-    }
-
     func match(_ content: InboundMessage.Content) -> Choice? {
-        let items = items
+        let items = node.step.choiceOptions
         let index: Int?
         switch content {
         case .buttonReply(let id, _), .listReply(let id, _, _):

@@ -68,7 +68,7 @@ extension Sprint {
         case .answer: answerQuestion(message.content, at: node)
         case .templateReply: answerTemplate(message.content, at: node)
         case .reply:
-            if case .wait(let wait) = node.step, let name = wait.saveAs?.value {
+            if let name = node.step.answerVariables.first {
                 save(name, message.content.text ?? "", node: node.id)
             }
             leaveWait()
@@ -160,13 +160,8 @@ extension Sprint {
     }
 
     mutating func answerQuestion(_ content: InboundMessage.Content, at node: FlowNode) {
-        let saveAs: String?
-        let expectation: AskStep.Expectation
-        switch node.step {
-        case .ask(let ask): (saveAs, expectation) = (ask.saveAs?.value, ask.expect)
-        case .locationRequest(let request): (saveAs, expectation) = (request.saveAs?.value, .location)
-        default: return
-        }
+        guard let expected = node.step.expectedAnswer else { return }
+        let (saveAs, expectation) = (expected.saveAs, expected.expectation)
         guard let answer = Answers.accept(content, expecting: expectation) else {
             reject(content, at: node, hint: Answers.retryText(for: expectation))
             return

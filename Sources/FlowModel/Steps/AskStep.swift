@@ -133,6 +133,7 @@ extension AskStep: StepKind {
     var shape: GraphShape { .question }
     var texts: [TextTemplate] { [prompt] }
     var answerVariables: [String] { saveAs.map { [$0.value] } ?? [] }
+    var expectedAnswer: ExpectedAnswer? { ExpectedAnswer(expectation: expect, saveAs: saveAs?.value) }
 
     var definedVariables: [String] {
         guard let name = saveAs?.value else { return [] }

@@ -93,6 +93,7 @@ extension ButtonsStep: StepKind {
     var isFreeForm: Bool { true }
     var waitsForCustomer: Bool { true }
     var shape: GraphShape { .question }
+    var choiceOptions: [ChoiceOption] { options.map { ChoiceOption(id: $0.id.value, title: $0.title, target: $0.target) } }
 
     func edges(of node: FlowNode) -> [Edge] {
         options.flatMap { Edge.to($0.target ?? node.next, .choice, $0.title.description) }

@@ -133,6 +133,7 @@ extension ListStep: StepKind {
     var isFreeForm: Bool { true }
     var waitsForCustomer: Bool { true }
     var shape: GraphShape { .question }
+    var choiceOptions: [ChoiceOption] { rows.map { ChoiceOption(id: $0.id.value, title: $0.title, target: $0.target) } }
 
     func edges(of node: FlowNode) -> [Edge] {
         rows.flatMap { Edge.to($0.target ?? node.next, .choice, $0.title.description) }

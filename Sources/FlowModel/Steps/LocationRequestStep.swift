@@ -28,6 +28,7 @@ extension LocationRequestStep: StepKind {
     var shape: GraphShape { .question }
     var texts: [TextTemplate] { [body] }
     var answerVariables: [String] { saveAs.map { [$0.value] } ?? [] }
+    var expectedAnswer: ExpectedAnswer? { ExpectedAnswer(expectation: .location, saveAs: saveAs?.value) }
     var definedVariables: [String] { answerVariables.flatMap { [$0] + AskStep.locationFields(of: $0) } }
     func edges(of node: FlowNode) -> [Edge] { Edge.to(node.next, .reply) }
 }

@@ -61,6 +61,12 @@ public enum Step: Hashable, Sendable {
     /// Stops and waits for the customer's next message (or a timer) before going on.
     public var waitsForCustomer: Bool { definition.waitsForCustomer }
 
+    /// The choices the node offers (buttons, list rows), in order.
+    public var choiceOptions: [ChoiceOption] { definition.choiceOptions }
+
+    /// What a question node accepts as an answer, and where it saves it.
+    public var expectedAnswer: ExpectedAnswer? { definition.expectedAnswer }
+
     /// Node-level keys the kind named `key` reads besides its kind key and `goto`/`reentry`.
     static func nodeKeys(for key: String) -> [String] {
         kinds.first { $0.keys.contains(key) }?.nodeKeys ?? []
@@ -78,7 +84,7 @@ public enum Step: Hashable, Sendable {
     var texts: [TextTemplate] { definition.texts }
 
     /// The variables an answer to this node saves.
-    var answerVariables: [String] { definition.answerVariables }
+    public var answerVariables: [String] { definition.answerVariables }
 
     /// Every variable this step may set.
     var definedVariables: [String] { definition.definedVariables }

@@ -31,6 +31,11 @@ protocol StepKind: Hashable, Sendable {
     var answerVariables: [String] { get }
     /// Every variable the step may set: the answer with its fields, or assignments.
     var definedVariables: [String] { get }
+    /// The choices the node offers (buttons, list rows), in order, for a tap or a typed title or
+    /// number to pick.
+    var choiceOptions: [ChoiceOption] { get }
+    /// What a question node accepts as an answer, and where it saves it.
+    var expectedAnswer: ExpectedAnswer? { get }
     /// Checks the WhatsApp limits that apply to the step.
     func checkLimits(_ check: inout LimitCheck, in flow: Flow)
     /// The node's own ways out; the input policy's `on_fail` and `timeout` are added for every
@@ -39,6 +44,20 @@ protocol StepKind: Hashable, Sendable {
     /// The warning for a node after which the flow ends because no `goto` says where to go, or nil
     /// when ending there is what the kind means.
     func deadEnd(of node: FlowNode) -> Diagnostic?
+}
+
+/// One of the choices a node offers: what a tap sends back, what it shows, where it leads (the
+/// node's `goto` when nil).
+public struct ChoiceOption: Hashable, Sendable {
+    public var id: String
+    public var title: TextTemplate
+    public var target: Target?
+}
+
+/// What a question node accepts, and the variable the answer is saved under.
+public struct ExpectedAnswer: Hashable, Sendable {
+    public var expectation: AskStep.Expectation
+    public var saveAs: String?
 }
 
 /// How the graph export draws a node (Mermaid and DOT each map it to their own shape).
@@ -54,6 +73,8 @@ extension StepKind {
     var texts: [TextTemplate] { [] }
     var answerVariables: [String] { [] }
     var definedVariables: [String] { answerVariables }
+    var choiceOptions: [ChoiceOption] { [] }
+    var expectedAnswer: ExpectedAnswer? { nil }
     func checkLimits(_ check: inout LimitCheck, in flow: Flow) {}
     func edges(of node: FlowNode) -> [Edge] { Edge.to(node.next, .next) }
 
