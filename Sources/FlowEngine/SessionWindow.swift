@@ -1,12 +1,11 @@
 import FlowModel
-import WhatsAppCloud
 
 /// The customer service window: open while `now < lastInbound + 24h - margin`, reset by every
 /// customer message (counted from the time the customer sent it), untouched by statuses and
 /// business messages, and closed early when WhatsApp refused a free-form message with 131047 that
 /// was *sent* after the customer's last message: the refusal speaks about that moment.
 public struct SessionWindow: Sendable {
-    public static let length = TimeSpan.hours(Int64(WhatsAppLimits.serviceWindowHours))
+    public static let length = TimeSpan.serviceWindow
 
     /// The flow's safety margin.
     public var margin: TimeSpan

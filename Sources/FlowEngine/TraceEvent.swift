@@ -1,4 +1,5 @@
 import FlowModel
+import WhatsAppCloud
 
 /// One thing the engine did, and why, with typed fields: tests and tools match on the cases, never
 /// on the words. `description` is for people; ``type`` names the case in JSON (`"type": "held"`).
@@ -255,7 +256,7 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
                 record.reason == .noActiveSession
                     ? "step held back: the contact has never written, so only a template may go"
                     : "step held back: the 24-hour customer service window has closed"
-            case .refused(let ref): "WhatsApp refused \(ref) with 131047 (its window had closed); held back to send again"
+            case .refused(let ref): "WhatsApp refused \(ref) with \(GraphErrorCode.reEngagement) (its window had closed); held back to send again"
             case .reprompt: "re-prompt held back: the window has closed; the question is asked again when the customer writes"
             }
         case .reentrySuppressed(_, let template, let sentAt):

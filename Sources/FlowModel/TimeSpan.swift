@@ -103,3 +103,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
         return text
     }
 }
+
+extension TimeSpan {
+    /// The customer service window's length, from ``WhatsAppLimits/serviceWindowHours``.
+    public static let serviceWindow = TimeSpan.hours(Int64(WhatsAppLimits.serviceWindowHours))
+}

@@ -12,7 +12,7 @@ struct ContactDriver {
     ]
     static let jumps: [TimeSpan] = [
         .seconds(1), .minutes(1), .minutes(30), .hours(1), .hours(2), .hours(5), .hours(20),
-        .hours(23), .hours(24) - TimeSpan(milliseconds: 1), .hours(24), .hours(25), .days(3),
+        .hours(23), .serviceWindow - TimeSpan(milliseconds: 1), .serviceWindow, .hours(25), .days(3),
     ]
 
     let engine: Engine

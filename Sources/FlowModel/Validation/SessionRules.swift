@@ -1,5 +1,3 @@
-import WhatsAppCloud
-
 /// The customer service window checks.
 ///
 /// For every node the validator works out the longest time that can have passed since the
@@ -70,7 +68,7 @@ struct SessionRules {
     /// Where the window can no longer be trusted to be open.
     var windowEnd: TimeSpan { Self.windowEnd(flow) }
 
-    static func windowEnd(_ flow: Flow) -> TimeSpan { .hours(Int64(WhatsAppLimits.serviceWindowHours)) - flow.session.margin }
+    static func windowEnd(_ flow: Flow) -> TimeSpan { .serviceWindow - flow.session.margin }
 
     /// The longest time since the customer's last message for each node that can run late.
     static func elapsedByNode(flow: Flow, graph: GraphRules) -> [String: Elapsed] {
@@ -132,7 +130,7 @@ struct SessionRules {
         while let (name, candidate) = work.popLast() {
             guard let node = flow.nodes[name] else { continue }
             var value = candidate
-            if let span = value.span, span >= windowEnd + .hours(Int64(WhatsAppLimits.serviceWindowHours)) { value.span = nil }
+            if let span = value.span, span >= windowEnd + .serviceWindow { value.span = nil }
             if let current = result[name] {
                 guard let currentSpan = current.span else { continue }
                 if let span = value.span, span <= currentSpan { continue }
