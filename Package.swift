@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The store for several replicas on one database.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // WhatsApp Cloud API facts: the limits table, and (later) payload and webhook types.
@@ -56,6 +59,14 @@ let package = Package(
         .target(name: "FlowStore", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
         // The embedded default store: SQLite through GRDB, in WAL mode.
         .target(name: "FlowStoreSQLite", dependencies: ["FlowStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The store for several replicas: PostgreSQL through PostgresNIO.
+        .target(
+            name: "FlowStorePostgres",
+            dependencies: [
+                "FlowStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The webhook server: Hummingbird routes, per-contact ordering, the outbound dispatcher,
         // timers, the admin API and metrics.
         .target(
@@ -119,6 +130,13 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: ["Simulator", "FlowEngine", "FlowModel", "FlowgateTesting"],
             exclude: ["testdata"]
+        ),
+        .testTarget(
+            name: "FlowStoreTests",
+            dependencies: [
+                "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "FlowServerTests",

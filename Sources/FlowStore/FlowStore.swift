@@ -225,6 +225,12 @@ public protocol FlowStore: Sendable {
     /// When the earliest timer is due.
     func nextTimerDue() async throws -> Timestamp?
 
+    /// The dead letters kept, oldest first: parts of signed webhooks that could not be read.
+    func deadLetters(limit: Int) async throws -> [Commit.DeadLetter]
+
+    /// The database's schema version (0 before the first migration).
+    func schemaVersion() async throws -> Int
+
     /// Forgets inbound message ids seen before `time`; returns how many.
     func pruneSeen(before time: Timestamp) async throws -> Int
 

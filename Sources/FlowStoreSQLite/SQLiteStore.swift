@@ -59,10 +59,13 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
-    public func migrate() async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
+    /// The schema, one migration per version (see ``SchemaMigration``). Version 1 is the schema
+    /// from before versions were recorded, so a database made then takes it as already there.
+    static let migrations = [
+        SchemaMigration(
+            version: 1,
+            summary: "contacts, seen ids, outbox, timers, health, dead letters",
+            sql: """
                     CREATE TABLE IF NOT EXISTS contacts (
                         key TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL, updated_at INTEGER NOT NULL
                     ) WITHOUT ROWID;
@@ -84,8 +87,33 @@ public final class SQLiteStore: FlowStore {
                     CREATE TABLE IF NOT EXISTS dead_letters (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
                     );
-                    """
+                """
+        )
+    ]
+
+    /// Applies the migrations the database has not had, in one transaction; refuses a database a
+    /// newer Flowgate has migrated (``SchemaTooNew``).
+    public func migrate() async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL, summary TEXT NOT NULL)"
             )
+            let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version") ?? 0
+            for migration in try SchemaMigration.pending(after: current, of: Self.migrations, store: "SQLite") {
+                try db.execute(sql: migration.sql)
+                try db.execute(
+                    sql: "INSERT INTO schema_version (version, applied_at, summary) VALUES (?, ?, ?)",
+                    arguments: [migration.version, Int64(Date().timeIntervalSince1970 * 1000), migration.summary]
+                )
+            }
+        }
+    }
+
+    /// The database's schema version (0 before the first migration).
+    public func schemaVersion() async throws -> Int {
+        try await pool.read { db in
+            guard try db.tableExists("schema_version") else { return 0 }
+            return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version") ?? 0
         }
     }
 

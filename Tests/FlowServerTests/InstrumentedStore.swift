@@ -60,6 +60,8 @@ final class InstrumentedStore: FlowStore {
         return try await base.nextTimerDue()
     }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
+    func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] { try await base.deadLetters(limit: limit) }
+    func schemaVersion() async throws -> Int { try await base.schemaVersion() }
 }
 
 /// Holds whoever passes until the test opens it; counts who has arrived.

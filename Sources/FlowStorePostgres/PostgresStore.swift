@@ -1,0 +1,399 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The store for several `flowgate-server` replicas on one PostgreSQL database (PostgresNIO, a
+/// pool of connections). Every commit is one transaction; the deduplication decision is made
+/// inside it by the primary key of `seen`, so a message redelivered to two replicas at once is
+/// processed by one of them.
+public final class PostgresStore: FlowStore {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects a pool of at most `poolSize` connections to the database at `url`
+    /// (`postgres://user:password@host:port/database`, `?sslmode=disable` or `require`).
+    public init(url: String, poolSize: Int = 10, logger: Logger = Logger(label: "flowgate.postgres")) throws {
+        var configuration = try PostgresURL.configuration(url)
+        configuration.options.maximumConnections = max(1, poolSize)
+        configuration.options.minimumConnections = 0
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        // Started at once, so the first query finds the pool running.
+        running = Task.immediate { await client.run() }
+    }
+
+    /// Closes the pool's connections.
+    public func shutdown() async {
+        running.cancel()
+        _ = await running.value
+    }
+
+    // MARK: Schema
+
+    /// The schema, one migration per version (see ``SchemaMigration``); statements are separated
+    /// by `;`.
+    static let migrations = [
+        SchemaMigration(
+            version: 1,
+            summary: "contacts, seen ids, outbox, timers, health, dead letters",
+            sql: """
+                CREATE TABLE contacts (key TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
+                CREATE TABLE seen (id TEXT PRIMARY KEY, at BIGINT NOT NULL);
+                CREATE INDEX seen_at ON seen (at);
+                CREATE TABLE outbox (
+                    id BIGSERIAL PRIMARY KEY, contact TEXT NOT NULL, ref TEXT NOT NULL, body BYTEA NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, not_before BIGINT NOT NULL,
+                    wamid TEXT, error TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+                );
+                CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+                CREATE INDEX outbox_wamid ON outbox (wamid) WHERE wamid IS NOT NULL;
+                CREATE TABLE timers (
+                    contact TEXT NOT NULL, kind TEXT NOT NULL, due BIGINT NOT NULL, token BIGINT NOT NULL, PRIMARY KEY (contact, kind)
+                );
+                CREATE INDEX timers_due ON timers (due);
+                CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL);
+                CREATE TABLE dead_letters (id BIGSERIAL PRIMARY KEY, received_at BIGINT NOT NULL, reason TEXT NOT NULL, body BYTEA NOT NULL)
+                """
+        )
+    ]
+
+    /// An advisory lock key only migrations take, so replicas starting together migrate once.
+    static let migrationLock: Int64 = 0x466c_6f77_6761_7465
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL, summary TEXT NOT NULL)",
+                logger: self.logger
+            )
+            let current = try await Self.version(on: connection, logger: self.logger)
+            for migration in try SchemaMigration.pending(after: current, of: Self.migrations, store: "PostgreSQL") {
+                for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: self.logger)
+                }
+                let now = Timestamp(Date()).millisecondsSince1970
+                try await connection.query(
+                    "INSERT INTO schema_version (version, applied_at, summary) VALUES (\(migration.version), \(now), \(migration.summary))",
+                    logger: self.logger
+                )
+            }
+        }
+    }
+
+    public func schemaVersion() async throws -> Int {
+        try await client.withConnection { connection in
+            let exists = try await connection.query("SELECT to_regclass('schema_version') IS NOT NULL", logger: self.logger)
+            for try await present in exists.decode(Bool.self) where !present { return 0 }
+            return try await Self.version(on: connection, logger: self.logger)
+        }
+    }
+
+    static func version(on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_version", logger: logger)
+        for try await version in rows.decode(Int.self) { return version }
+        return 0
+    }
+
+    // MARK: Reading
+
+    public func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] {
+        try await snapshot(states: Set(keys), seen: []).states
+    }
+
+    public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
+        guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
+        let names = keys.map(\.description)
+        return try await client.withConnection { connection in
+            var snapshot = Snapshot()
+            if !names.isEmpty {
+                let rows = try await connection.query("SELECT key, state FROM contacts WHERE key = ANY(\(names))", logger: self.logger)
+                let decoder = JSONDecoder()
+                for try await (name, data) in rows.decode((String, ByteBuffer).self) {
+                    guard let key = ContactKey(name) else { continue }
+                    snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView))
+                }
+            }
+            if !ids.isEmpty {
+                let rows = try await connection.query("SELECT id FROM seen WHERE id = ANY(\(ids))", logger: self.logger)
+                for try await id in rows.decode(String.self) { snapshot.seen.insert(id) }
+            }
+            return snapshot
+        }
+    }
+
+    // MARK: Committing
+
+    public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
+        guard !commit.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        let states = try commit.states.map { (key: $0.key.description, data: ByteBuffer(bytes: try encoder.encode($0.value))) }
+        let time = commit.time.millisecondsSince1970
+        return try await transaction { connection in
+            let logger = self.logger
+            if !commit.seen.isEmpty {
+                // Inside the transaction: a concurrent commit of the same id waits for this one,
+                // then finds the key taken; the later batch stores nothing and is redelivered.
+                let ids = commit.seen.map(\.id)
+                let times = commit.seen.map(\.at.millisecondsSince1970)
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO seen (id, at) SELECT * FROM UNNEST(\(ids)::text[], \(times)::bigint[])
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """,
+                    logger: logger
+                )
+                var inserted = Set<String>()
+                for try await id in rows.decode(String.self) { inserted.insert(id) }
+                let duplicates = ids.filter { !inserted.contains($0) }
+                if !duplicates.isEmpty { throw DuplicateDelivery(ids: duplicates) }
+            }
+            if !states.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO contacts (key, state, updated_at)
+                    SELECT key, state, \(time) FROM UNNEST(\(states.map(\.key))::text[], \(states.map(\.data))::bytea[]) AS s (key, state)
+                    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    """,
+                    logger: logger
+                )
+            }
+            for timer in commit.fired {
+                try await connection.query(
+                    """
+                    DELETE FROM timers WHERE contact = \(timer.contact.description) AND kind = \(timer.timer.kind.rawValue)
+                    AND due = \(timer.timer.due.millisecondsSince1970) AND token = \(timer.timer.token)
+                    """,
+                    logger: logger
+                )
+            }
+            for update in commit.timers {
+                switch update.change {
+                case .set(let timer):
+                    try await connection.query(
+                        """
+                        INSERT INTO timers (contact, kind, due, token)
+                        VALUES (\(update.contact.description), \(timer.kind.rawValue), \(timer.due.millisecondsSince1970), \(timer.token))
+                        ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
+                        """,
+                        logger: logger
+                    )
+                case .cancel(let kind):
+                    try await connection.query(
+                        "DELETE FROM timers WHERE contact = \(update.contact.description) AND kind = \(kind.rawValue)",
+                        logger: logger
+                    )
+                }
+            }
+            var records: [OutboxRecord] = []
+            if !commit.outbox.isEmpty {
+                let contacts = commit.outbox.map(\.contact.description)
+                let refs = commit.outbox.map(\.ref)
+                let bodies = commit.outbox.map { ByteBuffer(bytes: $0.body) }
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at)
+                    SELECT contact, ref, body, \(time), \(time), \(time)
+                    FROM UNNEST(\(contacts)::text[], \(refs)::text[], \(bodies)::bytea[]) WITH ORDINALITY AS m (contact, ref, body, n)
+                    ORDER BY n RETURNING id
+                    """,
+                    logger: logger
+                )
+                var ids: [Int64] = []
+                for try await id in rows.decode(Int64.self) { ids.append(id) }
+                // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
+                for (message, id) in zip(commit.outbox, ids.sorted()) {
+                    records.append(
+                        OutboxRecord(
+                            id: id,
+                            contact: message.contact,
+                            ref: message.ref,
+                            body: message.body,
+                            attempts: 0,
+                            notBefore: commit.time,
+                            queuedAt: commit.time
+                        )
+                    )
+                }
+            }
+            for letter in commit.deadLetters {
+                try await connection.query(
+                    "INSERT INTO dead_letters (received_at, reason, body) VALUES (\(time), \(letter.reason), \(ByteBuffer(bytes: letter.body)))",
+                    logger: logger
+                )
+            }
+            return records
+        }
+    }
+
+    // MARK: Outbox
+
+    public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
+        try await outbox(
+            "SELECT id, contact, ref, body, attempts, not_before, created_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT \(limit)"
+        )
+    }
+
+    func outbox(_ query: PostgresQuery) async throws -> [OutboxRecord] {
+        let rows = try await client.query(query, logger: logger)
+        var records: [OutboxRecord] = []
+        for try await (id, contact, ref, body, attempts, notBefore, createdAt) in rows.decode(
+            (Int64, String, String, ByteBuffer, Int, Int64, Int64).self
+        ) {
+            guard let key = ContactKey(contact) else { continue }
+            records.append(
+                OutboxRecord(
+                    id: id,
+                    contact: key,
+                    ref: ref,
+                    body: Array(buffer: body),
+                    attempts: attempts,
+                    notBefore: Timestamp(millisecondsSince1970: notBefore),
+                    queuedAt: Timestamp(millisecondsSince1970: createdAt)
+                )
+            )
+        }
+        return records
+    }
+
+    public func failedOutbox(limit: Int) async throws -> [FailedSend] {
+        let rows = try await client.query(
+            """
+            SELECT id, contact, ref, attempts, COALESCE(error, ''), updated_at FROM outbox WHERE state = 'failed'
+            ORDER BY updated_at DESC, id DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var failed: [FailedSend] = []
+        for try await (id, contact, ref, attempts, error, updatedAt) in rows.decode((Int64, String, String, Int, String, Int64).self) {
+            failed.append(
+                FailedSend(
+                    id: id,
+                    contact: contact,
+                    ref: ref,
+                    attempts: attempts,
+                    error: error,
+                    failedAt: Timestamp(millisecondsSince1970: updatedAt)
+                )
+            )
+        }
+        return failed
+    }
+
+    public func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? {
+        let now = time.millisecondsSince1970
+        return try await outbox(
+            """
+            UPDATE outbox SET state = 'pending', attempts = 0, not_before = \(now), created_at = \(now), updated_at = \(now)
+            WHERE id = \(id) AND state = 'failed' RETURNING id, contact, ref, body, attempts, not_before, created_at
+            """
+        ).first
+    }
+
+    public func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] {
+        let rows = try await client.query("SELECT reason, body FROM dead_letters ORDER BY id LIMIT \(limit)", logger: logger)
+        var letters: [Commit.DeadLetter] = []
+        for try await (reason, body) in rows.decode((String, ByteBuffer).self) {
+            letters.append(Commit.DeadLetter(reason: reason, body: Array(buffer: body)))
+        }
+        return letters
+    }
+
+    public func record(_ results: [SendResult], at time: Timestamp) async throws {
+        guard !results.isEmpty else { return }
+        let now = time.millisecondsSince1970
+        try await transaction { connection in
+            for result in results {
+                let id = result.id
+                switch result.outcome {
+                case .sent(let wamid):
+                    try await connection.query(
+                        "UPDATE outbox SET state = 'sent', wamid = \(wamid), attempts = attempts + 1, updated_at = \(now) WHERE id = \(id)",
+                        logger: self.logger
+                    )
+                case .failed(let code, let reason):
+                    let error = "\(code.map(String.init) ?? "-") \(reason)"
+                    try await connection.query(
+                        "UPDATE outbox SET state = 'failed', error = \(error), attempts = attempts + 1, updated_at = \(now) WHERE id = \(id)",
+                        logger: self.logger
+                    )
+                case .retry(let at, let reason):
+                    try await connection.query(
+                        """
+                        UPDATE outbox SET not_before = \(at.millisecondsSince1970), error = \(reason), attempts = attempts + 1,
+                        updated_at = \(now) WHERE id = \(id)
+                        """,
+                        logger: self.logger
+                    )
+                }
+            }
+        }
+    }
+
+    public func outboxReference(wamid: String) async throws -> SentMessage? {
+        let rows = try await client.query("SELECT contact, ref FROM outbox WHERE wamid = \(wamid) LIMIT 1", logger: logger)
+        for try await (contact, ref) in rows.decode((String, String).self) {
+            return ContactKey(contact).map { SentMessage(contact: $0, ref: ref) }
+        }
+        return nil
+    }
+
+    // MARK: Timers
+
+    public func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] {
+        let rows = try await client.query(
+            "SELECT contact, kind, due, token FROM timers WHERE due <= \(time.millisecondsSince1970) ORDER BY due LIMIT \(limit)",
+            logger: logger
+        )
+        var timers: [StoredTimer] = []
+        for try await (contact, kind, due, token) in rows.decode((String, String, Int64, Int64).self) {
+            guard let key = ContactKey(contact), let kind = FlowTimer.Kind(rawValue: kind) else { continue }
+            timers.append(StoredTimer(contact: key, timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: due), token: token)))
+        }
+        return timers
+    }
+
+    public func nextTimerDue() async throws -> Timestamp? {
+        let rows = try await client.query("SELECT MIN(due) FROM timers", logger: logger)
+        for try await due in rows.decode(Int64?.self) { return due.map(Timestamp.init(millisecondsSince1970:)) }
+        return nil
+    }
+
+    // MARK: Housekeeping
+
+    public func pruneSeen(before time: Timestamp) async throws -> Int {
+        let rows = try await client.query(
+            "WITH gone AS (DELETE FROM seen WHERE at < \(time.millisecondsSince1970) RETURNING 1) SELECT COUNT(*) FROM gone",
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    public func checkWritable() async throws {
+        let now = Timestamp(Date()).millisecondsSince1970
+        try await client.query(
+            "INSERT INTO health (id, checked_at) VALUES (1, \(now)) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            logger: logger
+        )
+    }
+
+    /// PostgreSQL needs no housekeeping from Flowgate (autovacuum does its own).
+    public func maintain() async throws {}
+
+    /// Runs `body` in one transaction; an error thrown inside comes out as itself (not wrapped),
+    /// after the rollback.
+    func transaction<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+}

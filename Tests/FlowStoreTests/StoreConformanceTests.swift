@@ -1,0 +1,200 @@
+import FlowEngine
+import FlowModel
+import FlowStore
+import FlowStorePostgres
+import FlowStoreSQLite
+import Foundation
+import GRDB
+import Testing
+
+/// The stores Flowgate ships, each fresh and migrated: every test here runs against each, so they
+/// keep one contract.
+enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// SQLite always; PostgreSQL when `FLOWGATE_TEST_DATABASE_URL` names a database, and also
+    /// when `FLOWGATE_REQUIRE_POSTGRES=1` (as in CI), where a missing URL then fails the tests
+    /// instead of leaving them out.
+    static var available: [StoreUnderTest] {
+        let environment = ProcessInfo.processInfo.environment
+        let postgres = environment[TestDatabase.urlVariable] != nil || environment["FLOWGATE_REQUIRE_POSTGRES"] == "1"
+        return postgres ? allCases : [.sqlite]
+    }
+
+    func make() async throws -> any FlowStore {
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-store-\(UUID().uuidString).sqlite").path
+            let store = try SQLiteStore(path: path)
+            try await store.migrate()
+            return store
+        case .postgres:
+            let store = try PostgresStore(url: try await TestDatabase.freshSchemaURL(), poolSize: 4)
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+let ana = ContactKey(phoneNumberID: "100", contactID: "31612345678")
+let bo = ContactKey(phoneNumberID: "100", contactID: "31687654321")
+let start = Timestamp(millisecondsSince1970: 1_793_786_400_000)
+
+func at(seconds: Int64) -> Timestamp { Timestamp(millisecondsSince1970: start.millisecondsSince1970 + seconds * 1000) }
+
+func state(_ key: ContactKey, node: String) -> ContactState {
+    var state = ContactState(contact: ContactIdentity(waID: key.contactID, name: "Ana"))
+    state.variables["node"] = node
+    return state
+}
+
+@Suite("store contract: every store keeps it") struct StoreConformanceTests {
+    @Test("migrating is idempotent and records the schema version", arguments: StoreUnderTest.available)
+    func migrations(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        let version = try await store.schemaVersion()
+        #expect(version >= 1)
+        try await store.migrate()
+        #expect(try await store.schemaVersion() == version)
+    }
+
+    @Test("a commit stores states, outbox, timers, seen ids and dead letters together", arguments: StoreUnderTest.available)
+    func atomicCommit(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: start)
+        commit.seen = [Commit.Seen(id: "wamid.1", at: start)]
+        commit.states = [ana: state(ana, node: "welcome")]
+        commit.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: Array(#"{"x":1}"#.utf8))]
+        commit.timers = [Commit.TimerUpdate(contact: ana, change: .set(FlowTimer(kind: .wait, due: at(seconds: 60), token: 1)))]
+        commit.deadLetters = [Commit.DeadLetter(reason: "unreadable", body: Array("{}".utf8))]
+        let records = try await store.commit(commit)
+        #expect(records.map(\.ref) == ["a-1"])
+        #expect(records.first?.body == Array(#"{"x":1}"#.utf8))
+
+        let snapshot = try await store.snapshot(states: [ana, bo], seen: ["wamid.1", "wamid.2"])
+        #expect(snapshot.states[ana]?.variables["node"] == "welcome")
+        #expect(snapshot.states[bo] == nil)
+        #expect(snapshot.seen == ["wamid.1"])
+        #expect(try await store.pendingOutbox(limit: 10).map(\.id) == records.map(\.id))
+        #expect(try await store.dueTimers(until: at(seconds: 60), limit: 10).map(\.contact) == [ana])
+        #expect(try await store.nextTimerDue() == at(seconds: 60))
+        #expect(try await store.deadLetters(limit: 10).map(\.reason) == ["unreadable"])
+    }
+
+    @Test("a batch holding an id committed before stores nothing at all", arguments: StoreUnderTest.available)
+    func duplicateDelivery(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var first = Commit(time: start)
+        first.seen = [Commit.Seen(id: "wamid.1", at: start)]
+        first.states = [ana: state(ana, node: "first")]
+        _ = try await store.commit(first)
+
+        var second = Commit(time: at(seconds: 1))
+        second.seen = [Commit.Seen(id: "wamid.2", at: start), Commit.Seen(id: "wamid.1", at: start)]
+        second.states = [ana: state(ana, node: "second"), bo: state(bo, node: "second")]
+        second.outbox = [Commit.NewMessage(contact: ana, ref: "a-2", body: [])]
+        await #expect(throws: DuplicateDelivery.self) { try await store.commit(second) }
+
+        let snapshot = try await store.snapshot(states: [ana, bo], seen: ["wamid.2"])
+        #expect(snapshot.states[ana]?.variables["node"] == "first")
+        #expect(snapshot.states[bo] == nil)
+        #expect(snapshot.seen.isEmpty)
+        #expect(try await store.pendingOutbox(limit: 10).isEmpty)
+    }
+
+    @Test("a timer is replaced by kind, cancelled by kind, and a fired one deleted only if unchanged", arguments: StoreUnderTest.available)
+    func timers(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        let first = FlowTimer(kind: .wait, due: at(seconds: 60), token: 1)
+        let replaced = FlowTimer(kind: .wait, due: at(seconds: 120), token: 2)
+        let expiry = FlowTimer(kind: .beforeExpiry, due: at(seconds: 90), token: 7)
+        var commit = Commit(time: start)
+        commit.timers = [
+            Commit.TimerUpdate(contact: ana, change: .set(first)), Commit.TimerUpdate(contact: ana, change: .set(replaced)),
+            Commit.TimerUpdate(contact: ana, change: .set(expiry)), Commit.TimerUpdate(contact: bo, change: .set(first)),
+        ]
+        _ = try await store.commit(commit)
+        let due = try await store.dueTimers(until: at(seconds: 1000), limit: 10)
+        #expect(due.map(\.timer.due) == [at(seconds: 60), at(seconds: 90), at(seconds: 120)])
+        #expect(due.first { $0.contact == ana && $0.timer.kind == .wait }?.timer == replaced)
+
+        // The fired timer was replaced meanwhile (token 2, not 1): firing the old one keeps the new.
+        var fired = Commit(time: at(seconds: 60))
+        fired.fired = [StoredTimer(contact: ana, timer: first), StoredTimer(contact: bo, timer: first)]
+        fired.timers = [Commit.TimerUpdate(contact: ana, change: .cancel(.beforeExpiry))]
+        _ = try await store.commit(fired)
+        let left = try await store.dueTimers(until: at(seconds: 1000), limit: 10)
+        #expect(left.map(\.contact) == [ana])
+        #expect(left.first?.timer == replaced)
+        #expect(try await store.dueTimers(until: at(seconds: 119), limit: 10).isEmpty)
+    }
+
+    @Test("what became of a send: sent (found by wamid), retried later, failed and queued again", arguments: StoreUnderTest.available)
+    func sendResults(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: start)
+        commit.outbox = ["a-1", "a-2", "a-3"].map { Commit.NewMessage(contact: ana, ref: $0, body: Array($0.utf8)) }
+        let records = try await store.commit(commit)
+        let ids = records.map(\.id)
+        #expect(ids.count == 3 && ids == ids.sorted())
+        try await store.record(
+            [
+                SendResult(id: ids[0], outcome: .sent(wamid: "wamid.out1")),
+                SendResult(id: ids[1], outcome: .retry(at: at(seconds: 30), reason: "429")),
+                SendResult(id: ids[2], outcome: .failed(code: 131_026, reason: "undeliverable")),
+            ],
+            at: at(seconds: 1)
+        )
+        #expect(try await store.outboxReference(wamid: "wamid.out1") == SentMessage(contact: ana, ref: "a-1"))
+        #expect(try await store.outboxReference(wamid: "wamid.unknown") == nil)
+        let pending = try await store.pendingOutbox(limit: 10)
+        #expect(pending.map(\.ref) == ["a-2"])
+        #expect(pending.first?.attempts == 1 && pending.first?.notBefore == at(seconds: 30))
+        let failed = try await store.failedOutbox(limit: 10)
+        #expect(failed.map(\.ref) == ["a-3"])
+        #expect(failed.first?.error.contains("131026") == true)
+
+        let again = try await store.retryFailed(id: ids[2], at: at(seconds: 5))
+        #expect(again?.ref == "a-3" && again?.attempts == 0 && again?.queuedAt == at(seconds: 5))
+        #expect(try await store.retryFailed(id: ids[2], at: at(seconds: 6)) == nil)
+        #expect(try await store.failedOutbox(limit: 10).isEmpty)
+        #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-2", "a-3"])
+    }
+
+    @Test("seen ids older than the horizon are pruned, newer ones kept", arguments: StoreUnderTest.available)
+    func pruning(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: at(seconds: 100))
+        commit.seen = [Commit.Seen(id: "old", at: at(seconds: 10)), Commit.Seen(id: "new", at: at(seconds: 100))]
+        _ = try await store.commit(commit)
+        #expect(try await store.pruneSeen(before: at(seconds: 50)) == 1)
+        #expect(try await store.snapshot(states: [], seen: ["old", "new"]).seen == ["new"])
+    }
+
+    @Test("a store answers the readiness write", arguments: StoreUnderTest.available)
+    func writable(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        try await store.checkWritable()
+        try await store.maintain()
+    }
+}
+
+@Suite("SQLite schema versions") struct SQLiteMigrationTests {
+    @Test("a database a newer Flowgate migrated is refused, with both versions in the message")
+    func newerDatabase() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-store-\(UUID().uuidString).sqlite").path
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        let known = try await store.schemaVersion()
+        // What a newer Flowgate would have left behind.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO schema_version (version, applied_at, summary) VALUES (?, 0, 'from the future')", arguments: [known + 1])
+        }
+        let error = await #expect(throws: SchemaTooNew.self) { try await store.migrate() }
+        #expect(error?.database == known + 1 && error?.binary == known)
+        #expect(error?.description.contains("newer than this Flowgate knows") == true)
+    }
+}

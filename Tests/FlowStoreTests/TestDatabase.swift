@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL database the tests may use, named by `FLOWGATE_TEST_DATABASE_URL`. Each store
+/// under test gets a schema of its own in it, so tests run side by side and leave each other alone.
+enum TestDatabase {
+    static let urlVariable = "FLOWGATE_TEST_DATABASE_URL"
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "no PostgreSQL for the tests: set \(TestDatabase.urlVariable)=postgres://user@127.0.0.1:5432/db "
+                + "(or run .ci/with-postgres swift test, which starts a throwaway one)"
+        }
+    }
+
+    /// The test database's URL with a new, empty schema as its search path.
+    static func freshSchemaURL() async throws -> String {
+        guard let url = ProcessInfo.processInfo.environment[urlVariable], var parts = URLComponents(string: url) else { throw Missing() }
+        let schema = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try await execute("CREATE SCHEMA \(schema)", on: parts)
+        parts.queryItems = (parts.queryItems ?? []).filter { $0.name != "search_path" } + [URLQueryItem(name: "search_path", value: schema)]
+        guard let scoped = parts.string else { throw Missing() }
+        return scoped
+    }
+
+    static func execute(_ sql: String, on parts: URLComponents) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: parts.host ?? "127.0.0.1",
+            port: parts.port ?? 5432,
+            username: parts.user ?? "postgres",
+            password: parts.password,
+            database: String(parts.path.drop { $0 == "/" }),
+            tls: .disable
+        )
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-database"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-database"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+}
