@@ -106,6 +106,7 @@ let package = Package(
                 "FlowStore",
                 "FlowServer",
                 "FlowStoreSQLite",
+                "FlowStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,6 +118,20 @@ let package = Package(
         ),
         // What several test targets share: golden files.
         .target(name: "FlowgateTesting"),
+        // The server's test support, as HummingbirdTesting is Hummingbird's: a fake Graph API,
+        // signed webhook bodies, a test server on a manual clock, a PostgreSQL schema per test.
+        .target(
+            name: "FlowServerTesting",
+            dependencies: [
+                "FlowServer", "FlowStore", "FlowStoreSQLite", "FlowEngine", "FlowModel", "WhatsAppCloud",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"], exclude: ["schema-probes"]),
         .testTarget(
             name: "FlowEngineTests",
@@ -134,14 +149,15 @@ let package = Package(
         .testTarget(
             name: "FlowStoreTests",
             dependencies: [
-                "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", "FlowServerTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "FlowServerTests",
             dependencies: [
-                "FlowServer", "FlowStore", "FlowStoreSQLite", "FlowEngine", "FlowModel", "WhatsAppCloud",
+                "FlowServer", "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", "WhatsAppCloud",
+                "FlowServerTesting",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import FlowModel
+import FlowStore
 import Foundation
 import Yams
 
@@ -8,7 +9,7 @@ import Yams
 /// ```yaml
 /// listen: { host: 127.0.0.1, port: 8080 }
 /// graph: { base_url: https://graph.facebook.com, version: v23.0 }
-/// store: { sqlite: flowgate.sqlite }
+/// store: { sqlite: flowgate.sqlite }     # or { postgres: { url_env: FLOWGATE_DATABASE_URL, pool_size: 10 } }
 /// numbers:
 ///   - { phone_number_id: "106540352242922", flow: flows/auto-ack.yaml, rate: 80 }
 /// ```
@@ -43,9 +44,8 @@ public struct ServerConfig: Sendable {
     }
     public var graphBaseURL = "https://graph.facebook.com"
     public var graphVersion = "v23.0"
-    /// The SQLite file: `flowgate.sqlite` in the working folder unless the config names one
-    /// (relative to the config file).
-    public var sqlitePath = "flowgate.sqlite"
+    /// Where state lives: `flowgate.sqlite` in the working folder unless the config says otherwise.
+    public var store = StoreLocation.default
     public var numbers: [Number] = []
     public var maxBodyBytes = 1 << 20
     /// Open connections at most; past it new ones wait in the kernel's queue until one closes.
@@ -112,8 +112,7 @@ public struct ServerConfig: Sendable {
             graph.reportUnknownKeys(in: "graph")
         }
         if let store = reader.mapping("store") {
-            config.sqlitePath = resolve(store.string("sqlite")?.value ?? config.sqlitePath)
-            store.reportUnknownKeys(in: "store")
+            config.store = StoreLocation.read(store, resolve: resolve) ?? config.store
         }
         for item in reader.list("numbers", required: true, hint: "map each business phone number id to a flow") ?? [] {
             guard let number = context.mapping(item, "a number") else { continue }

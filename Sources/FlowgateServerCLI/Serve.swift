@@ -3,7 +3,7 @@ import AsyncHTTPClient
 import FlowEngine
 import FlowModel
 import FlowServer
-import FlowStoreSQLite
+import FlowStore
 import Foundation
 import Hummingbird
 import Logging
@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
         guard var serverConfig = loaded.config else { throw ExitCode.failure }
         if let port { serverConfig.port = port }
-        if let store { serverConfig.sqlitePath = store }
+        if let store { serverConfig.store = .sqlite(path: store) }
         if let adminPort { serverConfig.adminListen = .init(host: serverConfig.adminListen?.host ?? "127.0.0.1", port: adminPort) }
         if let url = graphURL ?? ProcessInfo.processInfo.environment["FLOWGATE_GRAPH_BASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
             serverConfig.graphBaseURL = url
@@ -93,17 +93,11 @@ struct Serve: AsyncParsableCommand {
             printError("flowgate serve: \(error)")
             throw ExitCode.failure
         }
-        let sqlite: SQLiteStore
-        let claim: StoreLock
+        let opened: OpenedStore
         do {
-            claim = try StoreLock(store: serverConfig.sqlitePath)
-            sqlite = try SQLiteStore(path: serverConfig.sqlitePath)
-            try await sqlite.migrate()
-            try await sqlite.checkWritable()
+            opened = try await OpenedStore.open(serverConfig.store, environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch {
-            printError(
-                "flowgate serve: " + (error is StoreLock.InUse ? "\(error)" : "the store \(serverConfig.sqlitePath) cannot take commits: \(error)")
-            )
+            printError("flowgate serve: \(error)")
             throw ExitCode.failure
         }
         var httpConfiguration = HTTPClient.Configuration()
@@ -115,7 +109,7 @@ struct Serve: AsyncParsableCommand {
             version: serverConfig.graphVersion,
             accessToken: secrets.accessToken
         )
-        let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: sqlite, sender: sender, logger: logger)
+        let server = FlowgateServer(config: serverConfig, secrets: secrets, engines: engines, store: opened.store, sender: sender, logger: logger)
         // Once per process: metrics of the libraries underneath (swift-metrics users) land in
         // the same registry as Flowgate's own, on /metrics.
         MetricsSystem.bootstrap(server.metrics.factory)
@@ -124,7 +118,7 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "listen": "\(serverConfig.host):\(serverConfig.port)",
                 "admin_listen": "\(serverConfig.adminListen.map { "\($0.host):\($0.port)" } ?? "the public listener")",
-                "store": "\(serverConfig.sqlitePath)",
+                "store": "\(serverConfig.store)",
                 "numbers": "\(engines.keys.sorted().joined(separator: ","))", "graph": "\(serverConfig.graphBaseURL)/\(serverConfig.graphVersion)",
             ]
         )
@@ -136,10 +130,11 @@ struct Serve: AsyncParsableCommand {
             try await ServiceGroup(configuration: lifecycle).run()
         } catch {
             try? await client.shutdown()
+            await opened.close()
             printError("flowgate serve: \(Self.explain(error, host: serverConfig.host, port: serverConfig.port))")
             throw ExitCode.failure
         }
         try await client.shutdown()
-        withExtendedLifetime(claim) {}
+        await opened.close()
     }
 }

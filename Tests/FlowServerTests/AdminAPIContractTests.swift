@@ -1,4 +1,5 @@
 import FlowServer
+import FlowServerTesting
 import Foundation
 import NIOHTTP1
 import Testing

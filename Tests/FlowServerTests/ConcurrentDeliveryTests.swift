@@ -1,5 +1,6 @@
 import FlowModel
 import FlowServer
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import Foundation

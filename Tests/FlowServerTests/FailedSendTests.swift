@@ -1,5 +1,6 @@
 import FlowModel
 import FlowServer
+import FlowServerTesting
 import Foundation
 import HTTPTypes
 import NIOHTTP1

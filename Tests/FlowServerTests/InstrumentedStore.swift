@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import Synchronization

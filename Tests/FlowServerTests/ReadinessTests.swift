@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FlowServer
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import NIOCore

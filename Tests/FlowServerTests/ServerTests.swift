@@ -1,6 +1,7 @@
 import FlowEngine
 import FlowModel
 import FlowServer
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import Foundation

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import Foundation

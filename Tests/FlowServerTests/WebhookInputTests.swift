@@ -1,4 +1,5 @@
 import FlowServer
+import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
 import Foundation

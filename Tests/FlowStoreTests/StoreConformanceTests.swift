@@ -1,5 +1,6 @@
 import FlowEngine
 import FlowModel
+import FlowServerTesting
 import FlowStore
 import FlowStorePostgres
 import FlowStoreSQLite
@@ -15,14 +16,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// SQLite always; PostgreSQL when `FLOWGATE_TEST_DATABASE_URL` names a database, and also
-    /// when `FLOWGATE_REQUIRE_POSTGRES=1` (as in CI), where a missing URL then fails the tests
-    /// instead of leaving them out.
-    static var available: [StoreUnderTest] {
-        let environment = ProcessInfo.processInfo.environment
-        let postgres = environment[TestDatabase.urlVariable] != nil || environment["FLOWGATE_REQUIRE_POSTGRES"] == "1"
-        return postgres ? allCases : [.sqlite]
-    }
+    /// SQLite always; PostgreSQL when ``TestDatabase/isConfigured``.
+    static var available: [StoreUnderTest] { TestDatabase.isConfigured ? allCases : [.sqlite] }
 
     func make() async throws -> any FlowStore {
         switch self {

@@ -4,18 +4,25 @@ import PostgresNIO
 
 /// The PostgreSQL database the tests may use, named by `FLOWGATE_TEST_DATABASE_URL`. Each store
 /// under test gets a schema of its own in it, so tests run side by side and leave each other alone.
-enum TestDatabase {
-    static let urlVariable = "FLOWGATE_TEST_DATABASE_URL"
+public enum TestDatabase {
+    public static let urlVariable = "FLOWGATE_TEST_DATABASE_URL"
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
+    /// True when the PostgreSQL tests run: a database is named, or `FLOWGATE_REQUIRE_POSTGRES=1`
+    /// (as in CI), where a missing URL then fails them instead of leaving them out.
+    public static var isConfigured: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return environment[urlVariable] != nil || environment["FLOWGATE_REQUIRE_POSTGRES"] == "1"
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
             "no PostgreSQL for the tests: set \(TestDatabase.urlVariable)=postgres://user@127.0.0.1:5432/db "
                 + "(or run .ci/with-postgres swift test, which starts a throwaway one)"
         }
     }
 
     /// The test database's URL with a new, empty schema as its search path.
-    static func freshSchemaURL() async throws -> String {
+    public static func freshSchemaURL() async throws -> String {
         guard let url = ProcessInfo.processInfo.environment[urlVariable], var parts = URLComponents(string: url) else { throw Missing() }
         let schema = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         try await execute("CREATE SCHEMA \(schema)", on: parts)

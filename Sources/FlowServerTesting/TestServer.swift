@@ -11,30 +11,33 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
-import Testing
 import WhatsAppCloud
 
-let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let phoneNumberID = "106540352242922"
-let appSecret = "test-app-secret"
-let verifyToken = "test-verify-token"
-let accessToken = "test-access-token"
-let adminToken = "test-admin-token"
-let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!  // Monday 11:00 in Amsterdam
+public let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public let phoneNumberID = "106540352242922"
+public let appSecret = "test-app-secret"
+public let verifyToken = "test-verify-token"
+public let accessToken = "test-access-token"
+public let adminToken = "test-admin-token"
+public let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!  // Monday 11:00 in Amsterdam
+
+/// A condition ``eventually(_:within:_:)`` waited for did not come true in time.
+public struct TimedOut: Error, CustomStringConvertible {
+    public var what: String
+    public var description: String { "timed out waiting for: \(what)" }
+}
 
 /// Waits for a condition that another task makes true, checking every few milliseconds, up to a
 /// deadline. (Waiting on an outcome, not sleeping for a fixed time.)
-func eventually(_ what: String, within seconds: Double = 10, _ condition: () async -> Bool) async throws {
+public func eventually(_ what: String, within seconds: Double = 10, _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
-    Issue.record("timed out waiting for: \(what)")
-    throw CancellationError()
+    throw TimedOut(what: what)
 }
 
-/// A fake Graph API on 127.0.0.1: records every send, answers from a script (default: accepted).
 extension Mutex {
     /// A mutex on the heap, for a closure to share.
     final class Box: Sendable {
@@ -43,31 +46,36 @@ extension Mutex {
     }
 }
 
-final class FakeGraph: Sendable {
-    struct Received: Sendable {
-        var path: String
-        var authorization: String?
-        var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:] }
-        var bytes: [UInt8]
-        var type: String? { body["type"] as? String }
-        var text: String? { (body["text"] as? [String: Any])?["body"] as? String }
-        var templateName: String? { (body["template"] as? [String: Any])?["name"] as? String }
+/// A fake Graph API on 127.0.0.1: records every send, answers from a script (default: accepted).
+public final class FakeGraph: Sendable {
+    public struct Received: Sendable {
+        public var path: String
+        public var authorization: String?
+        public var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:] }
+        public var bytes: [UInt8]
+        public var type: String? { body["type"] as? String }
+        public var text: String? { (body["text"] as? [String: Any])?["body"] as? String }
+        public var templateName: String? { (body["template"] as? [String: Any])?["name"] as? String }
     }
 
-    struct Reply: Sendable {
-        var status: HTTPResponse.Status
-        var body: String
-        static func error(_ status: HTTPResponse.Status, code: Int) -> Reply {
+    public struct Reply: Sendable {
+        public var status: HTTPResponse.Status
+        public var body: String
+        public init(status: HTTPResponse.Status, body: String) {
+            self.status = status
+            self.body = body
+        }
+        public static func error(_ status: HTTPResponse.Status, code: Int) -> Reply {
             Reply(status: status, body: #"{"error":{"message":"scripted","type":"OAuthException","code":\#(code)}}"#)
         }
     }
 
     private let state = Mutex<(received: [Received], script: [Reply], counter: Int)>(([], [], 0))
-    private(set) nonisolated(unsafe) var port = 0
+    public private(set) nonisolated(unsafe) var port = 0
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
-    init() async throws {
+    public init() async throws {
         let router = Router()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         // The routes are built before the fake exists; they find it here once it does.
@@ -105,32 +113,33 @@ final class FakeGraph: Sendable {
         return Response(status: reply.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
-    var received: [Received] { state.withLock { $0.received } }
+    public var received: [Received] { state.withLock { $0.received } }
 
     /// Answers the next sends with these replies, in order.
-    func script(_ replies: [Reply]) { state.withLock { $0.script += replies } }
+    public func script(_ replies: [Reply]) { state.withLock { $0.script += replies } }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    public var base: String { "http://127.0.0.1:\(port)" }
 
-    func stop() async throws {
+    public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
     }
 }
 
 /// A `flowgate serve` on 127.0.0.1 with its own SQLite file and a manual clock.
-final class TestServer: @unchecked Sendable {
-    let server: FlowgateServer
-    let clock: ManualClock
-    let port: Int
-    let client: HTTPClient
+public final class TestServer: @unchecked Sendable {
+    public let server: FlowgateServer
+    public let clock: ManualClock
+    public let port: Int
+    public let client: HTTPClient
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
-    /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file.
-    let database: String
+    /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file. A
+    /// `store` given (PostgreSQL, say) is used instead of a SQLite file at `database`.
+    public let database: String
 
-    init(
+    public init(
         flow: String,
         flowFile: String? = nil,
         database: String,
@@ -139,6 +148,7 @@ final class TestServer: @unchecked Sendable {
         concurrency: Int = 64,
         logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout ServerConfig) -> Void = { _ in },
+        store given: (any FlowStore)? = nil,
         wrapStore: (SQLiteStore) -> any FlowStore = { $0 }
     ) async throws {
         self.database = database
@@ -147,13 +157,18 @@ final class TestServer: @unchecked Sendable {
         let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
         config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: path, rate: 1_000_000)]
         config.graphBaseURL = graph.base
-        config.sqlitePath = database
+        config.store = .sqlite(path: database)
         config.port = 0
         configure(&config)
         let secrets = ServerSecrets(appSecret: appSecret, verifyToken: verifyToken, accessToken: accessToken, adminToken: adminToken)
-        let sqlite = try SQLiteStore(path: database)
-        try await sqlite.migrate()
-        let store = wrapStore(sqlite)
+        let store: any FlowStore
+        if let given {
+            store = given
+        } else {
+            let sqlite = try SQLiteStore(path: database)
+            try await sqlite.migrate()
+            store = wrapStore(sqlite)
+        }
         client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
         server = FlowgateServer(
@@ -180,18 +195,32 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// The private listener's port, when the config sets `admin_listen`.
-    let operationsPort: Int?
+    public let operationsPort: Int?
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    public var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Runs `body` with the server, then stops it, whether `body` returned or threw: a failing
+    /// test leaves no server running.
+    public func using<T>(_ body: (TestServer) async throws -> T) async throws -> T {
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            try? await stop()
+            throw error
+        }
+        try await stop()
+        return value
+    }
 
     /// Graceful shutdown: in-flight work finishes.
-    func stop() async throws {
+    public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
         try await client.shutdown()
     }
 
-    func request(
+    public func request(
         _ method: HTTPMethod,
         _ path: String,
         body: [UInt8]? = nil,
@@ -207,7 +236,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// POSTs a webhook body signed with the app secret (or with `signature` when given).
-    func webhook(_ body: [UInt8], signature: String? = nil) async throws -> Int {
+    public func webhook(_ body: [UInt8], signature: String? = nil) async throws -> Int {
         let header = signature ?? WebhookSignature(appSecret: appSecret).header(for: body)
         return try await request(.POST, "/webhook", body: body, headers: [("X-Hub-Signature-256", header), ("Content-Type", "application/json")])
             .status
@@ -216,11 +245,11 @@ final class TestServer: @unchecked Sendable {
     /// Waits until the server has recorded WhatsApp's id for a send, so a status for it can be
     /// matched. (A status that arrives before that is not matched today: see the closing notes of
     /// the server hardening issue.)
-    func sendRecorded(_ wamid: String) async throws {
+    public func sendRecorded(_ wamid: String) async throws {
         try await eventually("the send \(wamid) is recorded") { await server.dispatcher.reference(for: wamid) != nil }
     }
 
-    func admin(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
+    public func admin(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
         try await request(
             method,
             "/admin/contacts/\(phoneNumberID)/\(path)",
@@ -230,7 +259,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// A metric's value, summed over its label sets; `name{label="value"}` picks one set.
-    func metric(_ name: String) -> Double {
+    public func metric(_ name: String) -> Double {
         let lines = server.metrics.text().split(separator: "\n").filter { line in
             !line.hasPrefix("#") && (name.contains("{") ? line.hasPrefix(name + " ") : (line.hasPrefix(name + " ") || line.hasPrefix(name + "{")))
         }
@@ -238,28 +267,28 @@ final class TestServer: @unchecked Sendable {
     }
 }
 
-func temporaryDatabase() -> String {
+public func temporaryDatabase() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-test-\(UUID().uuidString).sqlite").path
 }
 
 /// Webhook bodies as the platform sends them.
-enum Payload {
-    static func envelope(messages: String = "[]", statuses: String = "[]", contacts: String? = nil) -> [UInt8] {
+public enum Payload {
+    public static func envelope(messages: String = "[]", statuses: String = "[]", contacts: String? = nil) -> [UInt8] {
         let contactList = contacts ?? #"[{"profile":{"name":"Ana"},"wa_id":"31612345678"}]"#
         let json =
             #"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":\#(contactList),"messages":\#(messages),"statuses":\#(statuses)}}]}]}"#
         return Array(json.utf8)
     }
 
-    static func message(id: String, type: String, _ object: String, from: String = "31612345678", at time: Timestamp = start) -> String {
+    public static func message(id: String, type: String, _ object: String, from: String = "31612345678", at time: Timestamp = start) -> String {
         #"{"from":"\#(from)","id":"\#(id)","timestamp":"\#(time.millisecondsSince1970 / 1000)","type":"\#(type)"\#(object.isEmpty ? "" : ",\(object)")}"#
     }
 
-    static func text(_ body: String, id: String, from: String = "31612345678", at time: Timestamp = start) -> [UInt8] {
+    public static func text(_ body: String, id: String, from: String = "31612345678", at time: Timestamp = start) -> [UInt8] {
         envelope(messages: "[" + message(id: id, type: "text", #""text":{"body":"\#(body)"}"#, from: from, at: time) + "]")
     }
 
-    static func tap(_ buttonID: String, _ title: String, id: String, at time: Timestamp = start) -> [UInt8] {
+    public static func tap(_ buttonID: String, _ title: String, id: String, at time: Timestamp = start) -> [UInt8] {
         envelope(
             messages: "["
                 + message(
@@ -271,7 +300,7 @@ enum Payload {
         )
     }
 
-    static func status(wamid: String, _ status: String, code: Int? = nil) -> [UInt8] {
+    public static func status(wamid: String, _ status: String, code: Int? = nil) -> [UInt8] {
         let errors = code.map { #","errors":[{"code":\#($0),"title":"Re-engagement message","message":"more than 24 hours"}]"# } ?? ""
         return envelope(
             statuses:
