@@ -8,6 +8,10 @@ import WhatsAppCloud
 /// Runs every contact's events through its number's engine, in arrival order, one at a time, and
 /// commits each batch (states, seen ids, outbox, timers) in one transaction before anyone hears
 /// back. Batching is what makes durable commits cheap: while one batch commits, the next gathers.
+///
+/// Every state is committed as a replacement of the version it was computed from, so a cached
+/// state another process (a replica on the same database) has moved on is caught by the store:
+/// the batch is stored not at all and runs again from the stored state, in the same order.
 public actor EventPipeline {
     struct Job {
         var items: [Incoming]
@@ -15,6 +19,20 @@ public actor EventPipeline {
         var fired: [StoredTimer] = []
         var deadLetters: [Commit.DeadLetter] = []
         var continuation: CheckedContinuation<[Transition], Error>?
+        /// Times the job ran against a state another process had replaced.
+        var staleRuns = 0
+    }
+
+    /// How often a job may meet a state changed meanwhile before its webhook is answered 500
+    /// (and retried by the platform later).
+    static let staleRunLimit = 8
+
+    /// What became of a batch's commit.
+    enum Outcome {
+        case stored
+        /// Not stored; `rerun` when it may simply run again (it met a changed state, or followed a
+        /// batch that did).
+        case failed(rerun: Bool)
     }
 
     let engines: [String: Engine]
@@ -26,11 +44,15 @@ public actor EventPipeline {
     let maxBatch: Int
 
     private var queue: [Job] = []
+    /// Jobs to run again, in their order, before anything newer.
+    private var rerun: [Job] = []
     private var wake: CheckedContinuation<Void, Never>?
     private var stopping = false
     /// Set once a graceful shutdown has begun.
     var isStopping: Bool { stopping }
     private var cache: [ContactKey: ContactState] = [:]
+    /// The version each cached state will have once stored: what the next commit replaces.
+    private var versions: [ContactKey: Int64] = [:]
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []
     /// Message ids committed lately. A batch's snapshot of the store can predate the commit of the
@@ -127,19 +149,28 @@ public actor EventPipeline {
     /// as seen). Commits stay in order; if one fails, the batch after it fails too, since it was
     /// computed from states that were never stored.
     func run() async {
-        var committing: Task<Bool, Never>?
+        var committing: Task<Outcome, Never>?
         while true {
-            if queue.isEmpty {
+            if queue.isEmpty, rerun.isEmpty {
                 if let committing { _ = await committing.value }
                 committing = nil
-                if !queue.isEmpty { continue }
+                if !queue.isEmpty || !rerun.isEmpty { continue }
                 if stopping { return }
                 await withCheckedContinuation { wake = $0 }
                 continue
             }
+            if !rerun.isEmpty, let committing {
+                // Jobs to run again wait for the commits before them, so they read what those stored.
+                _ = await committing.value
+            }
             var count = 0
             var batch: [Job] = []
-            while !queue.isEmpty, count < maxBatch || batch.isEmpty {
+            while !rerun.isEmpty, count < maxBatch || batch.isEmpty {
+                let job = rerun.removeFirst()
+                count += max(1, job.items.count)
+                batch.append(job)
+            }
+            while rerun.isEmpty, !queue.isEmpty, count < maxBatch || batch.isEmpty {
                 let job = queue.removeFirst()
                 count += max(1, job.items.count)
                 batch.append(job)
@@ -183,6 +214,7 @@ public actor EventPipeline {
             )
             let snapshot = try await store.snapshot(states: contacts.filter { cache[$0] == nil }, seen: items.compactMap(\.dedupeID))
             let (stored, seenBefore) = (snapshot.states, snapshot.seen)
+            for (contact, version) in snapshot.versions where cache[contact] == nil { versions[contact] = version }
             for job in jobs {
                 var transitions: [Transition] = []
                 for item in job.items {
@@ -220,6 +252,13 @@ public actor EventPipeline {
                         cache[contact] ?? stored[contact]
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
+                    if prepared.commit.expectedVersions[contact] == nil {
+                        // The first change to this contact in the batch: it replaces the version
+                        // the state was read (or last prepared) at.
+                        let version = versions[contact] ?? 0
+                        prepared.commit.expectedVersions[contact] = version
+                        versions[contact] = version + 1
+                    }
                     cache[contact] = transition.state
                     prepared.touched.insert(contact)
                     prepared.commit.states[contact] = transition.state
@@ -238,19 +277,24 @@ public actor EventPipeline {
             }
             return prepared
         } catch {
-            fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            _ = fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
             return nil
         }
     }
 
     /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
     /// and timers. Returns whether it was stored.
-    private func commit(_ prepared: Prepared?, after previous: Task<Bool, Never>?) async -> Bool {
-        let previousStored = await previous?.value ?? true
-        guard let prepared else { return false }
-        guard previousStored else {
-            fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: ServerError("the batch before this one was not stored"))
-            return false
+    private func commit(_ prepared: Prepared?, after previous: Task<Outcome, Never>?) async -> Outcome {
+        let before = await previous?.value ?? .stored
+        guard let prepared else { return .failed(rerun: false) }
+        if case .failed(let rerun) = before {
+            return fail(
+                prepared.jobs,
+                touched: prepared.touched,
+                seenIDs: prepared.seenIDs,
+                error: ServerError("the batch before this one was not stored"),
+                rerun: rerun
+            )
         }
         do {
             let started = ContinuousClock.now
@@ -265,19 +309,36 @@ public actor EventPipeline {
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
             trimCache()
-            return true
+            return .stored
         } catch {
-            fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
-            return false
+            return fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error, rerun: error is StaleState)
         }
     }
 
-    /// Nothing was stored: forget what the engine did, and let the platform retry.
-    private func fail(_ jobs: [Job], touched: Set<ContactKey>, seenIDs: [String], error: any Error) {
-        for contact in touched { cache[contact] = nil }
+    /// Nothing was stored: forget what the engine did. A job that met a state changed by another
+    /// process runs again (up to ``staleRunLimit`` times); any other is answered with the error,
+    /// and the platform retries the webhook.
+    private func fail(_ jobs: [Job], touched: Set<ContactKey>, seenIDs: [String], error: any Error, rerun: Bool = false) -> Outcome {
+        for contact in touched {
+            cache[contact] = nil
+            versions[contact] = nil
+        }
         for id in seenIDs { uncommittedSeen.remove(id) }
-        logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
-        for job in jobs { job.continuation?.resume(throwing: error) }
+        if rerun {
+            metrics.staleRuns.increment()
+            logger.debug("a contact changed meanwhile in the store; running the batch again", metadata: ["error": "\(error)"])
+        } else {
+            logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
+        }
+        for var job in jobs {
+            job.staleRuns += rerun ? 1 : 0
+            if rerun, job.staleRuns <= Self.staleRunLimit {
+                self.rerun.append(job)
+            } else {
+                job.continuation?.resume(throwing: error)
+            }
+        }
+        return .failed(rerun: rerun)
     }
 
     private func note(_ transition: Transition, contact: ContactKey) {
@@ -316,7 +377,10 @@ public actor EventPipeline {
     private func trimCache() {
         guard cache.count > cacheLimit else { return }
         // Drop an arbitrary quarter: the store holds everything, the cache only saves reads.
-        for key in cache.keys.prefix(cache.count / 4) { cache[key] = nil }
+        for key in cache.keys.prefix(cache.count / 4) {
+            cache[key] = nil
+            versions[key] = nil
+        }
     }
 }
 

@@ -12,6 +12,8 @@ public struct ServerMetrics: Sendable {
     let messagesReceived: CoreMetrics.Counter
     let statusesReceived: CoreMetrics.Counter
     let duplicates: CoreMetrics.Counter
+    /// Batches run again because a contact's stored state had changed meanwhile (another replica).
+    let staleRuns: CoreMetrics.Counter
     let signatureFailures: CoreMetrics.Counter
     let malformed: CoreMetrics.Counter
     let unknownTypes: CoreMetrics.Counter
@@ -42,6 +44,7 @@ public struct ServerMetrics: Sendable {
         messagesReceived = CoreMetrics.Counter(label: "flowgate_events_received_total", dimensions: [("kind", "message")], factory: factory)
         statusesReceived = CoreMetrics.Counter(label: "flowgate_events_received_total", dimensions: [("kind", "status")], factory: factory)
         duplicates = CoreMetrics.Counter(label: "flowgate_duplicates_total", dimensions: [], factory: factory)
+        staleRuns = CoreMetrics.Counter(label: "flowgate_stale_runs_total", dimensions: [], factory: factory)
         signatureFailures = CoreMetrics.Counter(label: "flowgate_signature_failures_total", dimensions: [], factory: factory)
         malformed = CoreMetrics.Counter(label: "flowgate_malformed_webhooks_total", dimensions: [], factory: factory)
         unknownTypes = CoreMetrics.Counter(label: "flowgate_unknown_message_types_total", dimensions: [], factory: factory)

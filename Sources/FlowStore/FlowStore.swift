@@ -5,10 +5,13 @@ import FlowModel
 /// its contacts (absent ones are new), and which of its message ids were seen before.
 public struct Snapshot: Sendable {
     public var states: [ContactKey: ContactState]
+    /// Each stored state's version, which the commit that replaces it names (absent: 0).
+    public var versions: [ContactKey: Int64]
     public var seen: Set<String>
 
-    public init(states: [ContactKey: ContactState] = [:], seen: Set<String> = []) {
+    public init(states: [ContactKey: ContactState] = [:], versions: [ContactKey: Int64] = [:], seen: Set<String> = []) {
         self.states = states
+        self.versions = versions
         self.seen = seen
     }
 }
@@ -136,7 +139,13 @@ public struct Commit: Sendable {
 
     /// Inbound message ids, for deduplication, with when they were seen.
     public var seen: [Seen] = []
+    /// New states. Each replaces the version named in ``expectedVersions`` (0 for a contact never
+    /// stored) and is stored as that version plus one.
     public var states: [ContactKey: ContactState] = [:]
+    /// The version each state in ``states`` was computed from (absent: 0). When the stored
+    /// version differs, another process changed the contact meanwhile: the commit throws
+    /// ``StaleState`` and stores nothing, so no update is lost.
+    public var expectedVersions: [ContactKey: Int64] = [:]
     public var outbox: [NewMessage] = []
     /// Timers that fired: removed unless the same batch set a new one of their kind.
     public var fired: [StoredTimer] = []
@@ -200,7 +209,8 @@ public protocol FlowStore: Sendable {
 
     /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
     /// Throws ``DuplicateDelivery``, storing nothing, when one of the batch's message ids was
-    /// committed before: the decision is made inside the committing transaction.
+    /// committed before, and ``StaleState`` when a contact's stored version is not the one the
+    /// batch names: both decided inside the committing transaction.
     func commit(_ commit: Commit) async throws -> [OutboxRecord]
 
     /// Outbox messages not yet sent or failed, oldest first (after a restart).
@@ -241,6 +251,14 @@ public protocol FlowStore: Sendable {
     /// Housekeeping the server runs a few times a second, off the commit path (SQLite checkpoints
     /// its write-ahead log here).
     func maintain() async throws
+}
+
+/// A batch's state for a contact was computed from a version another process has replaced since:
+/// nothing of the batch was stored; run it again from the stored state.
+public struct StaleState: Error, CustomStringConvertible, Sendable {
+    public var contacts: [ContactKey]
+    public init(contacts: [ContactKey]) { self.contacts = contacts }
+    public var description: String { "changed meanwhile by another process: \(contacts.prefix(5).map(\.description).joined(separator: ", "))" }
 }
 
 /// A batch held a message id that was already committed (a redelivery processed concurrently):

@@ -60,7 +60,12 @@ public final class PostgresStore: FlowStore {
                 CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL);
                 CREATE TABLE dead_letters (id BIGSERIAL PRIMARY KEY, received_at BIGINT NOT NULL, reason TEXT NOT NULL, body BYTEA NOT NULL)
                 """
-        )
+        ),
+        SchemaMigration(
+            version: 2,
+            summary: "a version per contact state, checked by every commit",
+            sql: "ALTER TABLE contacts ADD COLUMN version BIGINT NOT NULL DEFAULT 0"
+        ),
     ]
 
     /// An advisory lock key only migrations take, so replicas starting together migrate once.
@@ -113,11 +118,12 @@ public final class PostgresStore: FlowStore {
         return try await client.withConnection { connection in
             var snapshot = Snapshot()
             if !names.isEmpty {
-                let rows = try await connection.query("SELECT key, state FROM contacts WHERE key = ANY(\(names))", logger: self.logger)
+                let rows = try await connection.query("SELECT key, state, version FROM contacts WHERE key = ANY(\(names))", logger: self.logger)
                 let decoder = JSONDecoder()
-                for try await (name, data) in rows.decode((String, ByteBuffer).self) {
+                for try await (name, data, version) in rows.decode((String, ByteBuffer, Int64).self) {
                     guard let key = ContactKey(name) else { continue }
                     snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView))
+                    snapshot.versions[key] = version
                 }
             }
             if !ids.isEmpty {
@@ -133,7 +139,9 @@ public final class PostgresStore: FlowStore {
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
         let encoder = JSONEncoder()
-        let states = try commit.states.map { (key: $0.key.description, data: ByteBuffer(bytes: try encoder.encode($0.value))) }
+        let states = try commit.states.map { contact, state in
+            (contact: contact, data: ByteBuffer(bytes: try encoder.encode(state)), version: (commit.expectedVersions[contact] ?? 0) + 1)
+        }
         let time = commit.time.millisecondsSince1970
         return try await transaction { connection in
             let logger = self.logger
@@ -155,14 +163,24 @@ public final class PostgresStore: FlowStore {
                 if !duplicates.isEmpty { throw DuplicateDelivery(ids: duplicates) }
             }
             if !states.isEmpty {
-                try await connection.query(
+                // Each state replaces exactly the version it was computed from: a row another
+                // replica moved on is left alone and not returned, and the batch rolls back.
+                let keys = states.map(\.contact.description)
+                let rows = try await connection.query(
                     """
-                    INSERT INTO contacts (key, state, updated_at)
-                    SELECT key, state, \(time) FROM UNNEST(\(states.map(\.key))::text[], \(states.map(\.data))::bytea[]) AS s (key, state)
-                    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    INSERT INTO contacts (key, state, updated_at, version)
+                    SELECT key, state, \(time), version
+                    FROM UNNEST(\(keys)::text[], \(states.map(\.data))::bytea[], \(states.map(\.version))::bigint[]) AS s (key, state, version)
+                    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, version = excluded.version
+                    WHERE contacts.version = excluded.version - 1
+                    RETURNING key
                     """,
                     logger: logger
                 )
+                var written = Set<String>()
+                for try await key in rows.decode(String.self) { written.insert(key) }
+                let stale = states.map(\.contact).filter { !written.contains($0.description) }
+                if !stale.isEmpty { throw StaleState(contacts: stale) }
             }
             for timer in commit.fired {
                 try await connection.query(

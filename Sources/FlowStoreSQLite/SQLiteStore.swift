@@ -88,7 +88,12 @@ public final class SQLiteStore: FlowStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL
                     );
                 """
-        )
+        ),
+        SchemaMigration(
+            version: 2,
+            summary: "a version per contact state, checked by every commit",
+            sql: "ALTER TABLE contacts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"
+        ),
     ]
 
     /// Applies the migrations the database has not had, in one transaction; refuses a database a
@@ -124,15 +129,15 @@ public final class SQLiteStore: FlowStore {
     public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
         guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
         let names = keys.map(\.description)
-        let (rows, seen) = try await pool.read { db -> ([(String, Data)], Set<String>) in
+        let (rows, seen) = try await pool.read { db -> ([(String, Data, Int64)], Set<String>) in
             let rows =
                 names.isEmpty
                 ? []
                 : try Row.fetchAll(
                     db,
-                    sql: "SELECT key, state FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
+                    sql: "SELECT key, state, version FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
                     arguments: StatementArguments(names)
-                ).map { ($0["key"] as String, $0["state"] as Data) }
+                ).map { ($0["key"] as String, $0["state"] as Data, $0["version"] as Int64) }
             let seen =
                 ids.isEmpty
                 ? []
@@ -146,18 +151,21 @@ public final class SQLiteStore: FlowStore {
             return (rows, seen)
         }
         let decoder = JSONDecoder()
-        var states: [ContactKey: ContactState] = [:]
-        for (name, data) in rows {
+        var snapshot = Snapshot(seen: seen)
+        for (name, data, version) in rows {
             guard let key = ContactKey(name) else { continue }
-            states[key] = try decoder.decode(ContactState.self, from: data)
+            snapshot.states[key] = try decoder.decode(ContactState.self, from: data)
+            snapshot.versions[key] = version
         }
-        return Snapshot(states: states, seen: seen)
+        return snapshot
     }
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
         let encoder = JSONEncoder()
-        let states = try commit.states.map { (key: $0.key.description, data: try encoder.encode($0.value)) }
+        let states = try commit.states.map { contact, state in
+            (contact: contact, data: try encoder.encode(state), version: (commit.expectedVersions[contact] ?? 0) + 1)
+        }
         let time = commit.time.millisecondsSince1970
         return try await pool.write { db in
             // The deduplication decision is made here, inside the one writing transaction, by the
@@ -172,13 +180,20 @@ public final class SQLiteStore: FlowStore {
                     throw DuplicateDelivery(ids: [item.id])
                 }
             }
+            // Each state replaces exactly the version it was computed from, or nothing is stored.
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO contacts (key, state, updated_at) VALUES (?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    INSERT INTO contacts (key, state, updated_at, version) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, version = excluded.version
+                    WHERE contacts.version = excluded.version - 1
                     """
             )
-            for state in states { try upsert.execute(arguments: [state.key, state.data, time]) }
+            var stale: [ContactKey] = []
+            for state in states {
+                try upsert.execute(arguments: [state.contact.description, state.data, time, state.version])
+                if db.changesCount == 0 { stale.append(state.contact) }
+            }
+            if !stale.isEmpty { throw StaleState(contacts: stale) }
             let fired = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ? AND due = ? AND token = ?")
             for timer in commit.fired {
                 try fired.execute(arguments: [

@@ -33,3 +33,48 @@ import Testing
         await store.shutdown()
     }
 }
+
+@Suite("replicas on one PostgreSQL", .enabled(if: TestDatabase.isConfigured)) struct ReplicaTests {
+    static let echo = """
+        flow: echo
+        start: reply
+        nodes:
+          reply: { text: "got it", goto: end }
+        """
+
+    @Test("a replica whose cached state another replica replaced runs the event again from the store; no update is lost")
+    func noLostUpdate() async throws {
+        let flowFile = FileManager.default.temporaryDirectory.appendingPathComponent("echo-\(UUID().uuidString).yaml").path
+        try Self.echo.write(toFile: flowFile, atomically: true, encoding: .utf8)
+        let graph = try await FakeGraph()
+        let url = try await TestDatabase.freshSchemaURL()
+        let stores = try (0..<2).map { _ in try PostgresStore(url: url, poolSize: 4) }
+        try await stores[0].migrate()
+        var replicas: [TestServer] = []
+        for store in stores {
+            replicas.append(
+                try await TestServer(
+                    flow: "",
+                    flowFile: flowFile,
+                    database: "(postgres)",
+                    graph: graph,
+                    clock: ManualClock(start: start),
+                    store: store
+                )
+            )
+        }
+        // A caches the contact, B moves it on, then A gets the next message with its old copy.
+        #expect(try await replicas[0].webhook(Payload.text("one", id: "wamid.r1")) == 200)
+        #expect(try await replicas[1].webhook(Payload.text("two", id: "wamid.r2")) == 200)
+        #expect(try await replicas[0].webhook(Payload.text("three", id: "wamid.r3")) == 200)
+        try await eventually("three replies sent") { graph.received.count == 3 }
+        #expect(replicas[0].metric("flowgate_stale_runs_total") == 1)
+        let key = ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678")
+        let stored = try await stores[1].snapshot(states: [key], seen: [])
+        #expect(stored.states[key]?.accounting.freeFormMessages == 3)
+        #expect(stored.versions[key] == 3)
+        for replica in replicas { try await replica.stop() }
+        for store in stores { await store.shutdown() }
+        try await graph.stop()
+    }
+}

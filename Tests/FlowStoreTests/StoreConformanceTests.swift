@@ -100,6 +100,54 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.pendingOutbox(limit: 10).isEmpty)
     }
 
+    @Test("a state replaces only the version it was computed from; a stale batch stores nothing", arguments: StoreUnderTest.available)
+    func versionCheck(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var first = Commit(time: start)
+        first.states = [ana: state(ana, node: "one")]
+        _ = try await store.commit(first)
+        #expect(try await store.snapshot(states: [ana], seen: []).versions[ana] == 1)
+
+        // Computed from version 0 (no state), but version 1 is stored: refused whole.
+        var stale = Commit(time: at(seconds: 1))
+        stale.states = [ana: state(ana, node: "lost"), bo: state(bo, node: "lost")]
+        stale.outbox = [Commit.NewMessage(contact: ana, ref: "a-lost", body: [])]
+        stale.seen = [Commit.Seen(id: "wamid.stale", at: start)]
+        let error = await #expect(throws: StaleState.self) { try await store.commit(stale) }
+        #expect(error?.contacts == [ana])
+        let after = try await store.snapshot(states: [ana, bo], seen: ["wamid.stale"])
+        #expect(after.states[ana]?.variables["node"] == "one" && after.states[bo] == nil && after.seen.isEmpty)
+        #expect(try await store.pendingOutbox(limit: 10).isEmpty)
+
+        var next = Commit(time: at(seconds: 2))
+        next.states = [ana: state(ana, node: "two")]
+        next.expectedVersions = [ana: 1]
+        _ = try await store.commit(next)
+        let stored = try await store.snapshot(states: [ana], seen: [])
+        #expect(stored.states[ana]?.variables["node"] == "two" && stored.versions[ana] == 2)
+    }
+
+    @Test("of two commits racing from one version, exactly one is stored", arguments: StoreUnderTest.available)
+    func racingCommits(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var base = Commit(time: start)
+        base.states = [ana: state(ana, node: "base")]
+        _ = try await store.commit(base)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for racer in 0..<8 {
+                group.addTask {
+                    var commit = Commit(time: at(seconds: 1))
+                    commit.states = [ana: state(ana, node: "racer \(racer)")]
+                    commit.expectedVersions = [ana: 1]
+                    return (try? await store.commit(commit)) != nil
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await store.snapshot(states: [ana], seen: []).versions[ana] == 2)
+    }
+
     @Test("a timer is replaced by kind, cancelled by kind, and a fired one deleted only if unchanged", arguments: StoreUnderTest.available)
     func timers(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
