@@ -20,6 +20,8 @@ public actor Dispatcher {
         public var retryFor = TimeSpan.hours(24)
         /// Tries before a transient error counts as permanent, whatever the time (nil: no limit).
         public var maxAttempts: Int? = nil
+        /// This process's claims on outbox messages.
+        public var claims = Claims()
         public var firstBackoff = TimeSpan.seconds(1)
         public var maxBackoff = TimeSpan.minutes(10)
 
@@ -78,7 +80,8 @@ public actor Dispatcher {
 
     /// Queues a failed message again (admin API), from now, with a fresh retry budget.
     func retry(_ id: Int64) async throws -> OutboxRecord? {
-        guard let record = try await store.retryFailed(id: id, at: clock.now()) else { return nil }
+        let now = clock.now()
+        guard let record = try await store.retryFailed(id: id, at: now, claim: settings.claims.claim(at: now)) else { return nil }
         submit([record])
         return record
     }
@@ -244,10 +247,15 @@ public actor Dispatcher {
 
     // MARK: Running
 
-    /// Loads what a previous run left unsent, then sends until ``stop()``; in-flight sends finish.
+    /// Takes over what no live worker holds (what this process left unsent before a restart, or
+    /// a dead replica's messages), then sends until ``stop()``; in-flight sends finish, and what
+    /// is left unsent is released for another replica (or the next start) to take at once.
     func run() async {
+        let worker = settings.claims.worker
         do {
-            let pending = try await store.pendingOutbox(limit: 1_000_000)
+            // A restarted process with the same name (one SQLite store) takes its own back at once.
+            try await store.releaseClaims(worker: worker)
+            let pending = try await store.claimOutbox(settings.claims.claim(at: clock.now()), now: clock.now(), limit: 1_000_000)
             if !pending.isEmpty { logger.info("resuming unsent messages", metadata: ["count": "\(pending.count)"]) }
             submit(pending)
         } catch is CancellationError {
@@ -261,8 +269,44 @@ public actor Dispatcher {
                 group.addTask { await self.work() }
             }
             group.addTask { await self.flushLoop() }
+            group.addTask { await self.keepClaims() }
         }
         await flush()
+        do {
+            try await store.releaseClaims(worker: worker)
+        } catch {
+            logger.notice("could not release claims; they expire on their own", metadata: ["error": .wire("\(error)")])
+        }
+    }
+
+    /// Every third of a lease: renews this process's claims, and takes over messages whose claim
+    /// has expired (a replica that died) or that wait unclaimed behind them.
+    private func keepClaims() async {
+        while await nap(until: clock.now() + settings.claims.renewEvery) {
+            let now = clock.now()
+            let claim = settings.claims.claim(at: now)
+            do {
+                try await store.renewClaims(claim)
+            } catch {
+                logger.error("could not renew claims", metadata: ["error": .wire("\(error)")])
+            }
+            await takeOver()
+        }
+    }
+
+    /// Claims the messages no live worker holds and queues them: a dead replica's, and those a
+    /// commit left unclaimed behind them.
+    func takeOver() async {
+        let now = clock.now()
+        do {
+            let taken = try await store.claimOutbox(settings.claims.claim(at: now), now: now, limit: 10_000)
+            guard !taken.isEmpty else { return }
+            metrics.claimsTakenOver.increment(by: taken.count)
+            logger.info("took over messages no live worker held", metadata: ["count": "\(taken.count)"])
+            submit(taken)
+        } catch {
+            logger.error("could not take over messages", metadata: ["error": .wire("\(error)")])
+        }
     }
 
     /// One of `concurrency` workers (counted in `activeWorkers` before they start).

@@ -42,6 +42,7 @@ public actor EventPipeline {
     let logger: Logger
     let cacheLimit: Int
     let maxBatch: Int
+    let claims: Claims
 
     private var queue: [Job] = []
     /// Jobs to run again, in their order, before anything newer.
@@ -69,8 +70,10 @@ public actor EventPipeline {
         metrics: ServerMetrics,
         logger: Logger,
         cacheLimit: Int = 20_000,
-        maxBatch: Int = 512
+        maxBatch: Int = 512,
+        claims: Claims = Claims()
     ) {
+        self.claims = claims
         self.engines = engines
         self.store = store
         self.clock = clock
@@ -194,6 +197,7 @@ public actor EventPipeline {
     private func prepare(_ jobs: [Job]) async -> Prepared? {
         let now = clock.now()
         var prepared = Prepared(jobs: jobs, commit: Commit(time: now), results: [], touched: [], seenIDs: [])
+        prepared.commit.claim = claims.claim(at: now)
         do {
             let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
@@ -306,6 +310,11 @@ public actor EventPipeline {
             }
             for (job, transitions) in zip(prepared.jobs, prepared.results) { job.continuation?.resume(returning: transitions) }
             if !records.isEmpty { await dispatcher?.submit(records) }
+            if records.count < prepared.commit.outbox.count {
+                // Some went in unclaimed, behind messages of their contact this process did not
+                // hold: take them as soon as nobody else does.
+                await dispatcher?.takeOver()
+            }
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
             trimCache()

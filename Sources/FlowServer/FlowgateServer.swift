@@ -48,9 +48,18 @@ public struct FlowgateServer {
         settings.maxAttempts = config.maxAttempts
         settings.retryFor = config.retryFor
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
-        pipeline = EventPipeline(engines: engines, store: store, clock: clock, metrics: metrics, logger: logger, cacheLimit: config.stateCache)
+        settings.claims = config.claims
+        pipeline = EventPipeline(
+            engines: engines,
+            store: store,
+            clock: clock,
+            metrics: metrics,
+            logger: logger,
+            cacheLimit: config.stateCache,
+            claims: config.claims
+        )
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
-        scheduler = TimerScheduler(store: store, clock: clock, logger: logger)
+        scheduler = TimerScheduler(store: store, clock: clock, logger: logger, claims: config.claims)
         runtime = Runtime(
             pipeline: pipeline,
             dispatcher: dispatcher,

@@ -64,6 +64,8 @@ public struct ServerConfig: Sendable {
     /// An optional cap on tries, whatever the time.
     public var maxAttempts: Int?
     public var stateCache = 20_000
+    /// This process's name in the store and the life of its claims (`claim_lease`, 2 s to 10 min).
+    public var claims = Claims()
     /// How long inbound message ids are remembered for deduplication (the platform retries for days).
     public var dedupeFor = TimeSpan.days(7)
     public var appSecretVariable = "WHATSAPP_APP_SECRET"
@@ -146,6 +148,15 @@ public struct ServerConfig: Sendable {
             dispatcher.reportUnknownKeys(in: "dispatcher")
         }
         config.stateCache = reader.int("state_cache")?.value ?? config.stateCache
+        if let lease = reader.span("claim_lease") {
+            if lease.value < .seconds(2) || lease.value > .minutes(10) {
+                context.report(
+                    .error(.invalidValue, "'claim_lease' is \(lease.value)", hint: "from 2s to 10m; 30s is the default", at: lease.location)
+                )
+            } else {
+                config.claims.lease = lease.value
+            }
+        }
         if let env = reader.mapping("env") {
             config.appSecretVariable = env.string("app_secret")?.value ?? config.appSecretVariable
             config.verifyTokenVariable = env.string("verify_token")?.value ?? config.verifyTokenVariable

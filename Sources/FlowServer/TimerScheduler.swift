@@ -8,12 +8,14 @@ public actor TimerScheduler {
     let store: any FlowStore
     let clock: any ServerClock
     let logger: Logger
+    let claims: Claims
     private var pipeline: EventPipeline?
     private var sleeping: (until: Timestamp, task: Task<Void, Error>)?
     private var stopping = false
     private var nudged = false
 
-    public init(store: any FlowStore, clock: any ServerClock, logger: Logger) {
+    public init(store: any FlowStore, clock: any ServerClock, logger: Logger, claims: Claims = Claims()) {
+        self.claims = claims
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -33,18 +35,23 @@ public actor TimerScheduler {
     func run() async {
         while !stopping, !Task.isCancelled {
             do {
-                let due = try await store.dueTimers(until: clock.now(), limit: 512)
+                // Claimed first, so a timer fires on one replica; a fire that fails keeps the
+                // claim, and the timer is taken again on the next round (or by another replica
+                // once the claim expires).
+                let now = clock.now()
+                let due = try await store.claimDueTimers(claims.claim(at: now), now: now, limit: 512)
                 if !due.isEmpty {
                     try await pipeline?.fire(due)
                     continue
                 }
-                let next = try await store.nextTimerDue()
+                let next = try await store.nextTimerDue(for: claims.worker)
                 if nudged {
                     nudged = false
                     continue
                 }
-                // Wake at the next timer, and at least every minute to notice anything missed.
-                let horizon = clock.now() + .minutes(1)
+                // Wake at the next timer, and at least every lease to notice timers other replicas
+                // set or left behind.
+                let horizon = clock.now() + min(.minutes(1), claims.lease)
                 await nap(until: min(next ?? horizon, horizon))
             } catch {
                 if Task.isCancelled || stopping { return }

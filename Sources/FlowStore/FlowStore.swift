@@ -92,6 +92,19 @@ public struct StoredTimer: Sendable, Hashable {
     }
 }
 
+/// A worker's hold on outbox messages and timers: no other worker takes them before `until`. A
+/// worker (one server process) renews its claims while it runs; when it dies they expire, and
+/// another worker takes its messages and timers over.
+public struct Claim: Sendable, Hashable {
+    public var worker: String
+    public var until: Timestamp
+
+    public init(worker: String, until: Timestamp) {
+        self.worker = worker
+        self.until = until
+    }
+}
+
 /// Everything one batch of events changes, committed in one transaction: a state change and the
 /// messages it sends are never stored apart.
 public struct Commit: Sendable {
@@ -152,6 +165,10 @@ public struct Commit: Sendable {
     public var timers: [TimerUpdate] = []
     /// Signed notifications that could not be understood, kept for a person to look at.
     public var deadLetters: [DeadLetter] = []
+    /// The committing worker's claim: its new outbox messages are claimed by it, unless their
+    /// contact has pending messages it does not hold (those go first, so the new ones wait,
+    /// unclaimed, for whoever takes the contact over). Nil: stored unclaimed.
+    public var claim: Claim?
     public var time: Timestamp
 
     public init(time: Timestamp) { self.time = time }
@@ -207,21 +224,37 @@ public protocol FlowStore: Sendable {
     /// these message ids were seen before.
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot
 
-    /// Applies a batch atomically and durably; returns the new outbox messages with their ids.
+    /// Applies a batch atomically and durably; returns the new outbox messages with their ids
+    /// (with a ``Commit/claim``, those the claim took: the committing worker sends them).
     /// Throws ``DuplicateDelivery``, storing nothing, when one of the batch's message ids was
     /// committed before, and ``StaleState`` when a contact's stored version is not the one the
     /// batch names: both decided inside the committing transaction.
     func commit(_ commit: Commit) async throws -> [OutboxRecord]
 
-    /// Outbox messages not yet sent or failed, oldest first (after a restart).
+    /// Outbox messages not yet sent or failed, oldest first, whoever holds them.
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord]
+
+    /// Claims the pending messages of up to `limit` contacts that no other worker holds (never
+    /// claimed, or their claim expired by `now`), all of a contact's at once, oldest contact
+    /// first; returns them in order. Two workers never claim the same contact.
+    func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord]
+
+    /// Claims up to `limit` timers due by `now` that no other worker holds, earliest first.
+    func claimDueTimers(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [StoredTimer]
+
+    /// Extends the worker's claims on pending messages and on timers to `claim.until`.
+    func renewClaims(_ claim: Claim) async throws
+
+    /// Gives up the worker's claims, so another worker may take them at once (a graceful stop, or
+    /// a restart of the one process a SQLite store allows).
+    func releaseClaims(worker: String) async throws
 
     /// Messages that failed for good, newest first.
     func failedOutbox(limit: Int) async throws -> [FailedSend]
 
-    /// Queues a failed message again, from `time`, with a fresh retry budget; nil when no failed
-    /// message has that id.
-    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord?
+    /// Queues a failed message again, from `time`, with a fresh retry budget, claimed by `claim`;
+    /// nil when no failed message has that id.
+    func retryFailed(id: Int64, at time: Timestamp, claim: Claim?) async throws -> OutboxRecord?
 
     /// Records what happened to sent messages.
     func record(_ results: [SendResult], at time: Timestamp) async throws
@@ -232,8 +265,9 @@ public protocol FlowStore: Sendable {
     /// Timers due at or before `time`, earliest first.
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer]
 
-    /// When the earliest timer is due.
-    func nextTimerDue() async throws -> Timestamp?
+    /// When `worker` may next fire a timer: the earliest due time, or, for a timer another
+    /// worker holds, when its claim expires if that is later.
+    func nextTimerDue(for worker: String) async throws -> Timestamp?
 
     /// The dead letters kept, oldest first: parts of signed webhooks that could not be read.
     func deadLetters(limit: Int) async throws -> [Commit.DeadLetter]

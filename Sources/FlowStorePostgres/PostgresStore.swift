@@ -66,7 +66,21 @@ public final class PostgresStore: FlowStore {
             summary: "a version per contact state, checked by every commit",
             sql: "ALTER TABLE contacts ADD COLUMN version BIGINT NOT NULL DEFAULT 0"
         ),
+        SchemaMigration(
+            version: 3,
+            summary: "claims on outbox messages and timers, with an expiry",
+            sql: """
+                ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN claim_until BIGINT NOT NULL DEFAULT 0;
+                ALTER TABLE timers ADD COLUMN claimed_by TEXT;
+                ALTER TABLE timers ADD COLUMN claim_until BIGINT NOT NULL DEFAULT 0;
+                CREATE INDEX outbox_pending_contact ON outbox (contact, id) WHERE state = 'pending'
+                """
+        ),
     ]
+
+    /// Taken by every outbox claim, so two workers taking contacts over never split one.
+    static let outboxClaimLock: Int64 = 0x466c_6f77_636c_6169
 
     /// An advisory lock key only migrations take, so replicas starting together migrate once.
     static let migrationLock: Int64 = 0x466c_6f77_6761_7465
@@ -198,7 +212,7 @@ public final class PostgresStore: FlowStore {
                         """
                         INSERT INTO timers (contact, kind, due, token)
                         VALUES (\(update.contact.description), \(timer.kind.rawValue), \(timer.due.millisecondsSince1970), \(timer.token))
-                        ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
+                        ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token, claimed_by = NULL, claim_until = 0
                         """,
                         logger: logger
                     )
@@ -212,13 +226,30 @@ public final class PostgresStore: FlowStore {
             var records: [OutboxRecord] = []
             if !commit.outbox.isEmpty {
                 let contacts = commit.outbox.map(\.contact.description)
+                // A contact with pending messages this worker does not hold keeps its new ones
+                // unclaimed, behind those, for whoever takes the contact over.
+                var heldElsewhere = Set<String>()
+                if let worker = commit.claim?.worker {
+                    let rows = try await connection.query(
+                        """
+                        SELECT DISTINCT contact FROM outbox WHERE state = 'pending' AND contact = ANY(\(Array(Set(contacts))))
+                        AND (claimed_by IS NULL OR claimed_by <> \(worker))
+                        """,
+                        logger: logger
+                    )
+                    for try await contact in rows.decode(String.self) { heldElsewhere.insert(contact) }
+                }
+                let claims = commit.outbox.map { heldElsewhere.contains($0.contact.description) ? nil : commit.claim }
+                let workers = claims.map { $0?.worker ?? "" }
+                let untils = claims.map { $0?.until.millisecondsSince1970 ?? 0 }
                 let refs = commit.outbox.map(\.ref)
                 let bodies = commit.outbox.map { ByteBuffer(bytes: $0.body) }
                 let rows = try await connection.query(
                     """
-                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at)
-                    SELECT contact, ref, body, \(time), \(time), \(time)
-                    FROM UNNEST(\(contacts)::text[], \(refs)::text[], \(bodies)::bytea[]) WITH ORDINALITY AS m (contact, ref, body, n)
+                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at, claimed_by, claim_until)
+                    SELECT contact, ref, body, \(time), \(time), \(time), NULLIF(worker, ''), until
+                    FROM UNNEST(\(contacts)::text[], \(refs)::text[], \(bodies)::bytea[], \(workers)::text[], \(untils)::bigint[])
+                    WITH ORDINALITY AS m (contact, ref, body, worker, until, n)
                     ORDER BY n RETURNING id
                     """,
                     logger: logger
@@ -226,7 +257,8 @@ public final class PostgresStore: FlowStore {
                 var ids: [Int64] = []
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
                 // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
-                for (message, id) in zip(commit.outbox, ids.sorted()) {
+                for ((message, claim), id) in zip(zip(commit.outbox, claims), ids.sorted()) {
+                    if commit.claim != nil, claim == nil { continue }
                     records.append(
                         OutboxRecord(
                             id: id,
@@ -259,7 +291,10 @@ public final class PostgresStore: FlowStore {
     }
 
     func outbox(_ query: PostgresQuery) async throws -> [OutboxRecord] {
-        let rows = try await client.query(query, logger: logger)
+        try await Self.records(try await client.query(query, logger: logger))
+    }
+
+    static func records(_ rows: PostgresRowSequence) async throws -> [OutboxRecord] {
         var records: [OutboxRecord] = []
         for try await (id, contact, ref, body, attempts, notBefore, createdAt) in rows.decode(
             (Int64, String, String, ByteBuffer, Int, Int64, Int64).self
@@ -304,14 +339,78 @@ public final class PostgresStore: FlowStore {
         return failed
     }
 
-    public func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? {
+    public func retryFailed(id: Int64, at time: Timestamp, claim: Claim?) async throws -> OutboxRecord? {
         let now = time.millisecondsSince1970
+        let until = claim?.until.millisecondsSince1970 ?? 0
         return try await outbox(
             """
-            UPDATE outbox SET state = 'pending', attempts = 0, not_before = \(now), created_at = \(now), updated_at = \(now)
+            UPDATE outbox SET state = 'pending', attempts = 0, not_before = \(now), created_at = \(now), updated_at = \(now),
+            claimed_by = \(claim?.worker), claim_until = \(until)
             WHERE id = \(id) AND state = 'failed' RETURNING id, contact, ref, body, attempts, not_before, created_at
             """
         ).first
+    }
+
+    public func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord] {
+        let (worker, until, time) = (claim.worker, claim.until.millisecondsSince1970, now.millisecondsSince1970)
+        return try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.outboxClaimLock))", logger: self.logger)
+            // Contacts whose every pending message is free (never claimed, expired, or ours) and at
+            // least one is not ours yet: all of their pending messages change hands together.
+            let rows = try await connection.query(
+                """
+                UPDATE outbox SET claimed_by = \(worker), claim_until = \(until)
+                WHERE state = 'pending' AND contact IN (
+                    SELECT contact FROM outbox WHERE state = 'pending' GROUP BY contact
+                    HAVING bool_and(claimed_by IS NULL OR claim_until <= \(time) OR claimed_by = \(worker))
+                    AND bool_or(claimed_by IS DISTINCT FROM \(worker))
+                    ORDER BY MIN(id) LIMIT \(limit)
+                )
+                RETURNING id, contact, ref, body, attempts, not_before, created_at
+                """,
+                logger: self.logger
+            )
+            return try await Self.records(rows).sorted { $0.id < $1.id }
+        }
+    }
+
+    public func claimDueTimers(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [StoredTimer] {
+        let (worker, until, time) = (claim.worker, claim.until.millisecondsSince1970, now.millisecondsSince1970)
+        let rows = try await client.query(
+            """
+            UPDATE timers SET claimed_by = \(worker), claim_until = \(until)
+            WHERE (contact, kind) IN (
+                SELECT contact, kind FROM timers
+                WHERE due <= \(time) AND (claimed_by IS NULL OR claim_until <= \(time) OR claimed_by = \(worker))
+                ORDER BY due LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            )
+            AND (claimed_by IS NULL OR claim_until <= \(time) OR claimed_by = \(worker))
+            RETURNING contact, kind, due, token
+            """,
+            logger: logger
+        )
+        return try await Self.timers(rows).sorted { $0.timer.due < $1.timer.due }
+    }
+
+    public func renewClaims(_ claim: Claim) async throws {
+        let (worker, until) = (claim.worker, claim.until.millisecondsSince1970)
+        try await transaction { connection in
+            try await connection.query(
+                "UPDATE outbox SET claim_until = \(until) WHERE claimed_by = \(worker) AND state = 'pending'",
+                logger: self.logger
+            )
+            try await connection.query("UPDATE timers SET claim_until = \(until) WHERE claimed_by = \(worker)", logger: self.logger)
+        }
+    }
+
+    public func releaseClaims(worker: String) async throws {
+        try await transaction { connection in
+            try await connection.query(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = \(worker) AND state = 'pending'",
+                logger: self.logger
+            )
+            try await connection.query("UPDATE timers SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = \(worker)", logger: self.logger)
+        }
     }
 
     public func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] {
@@ -365,10 +464,15 @@ public final class PostgresStore: FlowStore {
     // MARK: Timers
 
     public func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] {
-        let rows = try await client.query(
-            "SELECT contact, kind, due, token FROM timers WHERE due <= \(time.millisecondsSince1970) ORDER BY due LIMIT \(limit)",
-            logger: logger
+        try await Self.timers(
+            try await client.query(
+                "SELECT contact, kind, due, token FROM timers WHERE due <= \(time.millisecondsSince1970) ORDER BY due LIMIT \(limit)",
+                logger: logger
+            )
         )
+    }
+
+    static func timers(_ rows: PostgresRowSequence) async throws -> [StoredTimer] {
         var timers: [StoredTimer] = []
         for try await (contact, kind, due, token) in rows.decode((String, String, Int64, Int64).self) {
             guard let key = ContactKey(contact), let kind = FlowTimer.Kind(rawValue: kind) else { continue }
@@ -377,8 +481,13 @@ public final class PostgresStore: FlowStore {
         return timers
     }
 
-    public func nextTimerDue() async throws -> Timestamp? {
-        let rows = try await client.query("SELECT MIN(due) FROM timers", logger: logger)
+    public func nextTimerDue(for worker: String) async throws -> Timestamp? {
+        let rows = try await client.query(
+            """
+            SELECT MIN(GREATEST(due, CASE WHEN claimed_by IS NULL OR claimed_by = \(worker) THEN 0 ELSE claim_until END)) FROM timers
+            """,
+            logger: logger
+        )
         for try await due in rows.decode(Int64?.self) { return due.map(Timestamp.init(millisecondsSince1970:)) }
         return nil
     }

@@ -94,6 +94,17 @@ public final class SQLiteStore: FlowStore {
             summary: "a version per contact state, checked by every commit",
             sql: "ALTER TABLE contacts ADD COLUMN version INTEGER NOT NULL DEFAULT 0"
         ),
+        SchemaMigration(
+            version: 3,
+            summary: "claims on outbox messages and timers, with an expiry",
+            sql: """
+                ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE timers ADD COLUMN claimed_by TEXT;
+                ALTER TABLE timers ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outbox_pending_contact ON outbox(contact, id) WHERE state = 'pending';
+                """
+        ),
     ]
 
     /// Applies the migrations the database has not had, in one transaction; refuses a database a
@@ -201,10 +212,11 @@ public final class SQLiteStore: FlowStore {
                     timer.timer.due.millisecondsSince1970, timer.timer.token,
                 ])
             }
+            // A timer set anew is nobody's until a worker claims it when due.
             let setTimer = try db.cachedStatement(
                 sql: """
                     INSERT INTO timers (contact, kind, due, token) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token
+                    ON CONFLICT(contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token, claimed_by = NULL, claim_until = 0
                     """
             )
             let cancelTimer = try db.cachedStatement(sql: "DELETE FROM timers WHERE contact = ? AND kind = ?")
@@ -219,12 +231,21 @@ public final class SQLiteStore: FlowStore {
             }
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at, claimed_by, claim_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
+            // A contact with pending messages the committing worker does not hold keeps its new
+            // ones unclaimed, behind those, for whoever takes the contact over.
+            let heldElsewhere = try Self.contactsHeldElsewhere(db, contacts: Set(commit.outbox.map(\.contact)), worker: commit.claim?.worker)
             var records: [OutboxRecord] = []
             for message in commit.outbox {
-                try insert.execute(arguments: [message.contact.description, message.ref, Data(message.body), time, time, time])
+                let claim = heldElsewhere.contains(message.contact) ? nil : commit.claim
+                try insert.execute(arguments: [
+                    message.contact.description, message.ref, Data(message.body), time, time, time, claim?.worker,
+                    claim?.until.millisecondsSince1970 ?? 0,
+                ])
+                if commit.claim != nil, claim == nil { continue }
                 records.append(
                     OutboxRecord(
                         id: db.lastInsertedRowID,
@@ -240,6 +261,79 @@ public final class SQLiteStore: FlowStore {
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
             return records
+        }
+    }
+
+    /// Of `contacts`, those with a pending message `worker` does not hold.
+    static func contactsHeldElsewhere(_ db: Database, contacts: Set<ContactKey>, worker: String?) throws -> Set<ContactKey> {
+        guard let worker, !contacts.isEmpty else { return [] }
+        let names = contacts.map(\.description)
+        let held = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT contact FROM outbox WHERE state = 'pending' AND (claimed_by IS NULL OR claimed_by <> ?)
+                AND contact IN (\(placeholders(names.count)))
+                """,
+            arguments: StatementArguments([worker] + names)
+        )
+        return Set(held.compactMap(ContactKey.init))
+    }
+
+    public func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord] {
+        let (worker, until, time) = (claim.worker, claim.until.millisecondsSince1970, now.millisecondsSince1970)
+        return try await pool.write { db in
+            // Contacts whose every pending message is free (never claimed, expired, or ours) and
+            // at least one is not ours yet: all of their pending messages change hands together.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE outbox SET claimed_by = ?, claim_until = ?
+                    WHERE state = 'pending' AND contact IN (
+                        SELECT contact FROM outbox WHERE state = 'pending' GROUP BY contact
+                        HAVING MIN(claimed_by IS NULL OR claim_until <= ? OR claimed_by = ?) = 1
+                        AND MAX(claimed_by IS NULL OR claimed_by <> ?) = 1
+                        ORDER BY MIN(id) LIMIT ?
+                    )
+                    RETURNING id, contact, ref, body, attempts, not_before, created_at
+                    """,
+                arguments: [worker, until, time, worker, worker, limit]
+            ).compactMap(Self.outboxRecord).sorted { $0.id < $1.id }
+        }
+    }
+
+    public func claimDueTimers(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [StoredTimer] {
+        let (worker, until, time) = (claim.worker, claim.until.millisecondsSince1970, now.millisecondsSince1970)
+        return try await pool.write { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE timers SET claimed_by = ?, claim_until = ?
+                    WHERE (contact, kind) IN (
+                        SELECT contact, kind FROM timers WHERE due <= ? AND (claimed_by IS NULL OR claim_until <= ? OR claimed_by = ?)
+                        ORDER BY due LIMIT ?
+                    )
+                    RETURNING contact, kind, due, token
+                    """,
+                arguments: [worker, until, time, time, worker, limit]
+            ).compactMap(Self.storedTimer).sorted { $0.timer.due < $1.timer.due }
+        }
+    }
+
+    public func renewClaims(_ claim: Claim) async throws {
+        try await pool.write { db in
+            let arguments: StatementArguments = [claim.until.millisecondsSince1970, claim.worker]
+            try db.execute(sql: "UPDATE outbox SET claim_until = ? WHERE claimed_by = ? AND state = 'pending'", arguments: arguments)
+            try db.execute(sql: "UPDATE timers SET claim_until = ? WHERE claimed_by = ?", arguments: arguments)
+        }
+    }
+
+    public func releaseClaims(worker: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = ? AND state = 'pending'",
+                arguments: [worker]
+            )
+            try db.execute(sql: "UPDATE timers SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = ?", arguments: [worker])
         }
     }
 
@@ -289,14 +383,15 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
-    public func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? {
+    public func retryFailed(id: Int64, at time: Timestamp, claim: Claim?) async throws -> OutboxRecord? {
         let now = time.millisecondsSince1970
         return try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, created_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'
+                    UPDATE outbox SET state = 'pending', attempts = 0, not_before = ?, created_at = ?, updated_at = ?,
+                    claimed_by = ?, claim_until = ? WHERE id = ? AND state = 'failed'
                     """,
-                arguments: [now, now, now, id]
+                arguments: [now, now, now, claim?.worker, claim?.until.millisecondsSince1970 ?? 0, id]
             )
             guard db.changesCount > 0 else { return nil }
             return try Row.fetchOne(
@@ -355,21 +450,22 @@ public final class SQLiteStore: FlowStore {
                 db,
                 sql: "SELECT contact, kind, due, token FROM timers WHERE due <= ? ORDER BY due LIMIT ?",
                 arguments: [time.millisecondsSince1970, limit]
-            ).compactMap { row in
-                guard let contact = ContactKey(row["contact"] as String),
-                    let kind = FlowTimer.Kind(rawValue: row["kind"] as String)
-                else { return nil }
-                return StoredTimer(
-                    contact: contact,
-                    timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: row["due"]), token: row["token"])
-                )
-            }
+            ).compactMap(Self.storedTimer)
         }
     }
 
-    public func nextTimerDue() async throws -> Timestamp? {
+    static func storedTimer(_ row: Row) -> StoredTimer? {
+        guard let contact = ContactKey(row["contact"] as String), let kind = FlowTimer.Kind(rawValue: row["kind"] as String) else { return nil }
+        return StoredTimer(contact: contact, timer: FlowTimer(kind: kind, due: Timestamp(millisecondsSince1970: row["due"]), token: row["token"]))
+    }
+
+    public func nextTimerDue(for worker: String) async throws -> Timestamp? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(due) FROM timers").map(Timestamp.init(millisecondsSince1970:))
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT MIN(MAX(due, CASE WHEN claimed_by IS NULL OR claimed_by = ? THEN 0 ELSE claim_until END)) FROM timers",
+                arguments: [worker]
+            ).map(Timestamp.init(millisecondsSince1970:))
         }
     }
 

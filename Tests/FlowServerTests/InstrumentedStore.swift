@@ -53,12 +53,22 @@ final class InstrumentedStore: FlowStore {
     }
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
     func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
-    func retryFailed(id: Int64, at time: Timestamp) async throws -> OutboxRecord? { try await base.retryFailed(id: id, at: time) }
+    func retryFailed(id: Int64, at time: Timestamp, claim: Claim?) async throws -> OutboxRecord? {
+        try await base.retryFailed(id: id, at: time, claim: claim)
+    }
+    func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord] {
+        try await base.claimOutbox(claim, now: now, limit: limit)
+    }
+    func claimDueTimers(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [StoredTimer] {
+        try await base.claimDueTimers(claim, now: now, limit: limit)
+    }
+    func renewClaims(_ claim: Claim) async throws { try await base.renewClaims(claim) }
+    func releaseClaims(worker: String) async throws { try await base.releaseClaims(worker: worker) }
     func outboxReference(wamid: String) async throws -> SentMessage? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
-    func nextTimerDue() async throws -> Timestamp? {
+    func nextTimerDue(for worker: String) async throws -> Timestamp? {
         await timerReads?.pass()
-        return try await base.nextTimerDue()
+        return try await base.nextTimerDue(for: worker)
     }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
     func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] { try await base.deadLetters(limit: limit) }

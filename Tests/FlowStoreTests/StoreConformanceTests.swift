@@ -75,7 +75,7 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(snapshot.seen == ["wamid.1"])
         #expect(try await store.pendingOutbox(limit: 10).map(\.id) == records.map(\.id))
         #expect(try await store.dueTimers(until: at(seconds: 60), limit: 10).map(\.contact) == [ana])
-        #expect(try await store.nextTimerDue() == at(seconds: 60))
+        #expect(try await store.nextTimerDue(for: "w1") == at(seconds: 60))
         #expect(try await store.deadLetters(limit: 10).map(\.reason) == ["unreadable"])
     }
 
@@ -200,11 +200,93 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(failed.map(\.ref) == ["a-3"])
         #expect(failed.first?.error.contains("131026") == true)
 
-        let again = try await store.retryFailed(id: ids[2], at: at(seconds: 5))
+        let again = try await store.retryFailed(id: ids[2], at: at(seconds: 5), claim: nil)
         #expect(again?.ref == "a-3" && again?.attempts == 0 && again?.queuedAt == at(seconds: 5))
-        #expect(try await store.retryFailed(id: ids[2], at: at(seconds: 6)) == nil)
+        #expect(try await store.retryFailed(id: ids[2], at: at(seconds: 6), claim: nil) == nil)
         #expect(try await store.failedOutbox(limit: 10).isEmpty)
         #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-2", "a-3"])
+    }
+
+    @Test("a claimed message is no other worker's until the claim expires or is released", arguments: StoreUnderTest.available)
+    func outboxClaims(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: start)
+        commit.claim = Claim(worker: "A", until: at(seconds: 30))
+        commit.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
+        #expect(try await store.commit(commit).map(\.ref) == ["a-1"])
+        #expect(try await store.claimOutbox(Claim(worker: "B", until: at(seconds: 40)), now: at(seconds: 10), limit: 10).isEmpty)
+        try await store.renewClaims(Claim(worker: "A", until: at(seconds: 60)))
+        #expect(try await store.claimOutbox(Claim(worker: "B", until: at(seconds: 70)), now: at(seconds: 40), limit: 10).isEmpty)
+        // A stops answering: its claim runs out and B takes the message over.
+        let taken = try await store.claimOutbox(Claim(worker: "B", until: at(seconds: 90)), now: at(seconds: 60), limit: 10)
+        #expect(taken.map(\.ref) == ["a-1"])
+        #expect(try await store.claimOutbox(Claim(worker: "C", until: at(seconds: 90)), now: at(seconds: 61), limit: 10).isEmpty)
+        // A graceful stop gives it back at once.
+        try await store.releaseClaims(worker: "B")
+        #expect(try await store.claimOutbox(Claim(worker: "C", until: at(seconds: 95)), now: at(seconds: 62), limit: 10).map(\.ref) == ["a-1"])
+    }
+
+    @Test("a contact changes hands whole: new messages wait behind ones another worker holds", arguments: StoreUnderTest.available)
+    func contactOrderAcrossWorkers(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var first = Commit(time: start)
+        first.claim = Claim(worker: "A", until: at(seconds: 30))
+        first.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: []), Commit.NewMessage(contact: ana, ref: "a-2", body: [])]
+        _ = try await store.commit(first)
+        // B runs ana's next event while A (dead or alive) still holds a-1 and a-2: B must not send
+        // a-3 before them, so it stays unclaimed. Bo's message is B's at once.
+        var second = Commit(time: at(seconds: 5))
+        second.claim = Claim(worker: "B", until: at(seconds: 35))
+        second.outbox = [Commit.NewMessage(contact: ana, ref: "a-3", body: []), Commit.NewMessage(contact: bo, ref: "b-1", body: [])]
+        #expect(try await store.commit(second).map(\.ref) == ["b-1"])
+        #expect(try await store.claimOutbox(Claim(worker: "B", until: at(seconds: 40)), now: at(seconds: 10), limit: 10).isEmpty)
+        // A's claim runs out: whoever takes ana over takes all three, in order.
+        let taken = try await store.claimOutbox(Claim(worker: "C", until: at(seconds: 70)), now: at(seconds: 31), limit: 10)
+        #expect(taken.map(\.ref) == ["a-1", "a-2", "a-3"])
+    }
+
+    @Test("workers claiming at once split the contacts between them, none twice", arguments: StoreUnderTest.available)
+    func concurrentClaims(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: start)
+        commit.outbox = (0..<40).map {
+            Commit.NewMessage(contact: ContactKey(phoneNumberID: "100", contactID: "c\($0 % 20)"), ref: "m\($0)", body: [])
+        }
+        _ = try await store.commit(commit)
+        let claimed = await withTaskGroup(of: [OutboxRecord].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    (try? await store.claimOutbox(Claim(worker: "w\(worker)", until: at(seconds: 60)), now: at(seconds: 1), limit: 7)) ?? []
+                }
+            }
+            return await group.reduce(into: [[OutboxRecord]]()) { $0.append($1) }
+        }
+        let refs = claimed.flatMap { $0.map(\.ref) }
+        #expect(refs.count == Set(refs).count, "no message claimed twice")
+        let owners = Dictionary(grouping: claimed.enumerated().flatMap { worker, records in records.map { ($0.contact, worker) } }, by: \.0)
+        #expect(owners.values.allSatisfy { Set($0.map(\.1)).count == 1 }, "each contact has one owner")
+        #expect(refs.count <= 40)
+    }
+
+    @Test("a due timer fires on one worker; another takes it only once the claim expires", arguments: StoreUnderTest.available)
+    func timerClaims(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        let timer = FlowTimer(kind: .wait, due: at(seconds: 10), token: 1)
+        var commit = Commit(time: start)
+        commit.timers = [Commit.TimerUpdate(contact: ana, change: .set(timer))]
+        _ = try await store.commit(commit)
+        #expect(try await store.claimDueTimers(Claim(worker: "A", until: at(seconds: 40)), now: at(seconds: 5), limit: 10).isEmpty)
+        #expect(try await store.claimDueTimers(Claim(worker: "A", until: at(seconds: 40)), now: at(seconds: 10), limit: 10).map(\.timer) == [timer])
+        #expect(try await store.claimDueTimers(Claim(worker: "B", until: at(seconds: 45)), now: at(seconds: 15), limit: 10).isEmpty)
+        #expect(try await store.nextTimerDue(for: "B") == at(seconds: 40), "B looks again when A's claim runs out")
+        #expect(try await store.nextTimerDue(for: "A") == at(seconds: 10))
+        // A's fire did not commit (it died): B fires the timer once the claim has expired.
+        #expect(try await store.claimDueTimers(Claim(worker: "B", until: at(seconds: 70)), now: at(seconds: 40), limit: 10).map(\.timer) == [timer])
+        // A timer set anew is nobody's.
+        var reset = Commit(time: at(seconds: 41))
+        reset.timers = [Commit.TimerUpdate(contact: ana, change: .set(FlowTimer(kind: .wait, due: at(seconds: 50), token: 2)))]
+        _ = try await store.commit(reset)
+        #expect(try await store.claimDueTimers(Claim(worker: "A", until: at(seconds: 90)), now: at(seconds: 50), limit: 10).map(\.timer.token) == [2])
     }
 
     @Test("seen ids older than the horizon are pruned, newer ones kept", arguments: StoreUnderTest.available)
