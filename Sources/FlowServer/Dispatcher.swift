@@ -22,6 +22,9 @@ public actor Dispatcher {
         public var maxAttempts: Int? = nil
         /// This process's claims on outbox messages.
         public var claims = Claims()
+        /// Keep each number's rate together with other processes on the same store (replicas):
+        /// send slots are reserved in the store, a tenth of a second's worth at a time.
+        public var sharedRate = false
         public var firstBackoff = TimeSpan.seconds(1)
         public var maxBackoff = TimeSpan.minutes(10)
 
@@ -44,6 +47,8 @@ public actor Dispatcher {
     private var waiters: [CheckedContinuation<OutboxRecord?, Never>] = []
     private var stopping = false
     private var nextSlot: [String: Timestamp] = [:]
+    /// Send slots reserved in the store and not yet used, per number (``Settings/sharedRate``).
+    private var reserved: [String: (next: Timestamp, left: Int)] = [:]
     private var references: [String: SentMessage] = [:]
     private var outcomes: [SendResult] = []
     /// Sends whose outcome is not yet stored, with the worker waiting for it. A worker takes no new
@@ -134,14 +139,37 @@ public actor Dispatcher {
     }
 
     /// When this number may send next, keeping to its rate (a burst of one second's worth is allowed).
-    private func reserve(_ phoneNumberID: String) -> Timestamp {
+    private func reserve(_ phoneNumberID: String) async -> Timestamp {
         let rate = settings.ratePerSecond[phoneNumberID] ?? settings.defaultRate
         let spacing = TimeSpan(milliseconds: max(0, Int64((1000.0 / max(rate, 0.001)).rounded(.down))))
         guard spacing.milliseconds > 0 else { return clock.now() }
         let now = clock.now()
+        if settings.sharedRate { return await reserveShared(phoneNumberID, rate: rate, spacing: spacing, now: now) }
         let earliest = max(nextSlot[phoneNumberID] ?? now, now - .seconds(1))
         nextSlot[phoneNumberID] = earliest + spacing
         return max(earliest, now)
+    }
+
+    /// A slot from those this process reserved in the store; a new reservation when they are used
+    /// up or more than a second old (slots used late would bunch up).
+    private func reserveShared(_ phoneNumberID: String, rate: Double, spacing: TimeSpan, now: Timestamp) async -> Timestamp {
+        if let slots = reserved[phoneNumberID], slots.left > 0, slots.next >= now - .seconds(1) {
+            reserved[phoneNumberID] = (slots.next + spacing, slots.left - 1)
+            return max(slots.next, now)
+        }
+        let count = max(1, Int(rate / 10))
+        while true {
+            do {
+                let first = try await store.reserveSendSlots(phoneNumberID: phoneNumberID, count: count, spacing: spacing, now: clock.now())
+                reserved[phoneNumberID] = (first + spacing, count - 1)
+                return max(first, clock.now())
+            } catch {
+                // No send without a slot: wait and ask again (stopping ends the wait, and the
+                // message stays pending).
+                logger.error("could not reserve send slots; asking again in a second", metadata: ["error": .wire("\(error)")])
+                guard await nap(until: clock.now() + .seconds(1)) else { return clock.now() }
+            }
+        }
     }
 
     private func complete(_ record: OutboxRecord, _ result: GraphSendResult) async {
@@ -316,7 +344,7 @@ public actor Dispatcher {
             wakeFlusher()
         }
         while let record = await next() {
-            guard await nap(until: reserve(record.contact.phoneNumberID)) else {
+            guard await nap(until: await reserve(record.contact.phoneNumberID)) else {
                 // Stopping: the message stays pending in the store and goes after the restart.
                 busy.remove(record.contact)
                 return

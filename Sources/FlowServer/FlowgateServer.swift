@@ -49,6 +49,7 @@ public struct FlowgateServer {
         settings.retryFor = config.retryFor
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
         settings.claims = config.claims
+        settings.sharedRate = config.store.isShared
         pipeline = EventPipeline(
             engines: engines,
             store: store,

@@ -256,6 +256,11 @@ public protocol FlowStore: Sendable {
     /// nil when no failed message has that id.
     func retryFailed(id: Int64, at time: Timestamp, claim: Claim?) async throws -> OutboxRecord?
 
+    /// Reserves `count` send slots of a business number, `spacing` apart, shared by every process
+    /// on the store, and returns the first (the others follow it at `spacing`): how replicas keep
+    /// to one rate together. As in one process, up to one second's worth may lie behind `now`.
+    func reserveSendSlots(phoneNumberID: String, count: Int, spacing: TimeSpan, now: Timestamp) async throws -> Timestamp
+
     /// Records what happened to sent messages.
     func record(_ results: [SendResult], at time: Timestamp) async throws
 

@@ -17,6 +17,12 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 
     public static let `default` = StoreLocation.sqlite(path: "flowgate.sqlite")
 
+    /// True for a store several processes share (replicas), which then keep each number's send
+    /// rate together, through the store.
+    public var isShared: Bool {
+        if case .postgres = self { true } else { false }
+    }
+
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite \(path)"

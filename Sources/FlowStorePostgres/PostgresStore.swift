@@ -77,6 +77,11 @@ public final class PostgresStore: FlowStore {
                 CREATE INDEX outbox_pending_contact ON outbox (contact, id) WHERE state = 'pending'
                 """
         ),
+        SchemaMigration(
+            version: 4,
+            summary: "send slots per business number, shared by every process",
+            sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY, next_slot BIGINT NOT NULL)"
+        ),
     ]
 
     /// Taken by every outbox claim, so two workers taking contacts over never split one.
@@ -349,6 +354,21 @@ public final class PostgresStore: FlowStore {
             WHERE id = \(id) AND state = 'failed' RETURNING id, contact, ref, body, attempts, not_before, created_at
             """
         ).first
+    }
+
+    public func reserveSendSlots(phoneNumberID: String, count: Int, spacing: TimeSpan, now: Timestamp) async throws -> Timestamp {
+        let span = Int64(max(count, 1)) * spacing.milliseconds
+        let time = now.millisecondsSince1970
+        let rows = try await client.query(
+            """
+            INSERT INTO send_slots (number, next_slot) VALUES (\(phoneNumberID), \(time + span))
+            ON CONFLICT (number) DO UPDATE SET next_slot = GREATEST(send_slots.next_slot, \(time - 1000)) + \(span)
+            RETURNING next_slot
+            """,
+            logger: logger
+        )
+        for try await next in rows.decode(Int64.self) { return Timestamp(millisecondsSince1970: next - span) }
+        return now
     }
 
     public func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord] {

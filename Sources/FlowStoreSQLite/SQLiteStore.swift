@@ -105,6 +105,11 @@ public final class SQLiteStore: FlowStore {
                 CREATE INDEX outbox_pending_contact ON outbox(contact, id) WHERE state = 'pending';
                 """
         ),
+        SchemaMigration(
+            version: 4,
+            summary: "send slots per business number, shared by every process",
+            sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY NOT NULL, next_slot INTEGER NOT NULL) WITHOUT ROWID"
+        ),
     ]
 
     /// Applies the migrations the database has not had, in one transaction; refuses a database a
@@ -334,6 +339,23 @@ public final class SQLiteStore: FlowStore {
                 arguments: [worker]
             )
             try db.execute(sql: "UPDATE timers SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = ?", arguments: [worker])
+        }
+    }
+
+    public func reserveSendSlots(phoneNumberID: String, count: Int, spacing: TimeSpan, now: Timestamp) async throws -> Timestamp {
+        let span = Int64(max(count, 1)) * spacing.milliseconds
+        let time = now.millisecondsSince1970
+        return try await pool.write { db in
+            let next = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO send_slots (number, next_slot) VALUES (?, ?)
+                    ON CONFLICT(number) DO UPDATE SET next_slot = MAX(send_slots.next_slot, ?) + ?
+                    RETURNING next_slot
+                    """,
+                arguments: [phoneNumberID, time + span, time - 1000, span]
+            )
+            return Timestamp(millisecondsSince1970: (next ?? time + span) - span)
         }
     }
 

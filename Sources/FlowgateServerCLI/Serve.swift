@@ -93,6 +93,12 @@ struct Serve: AsyncParsableCommand {
             printError("flowgate serve: \(error)")
             throw ExitCode.failure
         }
+        if case .postgres = serverConfig.store {
+            // Replicas share the database: each process takes a name of its own, so a restarted
+            // one never mistakes a dead process's claims for its own.
+            let host = ProcessInfo.processInfo.hostName
+            serverConfig.claims.worker = "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        }
         let opened: OpenedStore
         do {
             opened = try await OpenedStore.open(serverConfig.store, environment: ProcessInfo.processInfo.environment, logger: logger)

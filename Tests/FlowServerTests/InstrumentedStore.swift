@@ -63,6 +63,9 @@ final class InstrumentedStore: FlowStore {
         try await base.claimDueTimers(claim, now: now, limit: limit)
     }
     func renewClaims(_ claim: Claim) async throws { try await base.renewClaims(claim) }
+    func reserveSendSlots(phoneNumberID: String, count: Int, spacing: TimeSpan, now: Timestamp) async throws -> Timestamp {
+        try await base.reserveSendSlots(phoneNumberID: phoneNumberID, count: count, spacing: spacing, now: now)
+    }
     func releaseClaims(worker: String) async throws { try await base.releaseClaims(worker: worker) }
     func outboxReference(wamid: String) async throws -> SentMessage? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }

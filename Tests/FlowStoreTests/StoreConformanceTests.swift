@@ -289,6 +289,26 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.claimDueTimers(Claim(worker: "A", until: at(seconds: 90)), now: at(seconds: 50), limit: 10).map(\.timer.token) == [2])
     }
 
+    @Test("send slots are handed out once, spaced, across every process on the store", arguments: StoreUnderTest.available)
+    func sendSlots(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        let spacing = TimeSpan(milliseconds: 100)
+        #expect(try await store.reserveSendSlots(phoneNumberID: "100", count: 4, spacing: spacing, now: start) == start)
+        #expect(try await store.reserveSendSlots(phoneNumberID: "100", count: 4, spacing: spacing, now: start) == start + TimeSpan(milliseconds: 400))
+        #expect(try await store.reserveSendSlots(phoneNumberID: "200", count: 1, spacing: spacing, now: start) == start, "numbers are apart")
+        // After a quiet spell, at most a second's worth lies behind now (the burst one process allows).
+        #expect(try await store.reserveSendSlots(phoneNumberID: "100", count: 1, spacing: spacing, now: at(seconds: 10)) == at(seconds: 9))
+        let firsts = await withTaskGroup(of: Timestamp?.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try? await store.reserveSendSlots(phoneNumberID: "300", count: 2, spacing: spacing, now: start) }
+            }
+            return await group.reduce(into: [Timestamp]()) { if let first = $1 { $0.append(first) } }
+        }
+        #expect(firsts.count == 8)
+        #expect(Set(firsts).count == 8, "no two processes get the same slots")
+        #expect(firsts.sorted() == (0..<8).map { start + TimeSpan(milliseconds: Int64($0) * 200) })
+    }
+
     @Test("seen ids older than the horizon are pruned, newer ones kept", arguments: StoreUnderTest.available)
     func pruning(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
