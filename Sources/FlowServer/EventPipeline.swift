@@ -320,13 +320,22 @@ public actor EventPipeline {
             trimCache()
             return .stored
         } catch {
-            return fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error, rerun: error is StaleState)
+            // Another process stored one of these contacts, or one of these messages (a
+            // redelivery it took at the same moment), first: run the batch again, which then reads
+            // what it stored (the message is seen, and dropped as a duplicate).
+            return fail(
+                prepared.jobs,
+                touched: prepared.touched,
+                seenIDs: prepared.seenIDs,
+                error: error,
+                rerun: error is StaleState || error is DuplicateDelivery
+            )
         }
     }
 
-    /// Nothing was stored: forget what the engine did. A job that met a state changed by another
-    /// process runs again (up to ``staleRunLimit`` times); any other is answered with the error,
-    /// and the platform retries the webhook.
+    /// Nothing was stored: forget what the engine did. A job that met a state or a message id
+    /// another process stored meanwhile runs again (up to ``staleRunLimit`` times); any other is
+    /// answered with the error, and the platform retries the webhook.
     private func fail(_ jobs: [Job], touched: Set<ContactKey>, seenIDs: [String], error: any Error, rerun: Bool = false) -> Outcome {
         for contact in touched {
             cache[contact] = nil
@@ -335,7 +344,7 @@ public actor EventPipeline {
         for id in seenIDs { uncommittedSeen.remove(id) }
         if rerun {
             metrics.staleRuns.increment()
-            logger.debug("a contact changed meanwhile in the store; running the batch again", metadata: ["error": "\(error)"])
+            logger.debug("another process stored part of the batch first; running it again", metadata: ["error": "\(error)"])
         } else {
             logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
         }

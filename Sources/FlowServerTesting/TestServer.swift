@@ -24,6 +24,7 @@ public let start = Timestamp(iso8601: "2026-11-02T10:00:00Z")!  // Monday 11:00 
 /// A condition ``eventually(_:within:_:)`` waited for did not come true in time.
 public struct TimedOut: Error, CustomStringConvertible {
     public var what: String
+    public init(what: String) { self.what = what }
     public var description: String { "timed out waiting for: \(what)" }
 }
 
@@ -53,6 +54,8 @@ public final class FakeGraph: Sendable {
         public var authorization: String?
         public var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:] }
         public var bytes: [UInt8]
+        /// When the fake received it.
+        public var at = ContinuousClock.now
         public var type: String? { body["type"] as? String }
         public var text: String? { (body["text"] as? [String: Any])?["body"] as? String }
         public var templateName: String? { (body["template"] as? [String: Any])?["name"] as? String }

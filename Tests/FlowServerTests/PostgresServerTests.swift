@@ -18,6 +18,7 @@ import Testing
             database: "(postgres)",
             graph: graph,
             clock: ManualClock(start: start),
+            configure: { $0.store = .postgres(urlVariable: TestDatabase.urlVariable, poolSize: 4) },
             store: store
         )
         try await server.using { server in
