@@ -60,6 +60,8 @@ public actor Dispatcher {
     /// Workers still running: the flusher outlives them all, since each waits for its last outcome.
     private var activeWorkers = 0
     private var naps: [UInt64: Task<Void, Error>] = [:]
+    /// What reads the store's offers, cancelled on stop.
+    private var listening: Task<Void, Never>?
     private var napCounter: UInt64 = 0
 
     public init(
@@ -298,6 +300,7 @@ public actor Dispatcher {
             }
             group.addTask { await self.flushLoop() }
             group.addTask { await self.keepClaims() }
+            group.addTask { await self.takeOffers() }
         }
         await flush()
         do {
@@ -320,6 +323,18 @@ public actor Dispatcher {
             }
             await takeOver()
         }
+    }
+
+    /// Takes over at once what another process leaves (stored unclaimed, or released on its way
+    /// down), as the store announces it; ``keepClaims()`` remains the slow safety net.
+    private func takeOffers() async {
+        let offers = store.outboxOffers()
+        let task = Task {
+            for await _ in offers { await self.takeOver() }
+        }
+        listening = task
+        if stopping { task.cancel() }
+        await task.value
     }
 
     /// Claims the messages no live worker holds and queues them: a dead replica's, and those a
@@ -414,6 +429,7 @@ public actor Dispatcher {
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters.removeAll()
         for nap in naps.values { nap.cancel() }
+        listening?.cancel()
         wakeFlusher()
     }
 }

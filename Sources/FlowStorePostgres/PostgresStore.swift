@@ -262,6 +262,10 @@ public final class PostgresStore: FlowStore {
                 var ids: [Int64] = []
                 for try await id in rows.decode(Int64.self) { ids.append(id) }
                 // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
+                if claims.contains(where: { $0 == nil }) {
+                    // Delivered with the commit: whoever takes such a contact over hears of it now.
+                    try await connection.query("NOTIFY flowgate_outbox", logger: logger)
+                }
                 for ((message, claim), id) in zip(zip(commit.outbox, claims), ids.sorted()) {
                     if commit.claim != nil, claim == nil { continue }
                     records.append(
@@ -423,8 +427,37 @@ public final class PostgresStore: FlowStore {
         }
     }
 
+    /// The channel replicas wake each other on (`NOTIFY flowgate_outbox`).
+    static let offersChannel = "flowgate_outbox"
+
+    /// Listens on one pooled connection for as long as the stream is read, connecting again
+    /// after an error.
+    public func outboxOffers() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (client, logger) = (self.client, self.logger)
+        let listening = Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.offersChannel) { notifications in
+                            for try await _ in notifications { continuation.yield() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.notice("listening for other replicas failed; listening again", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listening.cancel() }
+        return stream
+    }
+
     public func releaseClaims(worker: String) async throws {
         try await transaction { connection in
+            try await connection.query("NOTIFY flowgate_outbox", logger: self.logger)
             try await connection.query(
                 "UPDATE outbox SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = \(worker) AND state = 'pending'",
                 logger: self.logger

@@ -6,6 +6,7 @@ import FlowStorePostgres
 import FlowStoreSQLite
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// The stores Flowgate ships, each fresh and migrated: every test here runs against each, so they
@@ -341,5 +342,44 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         let error = await #expect(throws: SchemaTooNew.self) { try await store.migrate() }
         #expect(error?.database == known + 1 && error?.binary == known)
         #expect(error?.description.contains("newer than this Flowgate knows") == true)
+    }
+}
+
+@Suite("PostgreSQL replicas wake each other", .enabled(if: TestDatabase.isConfigured)) struct PostgresOfferTests {
+    final class Heard: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    @Test("messages a commit leaves unclaimed are announced to the other processes at once")
+    func offers() async throws {
+        let url = try await TestDatabase.freshSchemaURL()
+        let (one, other) = (try PostgresStore(url: url, poolSize: 2), try PostgresStore(url: url, poolSize: 2))
+        try await one.migrate()
+        let heard = Heard()
+        let listener = Task {
+            for await _ in other.outboxOffers() { heard.count.add(1, ordering: .relaxed) }
+        }
+        // The listener needs its connection before anything is announced: a release (which
+        // announces even with nothing held) until it hears one.
+        try await eventually("the listener hears", within: 10) {
+            try? await one.releaseClaims(worker: "nobody")
+            return heard.count.load(ordering: .relaxed) > 0
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let before = heard.count.load(ordering: .relaxed)
+        var first = Commit(time: start)
+        first.claim = Claim(worker: "A", until: at(seconds: 30))
+        first.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
+        _ = try await one.commit(first)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(heard.count.load(ordering: .relaxed) == before, "a commit that claims all it stores announces nothing")
+        var second = Commit(time: start)
+        second.claim = Claim(worker: "B", until: at(seconds: 30))
+        second.outbox = [Commit.NewMessage(contact: ana, ref: "a-2", body: [])]
+        #expect(try await one.commit(second).isEmpty, "a-2 waits, unclaimed, behind a-1")
+        try await eventually("the other process hears of a-2", within: 10) { heard.count.load(ordering: .relaxed) > before }
+        listener.cancel()
+        await one.shutdown()
+        await other.shutdown()
     }
 }
