@@ -43,6 +43,9 @@ public actor EventPipeline {
     let cacheLimit: Int
     let maxBatch: Int
     let claims: Claims
+    /// False on a store other processes write too: a committed state is then read again from the
+    /// store next time (a cached copy would often be stale, and its batch would run twice).
+    let keepsCommittedStates: Bool
 
     private var queue: [Job] = []
     /// Jobs to run again, in their order, before anything newer.
@@ -54,6 +57,9 @@ public actor EventPipeline {
     private var cache: [ContactKey: ContactState] = [:]
     /// The version each cached state will have once stored: what the next commit replaces.
     private var versions: [ContactKey: Int64] = [:]
+    /// Batches prepared and not yet committed, per contact they touch: their cached state is
+    /// needed until the last of them commits.
+    private var inFlight: [ContactKey: Int] = [:]
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []
     /// Message ids committed lately. A batch's snapshot of the store can predate the commit of the
@@ -71,9 +77,11 @@ public actor EventPipeline {
         logger: Logger,
         cacheLimit: Int = 20_000,
         maxBatch: Int = 512,
-        claims: Claims = Claims()
+        claims: Claims = Claims(),
+        keepsCommittedStates: Bool = true
     ) {
         self.claims = claims
+        self.keepsCommittedStates = keepsCommittedStates
         self.engines = engines
         self.store = store
         self.clock = clock
@@ -279,6 +287,7 @@ public actor EventPipeline {
                 prepared.commit.deadLetters += job.deadLetters
                 prepared.results.append(transitions)
             }
+            for contact in prepared.touched { inFlight[contact, default: 0] += 1 }
             return prepared
         } catch {
             _ = fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
@@ -291,6 +300,10 @@ public actor EventPipeline {
     private func commit(_ prepared: Prepared?, after previous: Task<Outcome, Never>?) async -> Outcome {
         let before = await previous?.value ?? .stored
         guard let prepared else { return .failed(rerun: false) }
+        for contact in prepared.touched {
+            let left = (inFlight[contact] ?? 1) - 1
+            inFlight[contact] = left > 0 ? left : nil
+        }
         if case .failed(let rerun) = before {
             return fail(
                 prepared.jobs,
@@ -317,7 +330,14 @@ public actor EventPipeline {
             }
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
-            trimCache()
+            if keepsCommittedStates {
+                trimCache()
+            } else {
+                for contact in prepared.touched where inFlight[contact] == nil {
+                    cache[contact] = nil
+                    versions[contact] = nil
+                }
+            }
             return .stored
         } catch {
             // Another process stored one of these contacts, or one of these messages (a

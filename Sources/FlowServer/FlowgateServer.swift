@@ -57,7 +57,8 @@ public struct FlowgateServer {
             metrics: metrics,
             logger: logger,
             cacheLimit: config.stateCache,
-            claims: config.claims
+            claims: config.claims,
+            keepsCommittedStates: !config.store.isShared
         )
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger, claims: config.claims)

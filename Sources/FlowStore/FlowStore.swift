@@ -245,10 +245,11 @@ public protocol FlowStore: Sendable {
     /// Extends the worker's claims on pending messages and on timers to `claim.until`.
     func renewClaims(_ claim: Claim) async throws
 
-    /// Yields whenever another process has left outbox messages for anyone to take (stored them
-    /// unclaimed, or released its claims), so a worker takes them over at once instead of at its
-    /// next poll. A store only one process uses never yields.
-    func outboxOffers() -> AsyncStream<Void>
+    /// Yields whenever a process has left outbox messages for anyone to take, so a worker takes
+    /// them over at once instead of at its next poll: `unclaimed` when a commit stored some
+    /// unclaimed, `released <worker>` when a worker gave its claims up. A store only one process
+    /// uses never yields.
+    func outboxOffers() -> AsyncStream<String>
 
     /// Gives up the worker's claims, so another worker may take them at once (a graceful stop, or
     /// a restart of the one process a SQLite store allows).

@@ -201,33 +201,7 @@ public final class PostgresStore: FlowStore {
                 let stale = states.map(\.contact).filter { !written.contains($0.description) }
                 if !stale.isEmpty { throw StaleState(contacts: stale) }
             }
-            for timer in commit.fired {
-                try await connection.query(
-                    """
-                    DELETE FROM timers WHERE contact = \(timer.contact.description) AND kind = \(timer.timer.kind.rawValue)
-                    AND due = \(timer.timer.due.millisecondsSince1970) AND token = \(timer.timer.token)
-                    """,
-                    logger: logger
-                )
-            }
-            for update in commit.timers {
-                switch update.change {
-                case .set(let timer):
-                    try await connection.query(
-                        """
-                        INSERT INTO timers (contact, kind, due, token)
-                        VALUES (\(update.contact.description), \(timer.kind.rawValue), \(timer.due.millisecondsSince1970), \(timer.token))
-                        ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token, claimed_by = NULL, claim_until = 0
-                        """,
-                        logger: logger
-                    )
-                case .cancel(let kind):
-                    try await connection.query(
-                        "DELETE FROM timers WHERE contact = \(update.contact.description) AND kind = \(kind.rawValue)",
-                        logger: logger
-                    )
-                }
-            }
+            try await Self.writeTimers(commit, on: connection, logger: logger)
             var records: [OutboxRecord] = []
             if !commit.outbox.isEmpty {
                 let contacts = commit.outbox.map(\.contact.description)
@@ -264,7 +238,7 @@ public final class PostgresStore: FlowStore {
                 // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
                 if claims.contains(where: { $0 == nil }) {
                     // Delivered with the commit: whoever takes such a contact over hears of it now.
-                    try await connection.query("NOTIFY flowgate_outbox", logger: logger)
+                    try await connection.query("SELECT pg_notify(\(Self.offersChannel), 'unclaimed')", logger: logger)
                 }
                 for ((message, claim), id) in zip(zip(commit.outbox, claims), ids.sorted()) {
                     if commit.claim != nil, claim == nil { continue }
@@ -288,6 +262,57 @@ public final class PostgresStore: FlowStore {
                 )
             }
             return records
+        }
+    }
+
+    /// The batch's timer changes in at most three statements: fired timers deleted if unchanged,
+    /// then, per contact and kind, the last change of the batch (a set replaces, a cancel deletes).
+    static func writeTimers(_ commit: Commit, on connection: PostgresConnection, logger: Logger) async throws {
+        if !commit.fired.isEmpty {
+            let fired = commit.fired
+            try await connection.query(
+                """
+                DELETE FROM timers t USING UNNEST(\(fired.map(\.contact.description))::text[], \(fired.map(\.timer.kind.rawValue))::text[],
+                    \(fired.map(\.timer.due.millisecondsSince1970))::bigint[], \(fired.map(\.timer.token))::bigint[]) AS f (contact, kind, due, token)
+                WHERE t.contact = f.contact AND t.kind = f.kind AND t.due = f.due AND t.token = f.token
+                """,
+                logger: logger
+            )
+        }
+        var last: [String: (contact: String, kind: String, timer: FlowTimer?)] = [:]
+        var order: [String] = []
+        for update in commit.timers {
+            let (contact, kind, timer): (String, String, FlowTimer?) =
+                switch update.change {
+                case .set(let timer): (update.contact.description, timer.kind.rawValue, timer)
+                case .cancel(let kind): (update.contact.description, kind.rawValue, nil)
+                }
+            let key = contact + "\u{0}" + kind
+            if last[key] == nil { order.append(key) }
+            last[key] = (contact, kind, timer)
+        }
+        let finals = order.compactMap { last[$0] }
+        let sets = finals.compactMap { final in final.timer.map { (final.contact, $0) } }
+        let cancels = finals.filter { $0.timer == nil }
+        if !sets.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO timers (contact, kind, due, token)
+                SELECT * FROM UNNEST(\(sets.map(\.0))::text[], \(sets.map(\.1.kind.rawValue))::text[],
+                    \(sets.map(\.1.due.millisecondsSince1970))::bigint[], \(sets.map(\.1.token))::bigint[])
+                ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token, claimed_by = NULL, claim_until = 0
+                """,
+                logger: logger
+            )
+        }
+        if !cancels.isEmpty {
+            try await connection.query(
+                """
+                DELETE FROM timers t USING UNNEST(\(cancels.map(\.contact))::text[], \(cancels.map(\.kind))::text[]) AS c (contact, kind)
+                WHERE t.contact = c.contact AND t.kind = c.kind
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -432,15 +457,15 @@ public final class PostgresStore: FlowStore {
 
     /// Listens on one pooled connection for as long as the stream is read, connecting again
     /// after an error.
-    public func outboxOffers() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    public func outboxOffers() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let (client, logger) = (self.client, self.logger)
         let listening = Task {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.offersChannel) { notifications in
-                            for try await _ in notifications { continuation.yield() }
+                            for try await notification in notifications { continuation.yield(notification.payload) }
                         }
                     }
                 } catch {
@@ -457,7 +482,7 @@ public final class PostgresStore: FlowStore {
 
     public func releaseClaims(worker: String) async throws {
         try await transaction { connection in
-            try await connection.query("NOTIFY flowgate_outbox", logger: self.logger)
+            try await connection.query("SELECT pg_notify(\(Self.offersChannel), \("released " + worker))", logger: self.logger)
             try await connection.query(
                 "UPDATE outbox SET claimed_by = NULL, claim_until = 0 WHERE claimed_by = \(worker) AND state = 'pending'",
                 logger: self.logger
@@ -478,32 +503,37 @@ public final class PostgresStore: FlowStore {
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
         let now = time.millisecondsSince1970
-        try await transaction { connection in
-            for result in results {
-                let id = result.id
+        // One statement for the whole batch: per message its new state, wamid, error and, for a
+        // retry, when it may go again (-1: unchanged).
+        var ids: [Int64] = []
+        var states: [String] = []
+        var wamids: [String] = []
+        var errors: [String] = []
+        var notBefore: [Int64] = []
+        for result in results {
+            let (state, wamid, error, retryAt): (String, String, String, Int64) =
                 switch result.outcome {
-                case .sent(let wamid):
-                    try await connection.query(
-                        "UPDATE outbox SET state = 'sent', wamid = \(wamid), attempts = attempts + 1, updated_at = \(now) WHERE id = \(id)",
-                        logger: self.logger
-                    )
-                case .failed(let code, let reason):
-                    let error = "\(code.map(String.init) ?? "-") \(reason)"
-                    try await connection.query(
-                        "UPDATE outbox SET state = 'failed', error = \(error), attempts = attempts + 1, updated_at = \(now) WHERE id = \(id)",
-                        logger: self.logger
-                    )
-                case .retry(let at, let reason):
-                    try await connection.query(
-                        """
-                        UPDATE outbox SET not_before = \(at.millisecondsSince1970), error = \(reason), attempts = attempts + 1,
-                        updated_at = \(now) WHERE id = \(id)
-                        """,
-                        logger: self.logger
-                    )
+                case .sent(let wamid): ("sent", wamid, "", -1)
+                case .failed(let code, let reason): ("failed", "", "\(code.map(String.init) ?? "-") \(reason)", -1)
+                case .retry(let at, let reason): ("pending", "", reason, at.millisecondsSince1970)
                 }
-            }
+            ids.append(result.id)
+            states.append(state)
+            wamids.append(wamid)
+            errors.append(error)
+            notBefore.append(retryAt)
         }
+        try await client.query(
+            """
+            UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
+                not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
+                attempts = o.attempts + 1, updated_at = \(now)
+            FROM UNNEST(\(ids)::bigint[], \(states)::text[], \(wamids)::text[], \(errors)::text[], \(notBefore)::bigint[])
+                AS r (id, state, wamid, error, not_before)
+            WHERE o.id = r.id
+            """,
+            logger: logger
+        )
     }
 
     public func outboxReference(wamid: String) async throws -> SentMessage? {

@@ -333,7 +333,7 @@ public final class SQLiteStore: FlowStore {
     }
 
     /// One process per SQLite store: nobody else leaves messages behind.
-    public func outboxOffers() -> AsyncStream<Void> { AsyncStream { _ in } }
+    public func outboxOffers() -> AsyncStream<String> { AsyncStream { _ in } }
 
     public func releaseClaims(worker: String) async throws {
         try await pool.write { db in

@@ -67,7 +67,7 @@ final class InstrumentedStore: FlowStore {
         try await base.reserveSendSlots(phoneNumberID: phoneNumberID, count: count, spacing: spacing, now: now)
     }
     func releaseClaims(worker: String) async throws { try await base.releaseClaims(worker: worker) }
-    func outboxOffers() -> AsyncStream<Void> { base.outboxOffers() }
+    func outboxOffers() -> AsyncStream<String> { base.outboxOffers() }
     func outboxReference(wamid: String) async throws -> SentMessage? { try await base.outboxReference(wamid: wamid) }
     func dueTimers(until time: Timestamp, limit: Int) async throws -> [StoredTimer] { try await base.dueTimers(until: time, limit: limit) }
     func nextTimerDue(for worker: String) async throws -> Timestamp? {
