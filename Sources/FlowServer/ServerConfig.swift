@@ -189,17 +189,24 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
         _ config: ServerConfig,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ServerSecrets {
-        let required = [config.appSecretVariable, config.verifyTokenVariable, config.accessTokenVariable]
-        let missing = required.filter { (environment[$0] ?? "").isEmpty }
+        var missing: [String] = []
+        func required(_ name: String) -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                missing.append(name)
+                return ""
+            }
+            return value
+        }
+        let secrets = ServerSecrets(
+            appSecret: required(config.appSecretVariable),
+            verifyToken: required(config.verifyTokenVariable),
+            accessToken: required(config.accessTokenVariable),
+            adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
+        )
         guard missing.isEmpty else {
             throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
         }
-        return ServerSecrets(
-            appSecret: environment[config.appSecretVariable]!,
-            verifyToken: environment[config.verifyTokenVariable]!,
-            accessToken: environment[config.accessTokenVariable]!,
-            adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
-        )
+        return secrets
     }
 
     public var description: String {
