@@ -93,10 +93,12 @@ public actor Dispatcher {
         return record
     }
 
-    /// Takes committed messages; sending starts at once.
+    /// Takes committed messages; sending starts at once. A message already queued, or sent with
+    /// its outcome not yet written (still pending in the store, so a takeover of its contact
+    /// returns it again), is not taken twice.
     func submit(_ records: [OutboxRecord]) {
         let now = clock.now()
-        for record in records where known.insert(record.id).inserted {
+        for record in records where !unrecorded.contains(record.id) && known.insert(record.id).inserted {
             let wasIdle = queues[record.contact, default: []].isEmpty
             queues[record.contact, default: []].append(record)
             guard wasIdle, !busy.contains(record.contact) else { continue }

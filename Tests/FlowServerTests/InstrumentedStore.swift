@@ -16,11 +16,14 @@ final class InstrumentedStore: FlowStore {
 
     /// When set, the timer scheduler's reads wait here until the test opens it.
     let timerReads: Gate?
+    /// When set, storing send outcomes waits here until the test opens it.
+    let records: Gate?
 
-    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil) {
+    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil, records: Gate? = nil) {
         self.base = base
         self.recordDelay = recordDelay
         self.timerReads = timerReads
+        self.records = records
     }
 
     struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
@@ -29,6 +32,7 @@ final class InstrumentedStore: FlowStore {
 
     func record(_ results: [SendResult], at time: Timestamp) async throws {
         try write()
+        await records?.pass()
         if recordDelay > .zero { try await Task.sleep(for: recordDelay) }
         try await base.record(results, at: time)
         recorded.add(results.count, ordering: .sequentiallyConsistent)
