@@ -414,8 +414,9 @@ public actor EventPipeline {
 
     private func trimCache() {
         guard cache.count > cacheLimit else { return }
-        // Drop an arbitrary quarter: the store holds everything, the cache only saves reads.
-        for key in cache.keys.prefix(cache.count / 4) {
+        // Drop an arbitrary quarter: the store holds everything, the cache only saves reads. A
+        // state a batch still in flight produced is not in the store yet: it stays.
+        for key in cache.keys.lazy.filter({ self.inFlight[$0] == nil }).prefix(cache.count / 4) {
             cache[key] = nil
             versions[key] = nil
         }
