@@ -246,7 +246,7 @@ public protocol FlowStore: Sendable {
     func renewClaims(_ claim: Claim) async throws
 
     /// Yields whenever a process has left outbox messages for anyone to take, so a worker takes
-    /// them over at once instead of at its next poll: `unclaimed` when a commit stored some
+    /// them over at once instead of at its next poll: `unclaimed by <worker>` when a commit stored some
     /// unclaimed, `released <worker>` when a worker gave its claims up. A store only one process
     /// uses never yields.
     func outboxOffers() -> AsyncStream<String>

@@ -238,7 +238,8 @@ public final class PostgresStore: FlowStore {
                 // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
                 if claims.contains(where: { $0 == nil }) {
                     // Delivered with the commit: whoever takes such a contact over hears of it now.
-                    try await connection.query("SELECT pg_notify(\(Self.offersChannel), 'unclaimed')", logger: logger)
+                    let offer = "unclaimed by " + (commit.claim?.worker ?? "")
+                    try await connection.query("SELECT pg_notify(\(Self.offersChannel), \(offer))", logger: logger)
                 }
                 for ((message, claim), id) in zip(zip(commit.outbox, claims), ids.sorted()) {
                     if commit.claim != nil, claim == nil { continue }

@@ -231,7 +231,7 @@ func state(_ key: ContactKey, node: String) -> ContactState {
     func contactOrderAcrossWorkers(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
         var first = Commit(time: start)
-        first.claim = Claim(worker: "A", until: at(seconds: 30))
+        first.claim = Claim(worker: "offers-A", until: at(seconds: 30))
         first.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: []), Commit.NewMessage(contact: ana, ref: "a-2", body: [])]
         _ = try await store.commit(first)
         // B runs ana's next event while A (dead or alive) still holds a-1 and a-2: B must not send
@@ -362,21 +362,23 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         }
         // The listener needs its connection before anything is announced.
         try await eventually("the listener hears", within: 10) {
-            try? await one.releaseClaims(worker: "setup")
-            return heard.count("released setup") > 0
+            try? await one.releaseClaims(worker: "offers-setup")
+            return heard.count("released offers-setup") > 0
         }
         var first = Commit(time: start)
-        first.claim = Claim(worker: "A", until: at(seconds: 30))
+        first.claim = Claim(worker: "offers-A", until: at(seconds: 30))
         first.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
         _ = try await one.commit(first)
         var second = Commit(time: start)
-        second.claim = Claim(worker: "B", until: at(seconds: 30))
+        second.claim = Claim(worker: "offers-B", until: at(seconds: 30))
         second.outbox = [Commit.NewMessage(contact: ana, ref: "a-2", body: [])]
         #expect(try await one.commit(second).isEmpty, "a-2 waits, unclaimed, behind a-1")
         // Notifications arrive in commit order: once this marker is heard, so is all before it.
-        try await one.releaseClaims(worker: "marker")
-        try await eventually("the marker is heard", within: 10) { heard.count("released marker") == 1 }
-        #expect(heard.count("unclaimed") == 1, "the commit that claimed all it stored announced nothing; the other did")
+        try await one.releaseClaims(worker: "offers-marker")
+        try await eventually("the marker is heard", within: 10) { heard.count("released offers-marker") == 1 }
+        // (Notifications are database-wide: other tests' processes announce too, under their names.)
+        #expect(heard.count("unclaimed by offers-A") == 0, "the commit that claimed all it stored announced nothing")
+        #expect(heard.count("unclaimed by offers-B") == 1, "the one that left a-2 unclaimed did")
         listener.cancel()
         await one.shutdown()
         await other.shutdown()
