@@ -161,6 +161,11 @@ public actor EventPipeline {
     /// computed from states that were never stored.
     func run() async {
         var committing: Task<Outcome, Never>?
+        // The commit `committing` waits for. At most one prepared batch waits behind the commit
+        // under way: what arrives meanwhile gathers into the next batch, so a commit (one fsync,
+        // one round trip) serves as many webhooks as came during the one before it, instead of a
+        // chain of small batches each paying its own.
+        var underWay: Task<Outcome, Never>?
         while true {
             if queue.isEmpty, rerun.isEmpty {
                 if let committing { _ = await committing.value }
@@ -173,6 +178,11 @@ public actor EventPipeline {
             if !rerun.isEmpty, let committing {
                 // Jobs to run again wait for the commits before them, so they read what those stored.
                 _ = await committing.value
+            }
+            if let waiting = underWay {
+                underWay = nil
+                _ = await waiting.value
+                continue  // it may have failed: look at what is to run again first
             }
             var count = 0
             var batch: [Job] = []
@@ -188,6 +198,7 @@ public actor EventPipeline {
             }
             let prepared = await prepare(batch)
             let previous = committing
+            underWay = previous
             committing = Task { await self.commit(prepared, after: previous) }
         }
     }

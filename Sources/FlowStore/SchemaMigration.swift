@@ -6,12 +6,19 @@ public struct SchemaMigration: Sendable {
     public var version: Int
     /// What the version adds, as recorded beside it.
     public var summary: String
-    public var sql: String
+    /// The statements, applied in order.
+    public var statements: [String]
 
-    public init(version: Int, summary: String, sql: String) {
+    public init(version: Int, summary: String, statements: [String]) {
         self.version = version
         self.summary = summary
-        self.sql = sql
+        self.statements = statements
+    }
+
+    /// A migration whose statements are separated by `;` (none of them may hold one).
+    public init(version: Int, summary: String, sql: String) {
+        let statements = sql.split(separator: ";").filter { !$0.allSatisfy(\.isWhitespace) }.map(String.init)
+        self.init(version: version, summary: summary, statements: statements)
     }
 
     /// The migrations a database at version `current` still needs. Throws ``SchemaTooNew`` when

@@ -36,8 +36,7 @@ public final class PostgresStore: FlowStore {
 
     // MARK: Schema
 
-    /// The schema, one migration per version (see ``SchemaMigration``); statements are separated
-    /// by `;`.
+    /// The schema, one migration per version (see ``SchemaMigration``).
     static let migrations = [
         SchemaMigration(
             version: 1,
@@ -82,6 +81,7 @@ public final class PostgresStore: FlowStore {
             summary: "send slots per business number, shared by every process",
             sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY, next_slot BIGINT NOT NULL)"
         ),
+        SchemaMigration(version: 5, summary: "a whole commit in one call (flowgate_commit)", statements: [commitFunction]),
     ]
 
     /// Taken by every outbox claim, so two workers taking contacts over never split one.
@@ -99,8 +99,8 @@ public final class PostgresStore: FlowStore {
             )
             let current = try await Self.version(on: connection, logger: self.logger)
             for migration in try SchemaMigration.pending(after: current, of: Self.migrations, store: "PostgreSQL") {
-                for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: self.logger)
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
                 let now = Timestamp(Date()).millisecondsSince1970
                 try await connection.query(
@@ -133,24 +133,26 @@ public final class PostgresStore: FlowStore {
 
     public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
         guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
-        let names = keys.map(\.description)
-        return try await client.withConnection { connection in
-            var snapshot = Snapshot()
-            if !names.isEmpty {
-                let rows = try await connection.query("SELECT key, state, version FROM contacts WHERE key = ANY(\(names))", logger: self.logger)
-                let decoder = JSONDecoder()
-                for try await (name, data, version) in rows.decode((String, ByteBuffer, Int64).self) {
-                    guard let key = ContactKey(name) else { continue }
-                    snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView))
-                    snapshot.versions[key] = version
-                }
+        // One round trip: the states (version 1 and up) and the ids seen (marked by version -1).
+        let rows = try await client.query(
+            """
+            SELECT key, state, version FROM contacts WHERE key = ANY(\(keys.map(\.description)))
+            UNION ALL SELECT id, NULL, -1 FROM seen WHERE id = ANY(\(ids))
+            """,
+            logger: logger
+        )
+        var snapshot = Snapshot()
+        let decoder = JSONDecoder()
+        for try await (name, data, version) in rows.decode((String, ByteBuffer?, Int64).self) {
+            guard let data, version >= 0 else {
+                snapshot.seen.insert(name)
+                continue
             }
-            if !ids.isEmpty {
-                let rows = try await connection.query("SELECT id FROM seen WHERE id = ANY(\(ids))", logger: self.logger)
-                for try await id in rows.decode(String.self) { snapshot.seen.insert(id) }
-            }
-            return snapshot
+            guard let key = ContactKey(name) else { continue }
+            snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView))
+            snapshot.versions[key] = version
         }
+        return snapshot
     }
 
     // MARK: Committing
@@ -159,161 +161,87 @@ public final class PostgresStore: FlowStore {
         guard !commit.isEmpty else { return [] }
         let encoder = JSONEncoder()
         let states = try commit.states.map { contact, state in
-            (contact: contact, data: ByteBuffer(bytes: try encoder.encode(state)), version: (commit.expectedVersions[contact] ?? 0) + 1)
+            (key: contact.description, data: ByteBuffer(bytes: try encoder.encode(state)), version: (commit.expectedVersions[contact] ?? 0) + 1)
         }
-        let time = commit.time.millisecondsSince1970
-        return try await transaction { connection in
-            let logger = self.logger
-            if !commit.seen.isEmpty {
-                // Inside the transaction: a concurrent commit of the same id waits for this one,
-                // then finds the key taken; the later batch stores nothing and is redelivered.
-                let ids = commit.seen.map(\.id)
-                let times = commit.seen.map(\.at.millisecondsSince1970)
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO seen (id, at) SELECT * FROM UNNEST(\(ids)::text[], \(times)::bigint[])
-                    ON CONFLICT (id) DO NOTHING RETURNING id
-                    """,
-                    logger: logger
+        let timers = TimerChanges(commit)
+        let (seen, fired, outbox, letters) = (commit.seen, commit.fired, commit.outbox, commit.deadLetters)
+        var inserted: [(id: Int64, claimed: Bool)] = []
+        do {
+            let rows = try await client.query(
+                """
+                SELECT outbox_id, claimed FROM flowgate_commit(\(commit.time.millisecondsSince1970),
+                    \(seen.map(\.id)), \(seen.map(\.at.millisecondsSince1970)),
+                    \(states.map(\.key)), \(states.map(\.data)), \(states.map(\.version)),
+                    \(fired.map(\.contact.description)), \(fired.map(\.timer.kind.rawValue)),
+                    \(fired.map(\.timer.due.millisecondsSince1970)), \(fired.map(\.timer.token)),
+                    \(timers.sets.map(\.contact)), \(timers.sets.map(\.kind)), \(timers.sets.map(\.due)), \(timers.sets.map(\.token)),
+                    \(timers.cancels.map(\.contact)), \(timers.cancels.map(\.kind)),
+                    \(outbox.map(\.contact.description)), \(outbox.map(\.ref)), \(outbox.map { ByteBuffer(bytes: $0.body) }),
+                    \(commit.claim?.worker), \(commit.claim?.until.millisecondsSince1970 ?? 0),
+                    \(letters.map(\.reason)), \(letters.map { ByteBuffer(bytes: $0.body) }))
+                """,
+                logger: logger
+            )
+            for try await row in rows.decode((Int64, Bool).self) { inserted.append(row) }
+        } catch let error as PSQLError {
+            // The function's refusals arrive with the rows, not with the query's start.
+            throw Self.commitRefusal(error) ?? error
+        }
+        // Ids follow the insertion order, which the function fixes to the commit's.
+        var records: [OutboxRecord] = []
+        for (message, row) in zip(outbox, inserted.sorted { $0.id < $1.id }) where commit.claim == nil || row.claimed {
+            records.append(
+                OutboxRecord(
+                    id: row.id,
+                    contact: message.contact,
+                    ref: message.ref,
+                    body: message.body,
+                    attempts: 0,
+                    notBefore: commit.time,
+                    queuedAt: commit.time
                 )
-                var inserted = Set<String>()
-                for try await id in rows.decode(String.self) { inserted.insert(id) }
-                let duplicates = ids.filter { !inserted.contains($0) }
-                if !duplicates.isEmpty { throw DuplicateDelivery(ids: duplicates) }
-            }
-            if !states.isEmpty {
-                // Each state replaces exactly the version it was computed from: a row another
-                // replica moved on is left alone and not returned, and the batch rolls back.
-                let keys = states.map(\.contact.description)
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO contacts (key, state, updated_at, version)
-                    SELECT key, state, \(time), version
-                    FROM UNNEST(\(keys)::text[], \(states.map(\.data))::bytea[], \(states.map(\.version))::bigint[]) AS s (key, state, version)
-                    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, version = excluded.version
-                    WHERE contacts.version = excluded.version - 1
-                    RETURNING key
-                    """,
-                    logger: logger
-                )
-                var written = Set<String>()
-                for try await key in rows.decode(String.self) { written.insert(key) }
-                let stale = states.map(\.contact).filter { !written.contains($0.description) }
-                if !stale.isEmpty { throw StaleState(contacts: stale) }
-            }
-            try await Self.writeTimers(commit, on: connection, logger: logger)
-            var records: [OutboxRecord] = []
-            if !commit.outbox.isEmpty {
-                let contacts = commit.outbox.map(\.contact.description)
-                // A contact with pending messages this worker does not hold keeps its new ones
-                // unclaimed, behind those, for whoever takes the contact over.
-                var heldElsewhere = Set<String>()
-                if let worker = commit.claim?.worker {
-                    let rows = try await connection.query(
-                        """
-                        SELECT DISTINCT contact FROM outbox WHERE state = 'pending' AND contact = ANY(\(Array(Set(contacts))))
-                        AND (claimed_by IS NULL OR claimed_by <> \(worker))
-                        """,
-                        logger: logger
-                    )
-                    for try await contact in rows.decode(String.self) { heldElsewhere.insert(contact) }
-                }
-                let claims = commit.outbox.map { heldElsewhere.contains($0.contact.description) ? nil : commit.claim }
-                let workers = claims.map { $0?.worker ?? "" }
-                let untils = claims.map { $0?.until.millisecondsSince1970 ?? 0 }
-                let refs = commit.outbox.map(\.ref)
-                let bodies = commit.outbox.map { ByteBuffer(bytes: $0.body) }
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO outbox (contact, ref, body, not_before, created_at, updated_at, claimed_by, claim_until)
-                    SELECT contact, ref, body, \(time), \(time), \(time), NULLIF(worker, ''), until
-                    FROM UNNEST(\(contacts)::text[], \(refs)::text[], \(bodies)::bytea[], \(workers)::text[], \(untils)::bigint[])
-                    WITH ORDINALITY AS m (contact, ref, body, worker, until, n)
-                    ORDER BY n RETURNING id
-                    """,
-                    logger: logger
-                )
-                var ids: [Int64] = []
-                for try await id in rows.decode(Int64.self) { ids.append(id) }
-                // RETURNING follows the insertion order, which ORDER BY n fixes to the commit's.
-                if claims.contains(where: { $0 == nil }) {
-                    // Delivered with the commit: whoever takes such a contact over hears of it now.
-                    let offer = "unclaimed by " + (commit.claim?.worker ?? "")
-                    try await connection.query("SELECT pg_notify(\(Self.offersChannel), \(offer))", logger: logger)
-                }
-                for ((message, claim), id) in zip(zip(commit.outbox, claims), ids.sorted()) {
-                    if commit.claim != nil, claim == nil { continue }
-                    records.append(
-                        OutboxRecord(
-                            id: id,
-                            contact: message.contact,
-                            ref: message.ref,
-                            body: message.body,
-                            attempts: 0,
-                            notBefore: commit.time,
-                            queuedAt: commit.time
-                        )
-                    )
-                }
-            }
-            for letter in commit.deadLetters {
-                try await connection.query(
-                    "INSERT INTO dead_letters (received_at, reason, body) VALUES (\(time), \(letter.reason), \(ByteBuffer(bytes: letter.body)))",
-                    logger: logger
-                )
-            }
-            return records
+            )
+        }
+        return records
+    }
+
+    /// The store's own refusals raised by the commit function, as their errors.
+    static func commitRefusal(_ error: PSQLError) -> (any Error)? {
+        guard let state = error.serverInfo?[.sqlState], let detail = error.serverInfo?[.detail] else { return nil }
+        let names = (try? JSONDecoder().decode([String].self, from: Data(detail.utf8))) ?? []
+        switch state {
+        case duplicateDeliveryState: return DuplicateDelivery(ids: names)
+        case staleStateState: return StaleState(contacts: names.compactMap(ContactKey.init))
+        default: return nil
         }
     }
 
-    /// The batch's timer changes in at most three statements: fired timers deleted if unchanged,
-    /// then, per contact and kind, the last change of the batch (a set replaces, a cancel deletes).
-    static func writeTimers(_ commit: Commit, on connection: PostgresConnection, logger: Logger) async throws {
-        if !commit.fired.isEmpty {
-            let fired = commit.fired
-            try await connection.query(
-                """
-                DELETE FROM timers t USING UNNEST(\(fired.map(\.contact.description))::text[], \(fired.map(\.timer.kind.rawValue))::text[],
-                    \(fired.map(\.timer.due.millisecondsSince1970))::bigint[], \(fired.map(\.timer.token))::bigint[]) AS f (contact, kind, due, token)
-                WHERE t.contact = f.contact AND t.kind = f.kind AND t.due = f.due AND t.token = f.token
-                """,
-                logger: logger
-            )
-        }
-        var last: [String: (contact: String, kind: String, timer: FlowTimer?)] = [:]
-        var order: [String] = []
-        for update in commit.timers {
-            let (contact, kind, timer): (String, String, FlowTimer?) =
-                switch update.change {
-                case .set(let timer): (update.contact.description, timer.kind.rawValue, timer)
-                case .cancel(let kind): (update.contact.description, kind.rawValue, nil)
+    /// A batch's timer changes: per contact and kind, the last change of the batch (a set
+    /// replaces, a cancel deletes).
+    struct TimerChanges {
+        var sets: [(contact: String, kind: String, due: Int64, token: Int64)] = []
+        var cancels: [(contact: String, kind: String)] = []
+
+        init(_ commit: Commit) {
+            var last: [String: (contact: String, kind: String, timer: FlowTimer?)] = [:]
+            var order: [String] = []
+            for update in commit.timers {
+                let (contact, kind, timer): (String, String, FlowTimer?) =
+                    switch update.change {
+                    case .set(let timer): (update.contact.description, timer.kind.rawValue, timer)
+                    case .cancel(let kind): (update.contact.description, kind.rawValue, nil)
+                    }
+                let key = contact + "\u{0}" + kind
+                if last[key] == nil { order.append(key) }
+                last[key] = (contact, kind, timer)
+            }
+            for final in order.compactMap({ last[$0] }) {
+                if let timer = final.timer {
+                    sets.append((final.contact, final.kind, timer.due.millisecondsSince1970, timer.token))
+                } else {
+                    cancels.append((final.contact, final.kind))
                 }
-            let key = contact + "\u{0}" + kind
-            if last[key] == nil { order.append(key) }
-            last[key] = (contact, kind, timer)
-        }
-        let finals = order.compactMap { last[$0] }
-        let sets = finals.compactMap { final in final.timer.map { (final.contact, $0) } }
-        let cancels = finals.filter { $0.timer == nil }
-        if !sets.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO timers (contact, kind, due, token)
-                SELECT * FROM UNNEST(\(sets.map(\.0))::text[], \(sets.map(\.1.kind.rawValue))::text[],
-                    \(sets.map(\.1.due.millisecondsSince1970))::bigint[], \(sets.map(\.1.token))::bigint[])
-                ON CONFLICT (contact, kind) DO UPDATE SET due = excluded.due, token = excluded.token, claimed_by = NULL, claim_until = 0
-                """,
-                logger: logger
-            )
-        }
-        if !cancels.isEmpty {
-            try await connection.query(
-                """
-                DELETE FROM timers t USING UNNEST(\(cancels.map(\.contact))::text[], \(cancels.map(\.kind))::text[]) AS c (contact, kind)
-                WHERE t.contact = c.contact AND t.kind = c.kind
-                """,
-                logger: logger
-            )
+            }
         }
     }
 

@@ -121,7 +121,7 @@ public final class SQLiteStore: FlowStore {
             )
             let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version") ?? 0
             for migration in try SchemaMigration.pending(after: current, of: Self.migrations, store: "SQLite") {
-                try db.execute(sql: migration.sql)
+                for statement in migration.statements { try db.execute(sql: statement) }
                 try db.execute(
                     sql: "INSERT INTO schema_version (version, applied_at, summary) VALUES (?, ?, ?)",
                     arguments: [migration.version, Int64(Date().timeIntervalSince1970 * 1000), migration.summary]
