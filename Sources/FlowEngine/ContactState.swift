@@ -149,6 +149,11 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var node: String
         public var queue: String?
         public var since: Timestamp
+        /// The person at the desk who has the conversation; nil while it waits in the queue.
+        public var agent: String?
+        /// True when a person took the conversation from the bot mid-flow (not at a `handoff:`
+        /// step): handing it back leaves the flow waiting where it was.
+        public var resumesInPlace: Bool?
     }
 
     public struct SentMessage: Codable, Hashable, Sendable {

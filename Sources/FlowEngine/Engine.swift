@@ -41,6 +41,8 @@ public struct Engine: Sendable {
         case .timer(let timer): sprint.fire(timer)
         case .status(let status): sprint.update(status)
         case .release: sprint.release()
+        case .takeOver(let agent): sprint.takeOver(by: agent)
+        case .agentMessage(let message): sprint.send(message)
         }
         return sprint.finish(previous: state)
     }

@@ -13,6 +13,10 @@ public enum Event: Hashable, Sendable {
     case status(DeliveryStatus)
     /// A person hands the contact back to the bot after a handoff.
     case release
+    /// A person at the desk takes the conversation from the bot, or from a `handoff:` queue.
+    case takeOver(agent: String)
+    /// A person at the desk sends a message to a conversation they hold.
+    case agentMessage(AgentMessage)
 }
 
 /// A customer message, as the webhook delivers it, reduced to what a flow reads.

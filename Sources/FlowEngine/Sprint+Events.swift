@@ -38,6 +38,11 @@ extension Sprint {
                 note(.timerIgnored(kind: .wait, why: .staleWait))
                 return
             }
+            guard state.handoff == nil else {
+                // A person took the conversation mid-flow: the flow stays where it was.
+                note(.timerIgnored(kind: .wait, why: .handoff))
+                return
+            }
             if position.waitingFor == .pause {
                 let next = node.next?.name ?? Target.endName
                 note(.timerFired(kind: .wait, node: node.id, target: next, cause: .pauseEnded))
@@ -112,6 +117,11 @@ extension Sprint {
         }
         state.handoff = nil
         dropHeld(.handoff)
+        if handoff.resumesInPlace == true {
+            // Taken from the bot mid-flow: the flow waits where it was for the customer's next message.
+            note(.released(node: handoff.node, next: state.position?.node ?? Target.endName))
+            return
+        }
         let next = flow.nodes[handoff.node]?.next?.name ?? Target.endName
         note(.released(node: handoff.node, next: next))
         leaveWait()

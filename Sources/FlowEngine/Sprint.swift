@@ -127,10 +127,12 @@ struct Sprint {
     }
 
     /// The only place a message leaves the engine. A free-form message goes only while
-    /// ``maySendFreeForm``; otherwise nothing is sent and the caller holds the step back.
+    /// ``maySendFreeForm`` (a person's from the desk: while the window is open); otherwise nothing
+    /// is sent and the caller holds the step back.
     @discardableResult
     mutating func emit(_ payload: OutboundMessage, node: String, category: String?, purpose: TraceEvent.SendPurpose) -> Bool {
-        guard category != nil || maySendFreeForm else { return false }
+        let mayGo = category != nil || (purpose == .person ? window.isOpen(state, at: now) : maySendFreeForm)
+        guard mayGo else { return false }
         state.outboundSequence += 1
         let ref = "\(state.contact.id)-\(state.outboundSequence)"
         messages.append(Outbound(ref: ref, node: node, payload: payload, category: category))

@@ -36,6 +36,11 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
     case handoffStarted(node: String, queue: String?)
     case handoffSilent(node: String)
     case released(node: String, next: String)
+    /// A person at the desk took the conversation: from the bot mid-flow (`node` is where the flow
+    /// waits, nil when none runs) or from a `handoff:` step's queue.
+    case takenOver(node: String?, agent: String)
+    /// A person's message from the desk did not go, and why.
+    case agentRefused(agent: String, why: AgentRefusal)
     case statusUpdated(ref: String, node: String, state: DeliveryStatus.State)
     case deliveryFailed(ref: String, node: String, code: Int?, title: String?)
     /// A template was not sent because a parameter rendered empty (WhatsApp refuses those).
@@ -66,6 +71,8 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case reprompt
         /// A refused message sent again.
         case resend
+        /// A person's message from the desk.
+        case person
     }
 
     public struct SentRecord: Hashable, Sendable {
@@ -136,6 +143,34 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case unknownNode = "unknown_node"
     }
 
+    /// Why a person's message from the desk did not go.
+    public enum AgentRefusal: Hashable, Sendable {
+        /// The customer service window is closed (or never opened): only a template may go.
+        case windowClosed
+        /// The person does not hold the conversation: take it over first.
+        case notHeld
+        /// No template by that key under the flow's `templates:`.
+        case unknownTemplate(String)
+        /// The template needs a different number of body parameters, or one is empty.
+        case parameters(template: String, expected: Int)
+        /// The template needs header or button parameters, which the desk does not fill in.
+        case unsupportedTemplate(String)
+        /// An empty text.
+        case empty
+
+        /// A machine-readable name.
+        public var code: String {
+            switch self {
+            case .windowClosed: "window_closed"
+            case .notHeld: "not_held"
+            case .unknownTemplate: "unknown_template"
+            case .parameters: "parameters"
+            case .unsupportedTemplate: "unsupported_template"
+            case .empty: "empty"
+            }
+        }
+    }
+
     public enum IgnoredReason: Hashable, Sendable {
         case reaction
         case pausing(node: String, until: Timestamp?)
@@ -178,6 +213,8 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .handoffStarted: "handoff_started"
         case .handoffSilent: "handoff_silent"
         case .released: "released"
+        case .takenOver: "taken_over"
+        case .agentRefused: "agent_refused"
         case .statusUpdated: "status_updated"
         case .deliveryFailed: "delivery_failed"
         case .templateParameterEmpty: "template_parameter_empty"
@@ -202,6 +239,7 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .messageSent(let record): record.node
         case .held(let record): record.node
         case .error(let node, _, _): node
+        case .takenOver(let node, _): node
         case .keyword(_, let target): target
         default: nil
         }
@@ -217,6 +255,7 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .keyword(let phrase, _): phrase
         case .error(_, let code, _): code.rawValue
         case .triggerRefused(_, let why): why.rawValue
+        case .agentRefused(_, let why): why.code
         default: nil
         }
     }
@@ -248,6 +287,7 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
             case .reentry: "re-entry template '\(record.template ?? "")' (\(record.category ?? ""))"
             case .reprompt: "re-prompt (\(record.messageType))"
             case .resend: "\(record.messageType) sent again after WhatsApp refused it"
+            case .person: record.template.map { "a person's template '\($0)' (\(record.category ?? ""))" } ?? "a person's \(record.messageType)"
             case .step: record.template.map { "template '\($0)' (\(record.category ?? ""))" } ?? record.messageType
             }
         case .held(let record):
@@ -298,6 +338,20 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .handoffStarted(_, let queue): "handed to a person\(queue.map { " (queue \($0))" } ?? ""); the bot is silent until released"
         case .handoffSilent: "a person has the conversation; the bot stays silent"
         case .released(_, let next): "a person handed the contact back → \(next)"
+        case .takenOver(let node, let agent):
+            "\(agent) has the conversation\(node.map { "; the bot stays silent at '\($0)' until handed back" } ?? "; the bot stays silent until handed back")"
+        case .agentRefused(let agent, let why):
+            switch why {
+            case .windowClosed:
+                "\(agent)'s message not sent: the 24-hour customer service window is closed, so only a template may go"
+            case .notHeld: "\(agent)'s message not sent: take the conversation over first"
+            case .unknownTemplate(let key): "\(agent)'s message not sent: no template '\(key)' under the flow's `templates:`"
+            case .parameters(let template, let expected):
+                "\(agent)'s message not sent: template '\(template)' needs \(expected) body parameter\(expected == 1 ? "" : "s"), none of them empty"
+            case .unsupportedTemplate(let template):
+                "\(agent)'s message not sent: template '\(template)' needs header or button parameters; send it from a flow node"
+            case .empty: "\(agent)'s message not sent: it is empty"
+            }
         case .statusUpdated(let ref, _, let state): "\(ref) \(state.rawValue)"
         case .deliveryFailed(let ref, _, let code, let title):
             "\(ref) failed: \(code.map { "\($0) \(title ?? "")" } ?? "no error given")"

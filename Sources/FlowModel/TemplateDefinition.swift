@@ -265,3 +265,16 @@ public struct TemplateDefinition: Hashable, Sendable {
         }
     }
 }
+
+extension TemplateDefinition {
+    /// True when a person can send it from the desk: its only parameters are in the body.
+    public var isFillableAtDesk: Bool {
+        let headerNeedsParameters: Bool =
+            switch header {
+            case .media: true
+            case .text(let text): !Self.placeholders(in: text.value).isEmpty
+            case nil: false
+            }
+        return !headerNeedsParameters && dynamicURLButtonIndices.isEmpty
+    }
+}

@@ -1,11 +1,10 @@
-import FlowEngine
 import FlowModel
 import Foundation
 import WhatsAppCloud
 
 /// A Cloud API payload as a person reads it in a chat: text, numbered choices, media by kind.
-enum MessageText {
-    static func lines(_ message: Outbound, flow: Flow) -> [String] {
+public enum MessageText {
+    public static func lines(_ message: Outbound, flow: Flow) -> [String] {
         let payload = message.payload
         switch payload.type {
         case .text:
