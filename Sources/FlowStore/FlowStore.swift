@@ -165,6 +165,10 @@ public struct Commit: Sendable {
     public var timers: [TimerUpdate] = []
     /// Signed notifications that could not be understood, kept for a person to look at.
     public var deadLetters: [DeadLetter] = []
+    /// New lines of the conversation log, in order.
+    public var log: [LogEntry] = []
+    /// Delivery statuses for logged outbound messages.
+    public var logStatuses: [LogStatus] = []
     /// The committing worker's claim: its new outbox messages are claimed by it, unless their
     /// contact has pending messages it does not hold (those go first, so the new ones wait,
     /// unclaimed, for whoever takes the contact over). Nil: stored unclaimed.
@@ -174,7 +178,8 @@ public struct Commit: Sendable {
     public init(time: Timestamp) { self.time = time }
 
     public var isEmpty: Bool {
-        seen.isEmpty && states.isEmpty && outbox.isEmpty && fired.isEmpty && timers.isEmpty && deadLetters.isEmpty
+        seen.isEmpty && states.isEmpty && outbox.isEmpty && fired.isEmpty && timers.isEmpty && deadLetters.isEmpty && log.isEmpty
+            && logStatuses.isEmpty
     }
 }
 
@@ -289,6 +294,15 @@ public protocol FlowStore: Sendable {
     /// Forgets inbound message ids seen before `time`; returns how many.
     func pruneSeen(before time: Timestamp) async throws -> Int
 
+    /// A contact's conversation log, the newest `limit` entries, oldest first.
+    func conversation(_ contact: ContactKey, limit: Int) async throws -> [LoggedMessage]
+
+    /// The contacts changed most recently, newest first, each with its latest log entry.
+    func conversations(limit: Int) async throws -> [ConversationSummary]
+
+    /// Deletes conversation log entries older than `time`; returns how many.
+    func pruneLog(before time: Timestamp) async throws -> Int
+
     /// Makes a small durable write, or throws: the readiness check, and the refusal to start on a
     /// store that cannot take commits (read-only, full, locked by another process).
     func checkWritable() async throws
@@ -304,6 +318,14 @@ public struct StaleState: Error, CustomStringConvertible, Sendable {
     public var contacts: [ContactKey]
     public init(contacts: [ContactKey]) { self.contacts = contacts }
     public var description: String { "changed meanwhile by another process: \(contacts.prefix(5).map(\.description).joined(separator: ", "))" }
+}
+
+/// The database broke a tie between concurrent commits (a deadlock or a serialization failure)
+/// and rolled this one back: nothing of the batch was stored, and it may simply run again.
+public struct CommitConflict: Error, CustomStringConvertible, Sendable {
+    public var detail: String
+    public init(detail: String) { self.detail = detail }
+    public var description: String { "rolled back in a tie with a concurrent commit: \(detail)" }
 }
 
 /// A batch held a message id that was already committed (a redelivery processed concurrently):

@@ -6,6 +6,20 @@ extension PostgresStore {
     /// a JSON array of the contacts.
     static let staleStateState = "FG002"
 
+    /// The conversation log's table (see ``FlowStore/conversation(_:limit:)``).
+    static let conversationLogTable = [
+        """
+        CREATE TABLE conversation_log (
+            id BIGSERIAL PRIMARY KEY, contact TEXT NOT NULL, at BIGINT NOT NULL, direction TEXT NOT NULL,
+            kind TEXT NOT NULL, text TEXT NOT NULL, template TEXT, ref TEXT, agent TEXT,
+            status TEXT, status_rank BIGINT NOT NULL DEFAULT 0, status_at BIGINT, error TEXT
+        )
+        """,
+        "CREATE INDEX conversation_log_contact ON conversation_log (contact, id)",
+        "CREATE INDEX conversation_log_ref ON conversation_log (contact, ref) WHERE ref IS NOT NULL",
+        "CREATE INDEX conversation_log_at ON conversation_log (at)",
+    ]
+
     /// A whole commit in one statement, so a batch costs one round trip to the database instead of
     /// one per table: the function runs in the statement's own transaction, and an exception in it
     /// (a duplicate message id, a stale state) rolls all of it back. Returns every new outbox row
@@ -20,7 +34,11 @@ extension PostgresStore {
             p_cancel_contacts TEXT[], p_cancel_kinds TEXT[],
             p_out_contacts TEXT[], p_out_refs TEXT[], p_out_bodies BYTEA[],
             p_worker TEXT, p_claim_until BIGINT,
-            p_letter_reasons TEXT[], p_letter_bodies BYTEA[]
+            p_letter_reasons TEXT[], p_letter_bodies BYTEA[],
+            p_log_contacts TEXT[], p_log_ats BIGINT[], p_log_directions TEXT[], p_log_kinds TEXT[], p_log_texts TEXT[],
+            p_log_templates TEXT[], p_log_refs TEXT[], p_log_agents TEXT[],
+            p_status_contacts TEXT[], p_status_refs TEXT[], p_status_states TEXT[], p_status_ranks BIGINT[], p_status_ats BIGINT[],
+            p_status_errors TEXT[]
         ) RETURNS TABLE (outbox_id BIGINT, claimed BOOLEAN) LANGUAGE plpgsql AS $$
         DECLARE
             v_missing TEXT[];
@@ -88,6 +106,20 @@ extension PostgresStore {
             IF cardinality(p_letter_reasons) > 0 THEN
                 INSERT INTO dead_letters (received_at, reason, body) SELECT p_time, l.reason, l.body
                 FROM UNNEST(p_letter_reasons, p_letter_bodies) AS l (reason, body);
+            END IF;
+            IF cardinality(p_log_contacts) > 0 THEN
+                INSERT INTO conversation_log (contact, at, direction, kind, text, template, ref, agent)
+                SELECT l.contact, l.at, l.direction, l.kind, l.text, NULLIF(l.template, ''), NULLIF(l.ref, ''), NULLIF(l.agent, '')
+                FROM UNNEST(p_log_contacts, p_log_ats, p_log_directions, p_log_kinds, p_log_texts, p_log_templates, p_log_refs, p_log_agents)
+                    WITH ORDINALITY AS l (contact, at, direction, kind, text, template, ref, agent, n)
+                ORDER BY l.n;
+            END IF;
+            IF cardinality(p_status_contacts) > 0 THEN
+                -- Statuses arrive out of order: one only moves a message forward; a failure overrides all.
+                UPDATE conversation_log c SET status = u.state, status_rank = u.rank, status_at = u.at, error = NULLIF(u.error, '')
+                FROM UNNEST(p_status_contacts, p_status_refs, p_status_states, p_status_ranks, p_status_ats, p_status_errors)
+                    AS u (contact, ref, state, rank, at, error)
+                WHERE c.contact = u.contact AND c.ref = u.ref AND c.status_rank < u.rank;
             END IF;
         END
         $$

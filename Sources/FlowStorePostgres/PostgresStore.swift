@@ -82,6 +82,11 @@ public final class PostgresStore: FlowStore {
             sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY, next_slot BIGINT NOT NULL)"
         ),
         SchemaMigration(version: 5, summary: "a whole commit in one call (flowgate_commit)", statements: [commitFunction]),
+        SchemaMigration(
+            version: 6,
+            summary: "the conversation log the desk shows, written by the commit",
+            statements: conversationLogTable + ["DROP FUNCTION flowgate_commit", commitFunction]
+        ),
     ]
 
     /// Taken by every outbox claim, so two workers taking contacts over never split one.
@@ -160,11 +165,23 @@ public final class PostgresStore: FlowStore {
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
         let encoder = JSONEncoder()
-        let states = try commit.states.map { contact, state in
+        // Rows are locked in key order, so two commits touching the same contacts or ids wait for
+        // each other instead of deadlocking.
+        let states = try commit.states.sorted { $0.key.description < $1.key.description }.map { contact, state in
             (key: contact.description, data: ByteBuffer(bytes: try encoder.encode(state)), version: (commit.expectedVersions[contact] ?? 0) + 1)
         }
         let timers = TimerChanges(commit)
-        let (seen, fired, outbox, letters) = (commit.seen, commit.fired, commit.outbox, commit.deadLetters)
+        let (fired, outbox, letters) = (commit.fired, commit.outbox, commit.deadLetters)
+        let seen = commit.seen.sorted { $0.id < $1.id }
+        let log = commit.log
+        // One status per message: the furthest along (an UPDATE applies one source row per target).
+        var furthest: [String: LogStatus] = [:]
+        for status in commit.logStatuses {
+            let key = status.contact.description + "\u{0}" + status.ref
+            if let known = furthest[key], known.rank >= status.rank { continue }
+            furthest[key] = status
+        }
+        let statuses = Array(furthest.values)
         var inserted: [(id: Int64, claimed: Bool)] = []
         do {
             let rows = try await client.query(
@@ -178,7 +195,12 @@ public final class PostgresStore: FlowStore {
                     \(timers.cancels.map(\.contact)), \(timers.cancels.map(\.kind)),
                     \(outbox.map(\.contact.description)), \(outbox.map(\.ref)), \(outbox.map { ByteBuffer(bytes: $0.body) }),
                     \(commit.claim?.worker), \(commit.claim?.until.millisecondsSince1970 ?? 0),
-                    \(letters.map(\.reason)), \(letters.map { ByteBuffer(bytes: $0.body) }))
+                    \(letters.map(\.reason)), \(letters.map { ByteBuffer(bytes: $0.body) }),
+                    \(log.map(\.contact.description)), \(log.map(\.at.millisecondsSince1970)), \(log.map(\.direction.rawValue)),
+                    \(log.map(\.kind)), \(log.map(\.text)), \(log.map { $0.template ?? "" }), \(log.map { $0.ref ?? "" }),
+                    \(log.map { $0.agent ?? "" }),
+                    \(statuses.map(\.contact.description)), \(statuses.map(\.ref)), \(statuses.map(\.state.rawValue)),
+                    \(statuses.map { Int64($0.rank) }), \(statuses.map(\.at.millisecondsSince1970)), \(statuses.map { $0.error ?? "" }))
                 """,
                 logger: logger
             )
@@ -207,7 +229,11 @@ public final class PostgresStore: FlowStore {
 
     /// The store's own refusals raised by the commit function, as their errors.
     static func commitRefusal(_ error: PSQLError) -> (any Error)? {
-        guard let state = error.serverInfo?[.sqlState], let detail = error.serverInfo?[.detail] else { return nil }
+        guard let state = error.serverInfo?[.sqlState] else { return nil }
+        if state == "40P01" || state == "40001" {
+            return CommitConflict(detail: error.serverInfo?[.message] ?? state)
+        }
+        guard let detail = error.serverInfo?[.detail] else { return nil }
         let names = (try? JSONDecoder().decode([String].self, from: Data(detail.utf8))) ?? []
         switch state {
         case duplicateDeliveryState: return DuplicateDelivery(ids: names)
@@ -242,6 +268,7 @@ public final class PostgresStore: FlowStore {
                     cancels.append((final.contact, final.kind))
                 }
             }
+            sets.sort { ($0.contact, $0.kind) < ($1.contact, $1.kind) }
         }
     }
 
@@ -509,6 +536,91 @@ public final class PostgresStore: FlowStore {
     public func pruneSeen(before time: Timestamp) async throws -> Int {
         let rows = try await client.query(
             "WITH gone AS (DELETE FROM seen WHERE at < \(time.millisecondsSince1970) RETURNING 1) SELECT COUNT(*) FROM gone",
+            logger: logger
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    // MARK: Conversation log
+
+    static let logColumns = "id, contact, at, direction, kind, text, template, ref, agent, status, status_at, error"
+
+    static func loggedMessages(_ rows: PostgresRowSequence) async throws -> [LoggedMessage] {
+        var messages: [LoggedMessage] = []
+        for try await (id, contact, at, direction, kind, text, template, ref, agent, status, statusAt, error) in rows.decode(
+            (Int64, String, Int64, String, String, String, String?, String?, String?, String?, Int64?, String?).self
+        ) {
+            guard let key = ContactKey(contact), let direction = LogEntry.Direction(rawValue: direction) else { continue }
+            let entry = LogEntry(
+                contact: key,
+                at: Timestamp(millisecondsSince1970: at),
+                direction: direction,
+                kind: kind,
+                text: text,
+                template: template,
+                ref: ref,
+                agent: agent
+            )
+            messages.append(
+                LoggedMessage(
+                    id: id,
+                    entry: entry,
+                    status: status.flatMap(DeliveryStatus.State.init(rawValue:)),
+                    statusAt: statusAt.map(Timestamp.init(millisecondsSince1970:)),
+                    error: error
+                )
+            )
+        }
+        return messages
+    }
+
+    public func conversation(_ contact: ContactKey, limit: Int) async throws -> [LoggedMessage] {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.logColumns) FROM conversation_log WHERE contact = $1 ORDER BY id DESC LIMIT $2",
+                binds: try Self.binds(contact.description, Int64(limit))
+            ),
+            logger: logger
+        )
+        return try await Self.loggedMessages(rows).reversed()
+    }
+
+    public func conversations(limit: Int) async throws -> [ConversationSummary] {
+        let rows = try await client.query(
+            "SELECT key, state, updated_at FROM contacts ORDER BY updated_at DESC LIMIT \(Int64(limit))",
+            logger: logger
+        )
+        var found: [(ContactKey, ContactState, Int64)] = []
+        let decoder = JSONDecoder()
+        for try await (name, data, updatedAt) in rows.decode((String, ByteBuffer, Int64).self) {
+            guard let key = ContactKey(name), let state = try? decoder.decode(ContactState.self, from: Data(data.readableBytesView)) else { continue }
+            found.append((key, state, updatedAt))
+        }
+        let lastRows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT DISTINCT ON (contact) \(Self.logColumns) FROM conversation_log WHERE contact = ANY($1)
+                    ORDER BY contact, id DESC
+                    """,
+                binds: try Self.binds(found.map(\.0.description))
+            ),
+            logger: logger
+        )
+        var last: [ContactKey: LoggedMessage] = [:]
+        for message in try await Self.loggedMessages(lastRows) { last[message.entry.contact] = message }
+        return found.map { ConversationSummary(contact: $0.0, state: $0.1, updatedAt: Timestamp(millisecondsSince1970: $0.2), last: last[$0.0]) }
+    }
+
+    static func binds(_ values: any PostgresEncodable...) throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values { try bindings.append(value) }
+        return bindings
+    }
+
+    public func pruneLog(before time: Timestamp) async throws -> Int {
+        let rows = try await client.query(
+            "WITH gone AS (DELETE FROM conversation_log WHERE at < \(time.millisecondsSince1970) RETURNING 1) SELECT COUNT(*) FROM gone",
             logger: logger
         )
         for try await count in rows.decode(Int.self) { return count }

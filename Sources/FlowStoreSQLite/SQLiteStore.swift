@@ -110,6 +110,20 @@ public final class SQLiteStore: FlowStore {
             summary: "send slots per business number, shared by every process",
             sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY NOT NULL, next_slot INTEGER NOT NULL) WITHOUT ROWID"
         ),
+        SchemaMigration(
+            version: 5,
+            summary: "the conversation log the desk shows",
+            sql: """
+                CREATE TABLE conversation_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, contact TEXT NOT NULL, at INTEGER NOT NULL, direction TEXT NOT NULL,
+                    kind TEXT NOT NULL, text TEXT NOT NULL, template TEXT, ref TEXT, agent TEXT,
+                    status TEXT, status_rank INTEGER NOT NULL DEFAULT 0, status_at INTEGER, error TEXT
+                );
+                CREATE INDEX conversation_log_contact ON conversation_log(contact, id);
+                CREATE INDEX conversation_log_ref ON conversation_log(contact, ref) WHERE ref IS NOT NULL;
+                CREATE INDEX conversation_log_at ON conversation_log(at);
+                """
+        ),
     ]
 
     /// Applies the migrations the database has not had, in one transaction; refuses a database a
@@ -265,6 +279,7 @@ public final class SQLiteStore: FlowStore {
             }
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
+            try Self.writeLog(commit, db: db)
             return records
         }
     }
@@ -497,6 +512,97 @@ public final class SQLiteStore: FlowStore {
     public func pruneSeen(before time: Timestamp) async throws -> Int {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM seen WHERE at < ?", arguments: [time.millisecondsSince1970])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Conversation log
+
+    static func writeLog(_ commit: Commit, db: Database) throws {
+        if !commit.log.isEmpty {
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO conversation_log (contact, at, direction, kind, text, template, ref, agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for entry in commit.log {
+                try insert.execute(arguments: [
+                    entry.contact.description, entry.at.millisecondsSince1970, entry.direction.rawValue, entry.kind, entry.text,
+                    entry.template, entry.ref, entry.agent,
+                ])
+            }
+        }
+        if !commit.logStatuses.isEmpty {
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE conversation_log SET status = ?, status_rank = ?, status_at = ?, error = ?
+                    WHERE contact = ? AND ref = ? AND status_rank < ?
+                    """
+            )
+            for status in commit.logStatuses {
+                try update.execute(arguments: [
+                    status.state.rawValue, status.rank, status.at.millisecondsSince1970, status.error, status.contact.description,
+                    status.ref, status.rank,
+                ])
+            }
+        }
+    }
+
+    static let logColumns = "id, contact, at, direction, kind, text, template, ref, agent, status, status_at, error"
+
+    static func loggedMessage(_ row: Row) -> LoggedMessage? {
+        guard let contact = ContactKey(row["contact"] as String), let direction = LogEntry.Direction(rawValue: row["direction"]) else {
+            return nil
+        }
+        let entry = LogEntry(
+            contact: contact,
+            at: Timestamp(millisecondsSince1970: row["at"]),
+            direction: direction,
+            kind: row["kind"],
+            text: row["text"],
+            template: row["template"],
+            ref: row["ref"],
+            agent: row["agent"]
+        )
+        let status = (row["status"] as String?).flatMap(DeliveryStatus.State.init(rawValue:))
+        let statusAt = (row["status_at"] as Int64?).map(Timestamp.init(millisecondsSince1970:))
+        return LoggedMessage(id: row["id"], entry: entry, status: status, statusAt: statusAt, error: row["error"])
+    }
+
+    public func conversation(_ contact: ContactKey, limit: Int) async throws -> [LoggedMessage] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.logColumns) FROM conversation_log WHERE contact = ? ORDER BY id DESC LIMIT ?",
+                arguments: [contact.description, limit]
+            )
+            return rows.compactMap(Self.loggedMessage).reversed()
+        }
+    }
+
+    public func conversations(limit: Int) async throws -> [ConversationSummary] {
+        try await pool.read { db in
+            let decoder = JSONDecoder()
+            let last = try db.cachedStatement(
+                sql: "SELECT \(Self.logColumns) FROM conversation_log WHERE contact = ? ORDER BY id DESC LIMIT 1"
+            )
+            var summaries: [ConversationSummary] = []
+            for row in try Row.fetchAll(db, sql: "SELECT key, state, updated_at FROM contacts ORDER BY updated_at DESC LIMIT ?", arguments: [limit]) {
+                guard let contact = ContactKey(row["key"] as String) else { continue }
+                guard let state = try? decoder.decode(ContactState.self, from: row["state"] as Data) else { continue }
+                let latest = try Row.fetchOne(last, arguments: [contact.description]).flatMap(Self.loggedMessage)
+                summaries.append(
+                    ConversationSummary(contact: contact, state: state, updatedAt: Timestamp(millisecondsSince1970: row["updated_at"]), last: latest)
+                )
+            }
+            return summaries
+        }
+    }
+
+    public func pruneLog(before time: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM conversation_log WHERE at < ?", arguments: [time.millisecondsSince1970])
             return db.changesCount
         }
     }

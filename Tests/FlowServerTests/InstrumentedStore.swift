@@ -78,6 +78,12 @@ final class InstrumentedStore: FlowStore {
         await timerReads?.pass()
         return try await base.nextTimerDue(for: worker)
     }
+    func conversation(_ contact: ContactKey, limit: Int) async throws -> [LoggedMessage] { try await base.conversation(contact, limit: limit) }
+    func conversations(limit: Int) async throws -> [ConversationSummary] { try await base.conversations(limit: limit) }
+    func pruneLog(before time: Timestamp) async throws -> Int {
+        try write()
+        return try await base.pruneLog(before: time)
+    }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
     func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] { try await base.deadLetters(limit: limit) }
     func schemaVersion() async throws -> Int { try await base.schemaVersion() }

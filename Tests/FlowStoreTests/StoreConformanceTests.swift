@@ -320,6 +320,58 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.snapshot(states: [], seen: ["old", "new"]).seen == ["new"])
     }
 
+    @Test(
+        "the conversation log is stored with the commit, in order; statuses only move forward; a stale batch logs nothing",
+        arguments: StoreUnderTest.available
+    )
+    func conversationLog(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: at(seconds: 1))
+        commit.states = [ana: state(ana, node: "menu")]
+        commit.log = [
+            LogEntry(contact: ana, at: at(seconds: 0), direction: .inbound, kind: "text", text: "hi <b>"),
+            LogEntry(contact: ana, at: at(seconds: 1), direction: .outbound, kind: "interactive", text: "Menu\n[1] Orders", ref: "a-1"),
+            LogEntry(contact: ana, at: at(seconds: 1), direction: .notice, kind: "taken_over", text: "Ana has it", agent: "Ana"),
+            LogEntry(contact: bo, at: at(seconds: 1), direction: .inbound, kind: "text", text: "other contact"),
+        ]
+        _ = try await store.commit(commit)
+        var statuses = Commit(time: at(seconds: 2))
+        statuses.logStatuses = [
+            LogStatus(contact: ana, ref: "a-1", state: .read, at: at(seconds: 2)),
+            LogStatus(contact: ana, ref: "a-1", state: .delivered, at: at(seconds: 2)),
+        ]
+        _ = try await store.commit(statuses)
+        var late = Commit(time: at(seconds: 3))
+        late.logStatuses = [LogStatus(contact: ana, ref: "a-1", state: .sent, at: at(seconds: 3))]
+        _ = try await store.commit(late)
+
+        let log = try await store.conversation(ana, limit: 10)
+        #expect(log.map(\.entry.text) == ["hi <b>", "Menu\n[1] Orders", "Ana has it"])
+        #expect(log.map(\.entry.direction) == [.inbound, .outbound, .notice])
+        #expect(log[1].entry.ref == "a-1" && log[1].status == .read, "read stays read after a late delivered and sent")
+        #expect(log[2].entry.agent == "Ana" && log[0].entry.agent == nil && log[0].entry.template == nil)
+        #expect(try await store.conversation(ana, limit: 2).map(\.entry.kind) == ["interactive", "taken_over"], "the newest, oldest first")
+
+        var failed = Commit(time: at(seconds: 4))
+        failed.logStatuses = [LogStatus(contact: ana, ref: "a-1", state: .failed, at: at(seconds: 4), error: "131047 Re-engagement")]
+        _ = try await store.commit(failed)
+        let failure = try await store.conversation(ana, limit: 10)[1]
+        #expect(failure.status == .failed && failure.error == "131047 Re-engagement", "a failure overrides read")
+
+        var stale = Commit(time: at(seconds: 5))
+        stale.states = [ana: state(ana, node: "lost")]
+        stale.log = [LogEntry(contact: ana, at: at(seconds: 5), direction: .inbound, kind: "text", text: "lost")]
+        await #expect(throws: StaleState.self) { try await store.commit(stale) }
+        #expect(try await store.conversation(ana, limit: 10).count == 3)
+
+        let summaries = try await store.conversations(limit: 10)
+        #expect(Set(summaries.map(\.contact)) == [ana])
+        #expect(summaries.first?.last?.entry.kind == "taken_over" && summaries.first?.state.variables["node"] == "menu")
+
+        #expect(try await store.pruneLog(before: at(seconds: 1)) == 1)
+        #expect(try await store.conversation(ana, limit: 10).first?.entry.kind == "interactive")
+    }
+
     @Test("a store answers the readiness write", arguments: StoreUnderTest.available)
     func writable(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
