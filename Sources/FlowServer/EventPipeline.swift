@@ -68,6 +68,7 @@ public actor EventPipeline {
     private var recentlyCommitted = RecentIDs(capacity: 100_000)
     private var dispatcher: Dispatcher?
     private var scheduler: TimerScheduler?
+    private var feed: DeskFeed?
 
     public init(
         engines: [String: Engine],
@@ -91,9 +92,10 @@ public actor EventPipeline {
         self.maxBatch = maxBatch
     }
 
-    func attach(dispatcher: Dispatcher, scheduler: TimerScheduler) {
+    func attach(dispatcher: Dispatcher, scheduler: TimerScheduler, feed: DeskFeed?) {
         self.dispatcher = dispatcher
         self.scheduler = scheduler
+        self.feed = feed
     }
 
     // MARK: Submitting work
@@ -275,6 +277,15 @@ public actor EventPipeline {
                         cache[contact] ?? stored[contact]
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
+                    var agent: String?
+                    if case .agentMessage(let message) = event { agent = message.agent }
+                    prepared.commit.log += LogEntries.of(transition, contact: contact, flow: engine.flow, agent: agent, now: now)
+                    if case .status(let status) = event {
+                        let failure = status.errors.first.map { "\($0.code) \($0.title)" }
+                        prepared.commit.logStatuses.append(
+                            LogStatus(contact: contact, ref: status.ref, state: status.state, at: now, error: failure)
+                        )
+                    }
                     if prepared.commit.expectedVersions[contact] == nil {
                         // The first change to this contact in the batch: it replaces the version
                         // the state was read (or last prepared) at.
@@ -341,6 +352,7 @@ public actor EventPipeline {
             }
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
+            await feed?.changed(prepared.touched)
             if keepsCommittedStates {
                 trimCache()
             } else {
@@ -359,7 +371,7 @@ public actor EventPipeline {
                 touched: prepared.touched,
                 seenIDs: prepared.seenIDs,
                 error: error,
-                rerun: error is StaleState || error is DuplicateDelivery
+                rerun: error is StaleState || error is DuplicateDelivery || error is CommitConflict
             )
         }
     }

@@ -22,6 +22,8 @@ public struct FlowgateServer {
     public let dispatcher: Dispatcher
     public let scheduler: TimerScheduler
     public let metrics: ServerMetrics
+    /// Tells open desk pages what changed; nil when the config names no desk agents.
+    public let deskFeed: DeskFeed?
     let router: Router<BasicRequestContext>
     /// `/metrics` and `/admin` on their own listener, when `admin_listen` is set.
     let operationsRouter: Router<BasicRequestContext>?
@@ -62,13 +64,17 @@ public struct FlowgateServer {
         )
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger, claims: config.claims)
+        let deskFeed = config.desk.agents.isEmpty ? nil : DeskFeed()
+        self.deskFeed = deskFeed
         runtime = Runtime(
             pipeline: pipeline,
             dispatcher: dispatcher,
             scheduler: scheduler,
+            feed: deskFeed,
             store: store,
             clock: clock,
             dedupeFor: config.dedupeFor,
+            logRetention: config.desk.retention,
             logger: logger
         )
 
@@ -102,6 +108,18 @@ public struct FlowgateServer {
             logger: logger
         ).add(to: router)
         AdminRoutes(pipeline: pipeline, dispatcher: dispatcher, store: store, token: secrets.adminToken).add(to: operations, clock: clock)
+        if let deskFeed {
+            // The desk is for the business's people: it goes where the admin API goes.
+            DeskRoutes(
+                pipeline: pipeline,
+                store: store,
+                feed: deskFeed,
+                auth: DeskAuth(agentTokens: secrets.agentTokens, secret: secrets.appSecret),
+                config: config.desk,
+                clock: clock,
+                logger: logger
+            ).add(to: operations)
+        }
         operations.get("/metrics") { [dispatcher] _, _ in
             metrics.outboxDepth.record(await dispatcher.depth)
             return Response(
@@ -198,9 +216,11 @@ struct Runtime: Service {
     let pipeline: EventPipeline
     let dispatcher: Dispatcher
     let scheduler: TimerScheduler
+    let feed: DeskFeed?
     let store: any FlowStore
     let clock: any ServerClock
     let dedupeFor: TimeSpan
+    let logRetention: TimeSpan
     let logger: Logger
 
     /// Nil when the server can take webhooks; otherwise why not.
@@ -215,15 +235,16 @@ struct Runtime: Service {
     }
 
     func run() async throws {
-        await pipeline.attach(dispatcher: dispatcher, scheduler: scheduler)
+        await pipeline.attach(dispatcher: dispatcher, scheduler: scheduler, feed: feed)
         await dispatcher.attach(pipeline)
         await scheduler.attach(pipeline)
         // A graceful stop drains; a cancellation (a failed start, the grace period over) stops
         // every loop at once instead of leaving them spinning.
         await withTaskCancellationHandler {
             await runUntilStopped()
-        } onCancel: { [scheduler, pipeline, dispatcher] in
+        } onCancel: { [scheduler, pipeline, dispatcher, feed] in
             Task {
+                await feed?.finish()
                 await scheduler.stop()
                 await pipeline.stop()
                 await dispatcher.stop()
@@ -246,6 +267,8 @@ struct Runtime: Service {
             try? await store.maintain()
         } onGracefulShutdown: {
             Task {
+                // Open desk pages must not hold the stop up.
+                await feed?.finish()
                 await scheduler.stop()
                 await pipeline.stop()
                 await dispatcher.stop()
@@ -286,13 +309,16 @@ struct Runtime: Service {
     }()
     #endif
 
-    /// Forgets inbound message ids older than the dedupe period, hourly.
+    /// Forgets inbound message ids older than the dedupe period and conversation log entries past
+    /// their retention, hourly.
     private func pruneLoop() async {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(until: clock.now() + .hours(1))
                 let pruned = try await store.pruneSeen(before: clock.now() - dedupeFor)
                 if pruned > 0 { logger.info("forgot old message ids", metadata: ["count": "\(pruned)"]) }
+                let dropped = try await store.pruneLog(before: clock.now() - logRetention)
+                if dropped > 0 { logger.info("deleted conversation log entries past retention", metadata: ["count": "\(dropped)"]) }
             } catch {
                 return
             }

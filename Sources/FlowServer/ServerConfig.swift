@@ -72,6 +72,8 @@ public struct ServerConfig: Sendable {
     public var verifyTokenVariable = "WHATSAPP_VERIFY_TOKEN"
     public var accessTokenVariable = "WHATSAPP_ACCESS_TOKEN"
     public var adminTokenVariable = "FLOWGATE_ADMIN_TOKEN"
+    /// The desk at `/desk`; off unless `desk:` names agents.
+    public var desk = DeskConfig()
 
     public init() {}
 
@@ -157,6 +159,7 @@ public struct ServerConfig: Sendable {
                 config.claims.lease = lease.value
             }
         }
+        if let desk = reader.mapping("desk") { config.desk = DeskConfig.read(desk) }
         if let env = reader.mapping("env") {
             config.appSecretVariable = env.string("app_secret")?.value ?? config.appSecretVariable
             config.verifyTokenVariable = env.string("verify_token")?.value ?? config.verifyTokenVariable
@@ -176,12 +179,15 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
     public var accessToken: String
     /// Nil disables the admin API.
     public var adminToken: String?
+    /// Each desk agent's sign-in token, by name.
+    public var agentTokens: [String: String]
 
-    public init(appSecret: String, verifyToken: String, accessToken: String, adminToken: String?) {
+    public init(appSecret: String, verifyToken: String, accessToken: String, adminToken: String?, agentTokens: [String: String] = [:]) {
         self.appSecret = appSecret
         self.verifyToken = verifyToken
         self.accessToken = accessToken
         self.adminToken = adminToken
+        self.agentTokens = agentTokens
     }
 
     /// Reads the variables the config names; throws naming the ones missing.
@@ -201,7 +207,8 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
             appSecret: required(config.appSecretVariable),
             verifyToken: required(config.verifyTokenVariable),
             accessToken: required(config.accessTokenVariable),
-            adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
+            adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 },
+            agentTokens: Dictionary(config.desk.agents.map { ($0.name, required($0.tokenVariable)) }, uniquingKeysWith: { first, _ in first })
         )
         guard missing.isEmpty else {
             throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
@@ -210,7 +217,8 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"))"
+        "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"), "
+            + "agent tokens: \(agentTokens.count))"
     }
 }
 

@@ -151,6 +151,7 @@ public final class TestServer: @unchecked Sendable {
         concurrency: Int = 64,
         logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout ServerConfig) -> Void = { _ in },
+        agentTokens: [String: String] = [:],
         store given: (any FlowStore)? = nil,
         wrapStore: (SQLiteStore) -> any FlowStore = { $0 }
     ) async throws {
@@ -162,8 +163,15 @@ public final class TestServer: @unchecked Sendable {
         config.graphBaseURL = graph.base
         config.store = .sqlite(path: database)
         config.port = 0
+        config.desk.agents = agentTokens.keys.sorted().map { DeskConfig.Agent(name: $0, tokenVariable: "FLOWGATE_AGENT_\($0.uppercased())") }
         configure(&config)
-        let secrets = ServerSecrets(appSecret: appSecret, verifyToken: verifyToken, accessToken: accessToken, adminToken: adminToken)
+        let secrets = ServerSecrets(
+            appSecret: appSecret,
+            verifyToken: verifyToken,
+            accessToken: accessToken,
+            adminToken: adminToken,
+            agentTokens: agentTokens
+        )
         let store: any FlowStore
         if let given {
             store = given
