@@ -32,7 +32,7 @@ struct GuardBench: ParsableCommand {
             let report = GuardAudit(flow: flow, contacts: 1, eventsPerContact: perContact, seed: seed).run(minimumEvents: share)
             print("\(path): \(report.events) events over \(report.contacts) contacts (seed \(seed))")
             print(
-                "  free-form \(report.freeForm), templates \(report.templates) (re-entry \(report.reentryTemplates)), refusals \(report.refusals), late messages \(report.lateMessages)"
+                "  free-form \(report.freeForm), templates \(report.templates) (re-entry \(report.reentryTemplates)), from the desk \(report.personMessages), refusals \(report.refusals), late messages \(report.lateMessages)"
             )
             print("  held \(report.held), resumed \(report.resumed), dropped with a reason \(report.dropped), handoff events \(report.handoffEvents)")
             print("  violations: \(report.violationCount)")

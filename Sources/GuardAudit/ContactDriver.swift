@@ -10,6 +10,9 @@ struct ContactDriver {
         "morning", "help", "yes", "Continue", "Stop updates", "asdf", "a@b.co", "start over", "12",
         "2026-11-21", "٢٠٢٦-١١-٢١",
     ]
+    /// The person at the desk who takes conversations over.
+    static let agent = "Ana"
+
     static let jumps: [TimeSpan] = [
         .seconds(1), .minutes(1), .minutes(30), .hours(1), .hours(2), .hours(5), .hours(20),
         .hours(23), .serviceWindow - TimeSpan(milliseconds: 1), .serviceWindow, .hours(25), .days(3),
@@ -103,8 +106,18 @@ struct ContactDriver {
             default: status = DeliveryStatus(ref: target.ref, state: .failed, errors: [.init(code: 131026, title: "Undeliverable")])
             }
             transitions = [person.handle(.status(status))]
-        default:
+        case 95..<97:
             transitions = [person.handle(.release)]
+        case 97..<98:
+            transitions = [person.handle(.takeOver(agent: Self.agent))]
+        default:
+            // A person at the desk writes, whatever the window and whoever holds the conversation.
+            let content: AgentMessage.Content =
+                Bool.random(using: &random)
+                ? .text("Hello from the desk")
+                : .template(key: flow.templates.keys.sorted().randomElement(using: &random) ?? "none", parameters: ["Ana", "ORD-1"])
+            let agent = Int.random(in: 0..<4, using: &random) == 0 ? "Bo" : Self.agent
+            transitions = [person.handle(.agentMessage(AgentMessage(agent: agent, content: content)))]
         }
         if let delivering {
             delivered.append(delivering)
@@ -155,10 +168,17 @@ struct ContactDriver {
             knownLast = min(sentAt, now)
             if knownOpen(at: now) { reentriesSinceReply = 0 }
         }
-        if previous.handoff != nil, !transition.messages.isEmpty,
+        let personal = transition.trace.compactMap { event -> TraceEvent.SentRecord? in
+            if case .messageSent(let record) = event, record.purpose == .person { record } else { nil }
+        }
+        if previous.handoff != nil, transition.messages.count > personal.count,
             !transition.trace.contains(where: { if case .released = $0 { true } else { false } })
         {
-            violation("sent during a handoff", "\(transition.messages.count) message(s)")
+            violation("the bot sent during a handoff", "\(transition.messages.count - personal.count) message(s)")
+        }
+        report.personMessages += personal.count
+        if !personal.isEmpty, previous.handoff?.agent != Self.agent {
+            violation("a person wrote in a conversation they do not hold", "\(personal.count) message(s) at \(now)")
         }
         for message in transition.messages {
             if message.payload.isTemplate {
@@ -188,7 +208,7 @@ struct ContactDriver {
             case .dropped(let id, _, _):
                 report.dropped += 1
                 ended.insert(id)
-            case .handoffStarted, .handoffSilent, .released:
+            case .handoffStarted, .handoffSilent, .released, .takenOver, .agentRefused:
                 report.handoffEvents += 1
             default:
                 break

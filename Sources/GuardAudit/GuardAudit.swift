@@ -31,6 +31,8 @@ public struct GuardAudit {
         public var contacts = 0
         public var freeForm = 0
         public var templates = 0
+        /// Messages people sent from the desk (free-form and templates).
+        public var personMessages = 0
         public var reentryTemplates = 0
         public var held = 0
         public var refusals = 0

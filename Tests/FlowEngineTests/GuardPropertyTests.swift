@@ -6,7 +6,7 @@ import Testing
 
 /// Random conversations through the example flows with every event kind WhatsApp can produce:
 /// late and out-of-order messages, duplicates, refusals of any earlier message, other failures,
-/// reactions, triggers, handoffs and releases, timers. After every event the guard's promises must
+/// reactions, triggers, handoffs, a person taking over and writing from the desk, releases, timers. After every event the guard's promises must
 /// hold, judged from the messages' send times (see ``GuardAudit``). CI runs 10⁵ events here;
 /// `flowgate bench guard --events 1000000` runs 10⁶.
 struct GuardPropertyTests {
@@ -22,6 +22,7 @@ struct GuardPropertyTests {
         #expect(report.refusals > 1_000)
         #expect(report.held > 100)
         #expect(report.resumed > 50)
+        #expect(report.personMessages > 100, "people wrote from the desk, inside the window and not outside it")
         if flowName == "order-support" {
             #expect(report.reentryTemplates > 100)
             #expect(report.dropped > 10)

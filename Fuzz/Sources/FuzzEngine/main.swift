@@ -7,7 +7,8 @@ import WhatsAppCloud
 /// Webhook decoding plus the engine. The first byte picks the example flow and the mode: the rest
 /// is either a webhook body (decoded, each message handed to the engine as the server does), or a
 /// sequence of events of every kind (customer messages of every type, late ones, statuses for any
-/// earlier message, timers, triggers, releases). Nothing may trap.
+/// earlier message, timers, triggers, releases, a person taking over and writing from the desk).
+/// Nothing may trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var input = ByteReader(start, count)
@@ -44,7 +45,7 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         func inbound(_ content: InboundMessage.Content) -> Event {
             .inbound(InboundMessage(id: "wamid.\(number)", sentAt: sentAt, content: content))
         }
-        switch input.below(16) {
+        switch input.below(18) {
         case 0, 1: person.handle(inbound(.text(input.text())))
         case 2: person.handle(inbound(.buttonReply(id: input.text(limit: 8), title: input.text(limit: 24))))
         case 3: person.handle(inbound(.listReply(id: input.text(limit: 8), title: input.text(limit: 24), description: nil)))
@@ -75,6 +76,15 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             let errors = state == .failed ? [DeliveryStatus.Failure(code: codes[input.below(codes.count)], title: "fuzz")] : []
             person.handle(.status(DeliveryStatus(ref: sent.ref, state: state, errors: errors)))
         case 13: person.handle(.release)
+        case 14: person.handle(.takeOver(agent: input.text(limit: 8)))
+        case 15:
+            let agent = input.byte() & 1 == 1 ? person.state.handoff?.agent ?? "" : input.text(limit: 8)
+            let keys = flow.templates.keys.sorted()
+            let content: AgentMessage.Content =
+                input.byte() & 1 == 1 || keys.isEmpty
+                ? .text(input.text())
+                : .template(key: keys[input.below(keys.count)], parameters: (0..<input.below(4)).map { _ in input.text(limit: 12) })
+            person.handle(.agentMessage(AgentMessage(agent: agent, content: content)))
         default:
             person.advance(to: person.now + TimeSpan(milliseconds: Int64(input.below(256)) * Int64(input.below(256) + 1) * 60_000))
         }
