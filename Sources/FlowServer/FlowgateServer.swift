@@ -284,6 +284,7 @@ struct Runtime: Service {
                 try await Task.sleep(for: .milliseconds(250))
                 rounds += 1
                 if rounds % 40 == 0 { Self.returnFreeMemory() }
+                if rounds % 60 == 0 { await feed?.heartbeat() }
                 try await store.maintain()
             } catch is CancellationError {
                 return

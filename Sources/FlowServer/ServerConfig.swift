@@ -213,6 +213,13 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
         guard missing.isEmpty else {
             throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
         }
+        let short = config.desk.agents.filter { (environment[$0.tokenVariable] ?? "").count < DeskConfig.minimumTokenLength }
+        guard short.isEmpty else {
+            throw ServerError(
+                "desk tokens must be at least \(DeskConfig.minimumTokenLength) characters: "
+                    + short.map(\.tokenVariable).joined(separator: ", ") + " (use a password manager's random string)"
+            )
+        }
         return secrets
     }
 

@@ -1,4 +1,7 @@
+import FlowModel
 import FlowServer
+import FlowServerTesting
+import Foundation
 import Testing
 
 @Suite("secrets from the environment") struct ServerSecretsTests {
@@ -14,5 +17,45 @@ import Testing
             environment: ["WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_ACCESS_TOKEN": "a", "FLOWGATE_ADMIN_TOKEN": ""]
         )
         #expect(secrets.appSecret == "s" && secrets.verifyToken == "v" && secrets.accessToken == "a" && secrets.adminToken == nil)
+    }
+
+    @Test("desk agents' tokens come from the environment: missing ones named, short ones refused, none printed")
+    func deskTokens() throws {
+        var config = ServerConfig()
+        config.desk.agents = [.init(name: "Ana", tokenVariable: "ANA_TOKEN"), .init(name: "Bo", tokenVariable: "BO_TOKEN")]
+        let base = ["WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_ACCESS_TOKEN": "a"]
+        let missing = #expect(throws: ServerError.self) {
+            try ServerSecrets.fromEnvironment(config, environment: base.merging(["ANA_TOKEN": "ana-token-0123456789"]) { $1 })
+        }
+        #expect(missing?.description == "set the environment variable BO_TOKEN")
+        let short = #expect(throws: ServerError.self) {
+            try ServerSecrets.fromEnvironment(config, environment: base.merging(["ANA_TOKEN": "ana-token-0123456789", "BO_TOKEN": "short"]) { $1 })
+        }
+        #expect(short?.description.contains("at least 16 characters: BO_TOKEN") == true)
+        let secrets = try ServerSecrets.fromEnvironment(
+            config,
+            environment: base.merging(["ANA_TOKEN": "ana-token-0123456789", "BO_TOKEN": "bo-token-0123456789"]) { $1 }
+        )
+        #expect(secrets.agentTokens == ["Ana": "ana-token-0123456789", "Bo": "bo-token-0123456789"])
+        #expect(!"\(secrets)".contains("0123456789"))
+    }
+
+    @Test("the desk config reads agents, the alert lead and the retention; two agents with one name are an error")
+    func deskConfig() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-desk-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("flowgate.yaml").path
+        let flow = repository.appendingPathComponent("flows/auto-ack.yaml").path
+        func load(_ desk: String) throws -> ServerConfig.Loaded {
+            try "numbers: [{ phone_number_id: \"1\", flow: \(flow) }]\ndesk:\n\(desk)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            return ServerConfig.load(file: file)
+        }
+        let loaded = try load("  agents: [{ name: Ana, token_env: A }]\n  alert_before: 30m\n  retention: 30d")
+        #expect(loaded.config?.desk.agents == [.init(name: "Ana", tokenVariable: "A")])
+        #expect(loaded.config?.desk.alertBefore == .minutes(30) && loaded.config?.desk.retention == .days(30))
+        let twice = try load("  agents: [{ name: Ana, token_env: A }, { name: Ana, token_env: B }]")
+        #expect(twice.config == nil && twice.diagnostics.contains { $0.message.contains("two agents are named 'Ana'") })
+        let short = try load("  agents: [{ name: Ana, token_env: A }]\n  retention: 2h")
+        #expect(short.config == nil && short.diagnostics.contains { $0.message.contains("'retention'") && $0.location.line == 4 })
     }
 }

@@ -23,6 +23,8 @@ public struct DeskConfig: Sendable {
     }
 
     public var agents: [Agent] = []
+    /// Shorter desk tokens are refused at start.
+    public static let minimumTokenLength = 16
     /// Conversations a person holds or that wait for one are flagged when their window has less
     /// than this left.
     public var alertBefore = TimeSpan.hours(1)
@@ -39,7 +41,14 @@ public struct DeskConfig: Sendable {
             let name = agent.string("name", required: true, hint: "the name the desk shows, e.g. `name: Ana`")
             let token = agent.string("token_env", required: true, hint: "the environment variable holding the agent's sign-in token")
             agent.reportUnknownKeys(in: "an agent")
-            if let name, let token { config.agents.append(Agent(name: name.value, tokenVariable: token.value)) }
+            if let name, let token {
+                if config.agents.contains(where: { $0.name == name.value }) {
+                    desk.context.report(
+                        .error(.invalidValue, "two agents are named '\(name.value)'", hint: "give each person their own name", at: name.location)
+                    )
+                }
+                config.agents.append(Agent(name: name.value, tokenVariable: token.value))
+            }
         }
         config.alertBefore = desk.span("alert_before")?.value ?? config.alertBefore
         if let retention = desk.span("retention") {

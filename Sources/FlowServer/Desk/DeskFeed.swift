@@ -35,6 +35,11 @@ public actor DeskFeed {
         }
     }
 
+    /// Yields an empty key to every page: writing it finds the connections that went away.
+    func heartbeat() {
+        for listener in listeners.values { listener.yield("") }
+    }
+
     /// Ends every stream: the server is stopping, and open pages must not hold it up.
     func finish() {
         finished = true

@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import Mustache
 import NIOCore
+import ServiceLifecycle
 
 /// `/desk`: the page where people see every conversation's window, take conversations over from
 /// the bot, and reply inside the rules. Every action is an engine event through the pipeline, so
@@ -260,10 +261,18 @@ struct DeskRoutes: Sendable {
     func events(_ request: Request) async throws -> Response {
         guard session(request) != nil else { throw HTTPError(.unauthorized, message: "sign in at /desk/login first") }
         let changes = await feed.changes()
+        let feed = feed
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-            for await key in changes where !key.contains(where: \.isNewline) {
-                try await writer.write(ByteBuffer(string: "event: change\ndata: \(key)\n\n"))
+            // The server stops accepting, then waits for open requests: an open page must not hold
+            // that up, so the stop ends every stream at once.
+            try await withGracefulShutdownHandler {
+                for await key in changes where !key.contains(where: \.isNewline) {
+                    // An empty key is the feed's heartbeat: it finds pages that went away.
+                    try await writer.write(ByteBuffer(string: key.isEmpty ? ": ping\n\n" : "event: change\ndata: \(key)\n\n"))
+                }
+            } onGracefulShutdown: {
+                Task { await feed.finish() }
             }
             try await writer.finish(nil)
         }

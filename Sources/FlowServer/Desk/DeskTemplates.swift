@@ -134,7 +134,7 @@ enum DeskTemplates {
               <label>{{label}} <input type="text" name="p{{index}}" class="parameter" data-index="{{index}}" required></label>
               {{/parameters}}
               <p class="preview"><span class="label">The customer sees:</span> <span class="preview-text">{{body}}</span></p>
-              {{#buttons}}<span class="button-preview">{{.}}</span>{{/buttons}}
+              <div class="buttons">{{#buttons}}<span class="button-preview">{{.}}</span>{{/buttons}}</div>
               <button type="submit" class="send-template">Send template</button>
             </form>
             {{/templates}}

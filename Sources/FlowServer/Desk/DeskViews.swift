@@ -160,7 +160,7 @@ enum DeskViews {
         var tickClass = ""
         if entry.direction == .outbound {
             switch logged.status {
-            case nil: ticks = "🕓"
+            case nil: ticks = "…"
             case .sent: ticks = "✓"
             case .delivered: ticks = "✓✓"
             case .read, .played:
