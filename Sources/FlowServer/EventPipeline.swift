@@ -46,6 +46,8 @@ public actor EventPipeline {
     /// False on a store other processes write too: a committed state is then read again from the
     /// store next time (a cached copy would often be stale, and its batch would run twice).
     let keepsCommittedStates: Bool
+    /// Whether commits carry the conversation log (the desk's transcript): on with the desk.
+    let logsConversations: Bool
 
     private var queue: [Job] = []
     /// Jobs to run again, in their order, before anything newer.
@@ -79,8 +81,10 @@ public actor EventPipeline {
         cacheLimit: Int = 20_000,
         maxBatch: Int = 512,
         claims: Claims = Claims(),
-        keepsCommittedStates: Bool = true
+        keepsCommittedStates: Bool = true,
+        logsConversations: Bool = false
     ) {
+        self.logsConversations = logsConversations
         self.claims = claims
         self.keepsCommittedStates = keepsCommittedStates
         self.engines = engines
@@ -277,10 +281,12 @@ public actor EventPipeline {
                         cache[contact] ?? stored[contact]
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
-                    var agent: String?
-                    if case .agentMessage(let message) = event { agent = message.agent }
-                    prepared.commit.log += LogEntries.of(transition, contact: contact, flow: engine.flow, agent: agent, now: now)
-                    if case .status(let status) = event {
+                    if logsConversations {
+                        var agent: String?
+                        if case .agentMessage(let message) = event { agent = message.agent }
+                        prepared.commit.log += LogEntries.of(transition, contact: contact, flow: engine.flow, agent: agent, now: now)
+                    }
+                    if logsConversations, case .status(let status) = event {
                         let failure = status.errors.first.map { "\($0.code) \($0.title)" }
                         prepared.commit.logStatuses.append(
                             LogStatus(contact: contact, ref: status.ref, state: status.state, at: now, error: failure)

@@ -60,7 +60,8 @@ public struct FlowgateServer {
             logger: logger,
             cacheLimit: config.stateCache,
             claims: config.claims,
-            keepsCommittedStates: !config.store.isShared
+            keepsCommittedStates: !config.store.isShared,
+            logsConversations: !config.desk.agents.isEmpty
         )
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger, claims: config.claims)
