@@ -16,6 +16,10 @@ public struct Engine: Sendable {
     /// Nodes one event may run before the engine stops it (a guard against loops the validator
     /// could not see).
     public var stepLimit = 100
+    /// When set, the engine keeps two timers per open window, `window_closing` this long before it
+    /// closes and `window_expired` when it does, and traces them as they fire (``TraceEvent/windowClosing(closesAt:)``,
+    /// ``TraceEvent/windowExpired(closedAt:)``): the shell tells people and other systems. They send nothing.
+    public var windowNotice: TimeSpan?
 
     /// Keyword phrases folded once (lowercase, no accents) with their targets.
     let keywords: [(folded: String, phrase: String, target: String)]

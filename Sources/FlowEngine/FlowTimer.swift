@@ -8,6 +8,10 @@ public struct FlowTimer: Codable, Hashable, Sendable {
         case wait
         /// `session.before_expiry`.
         case beforeExpiry = "before_expiry"
+        /// ``Engine/windowNotice`` before the window closes: the shell tells people (event webhooks).
+        case windowClosing = "window_closing"
+        /// The moment the window closes.
+        case windowExpired = "window_expired"
     }
 
     public var kind: Kind

@@ -72,6 +72,8 @@ extension Sprint {
             note(.timerFired(kind: .beforeExpiry, node: before.target.name, target: before.target.name, cause: .beforeExpiry(before.lead)))
             leaveWait()
             run(from: before.target.name)
+        case .windowClosing, .windowExpired:
+            noteWindow(timer)
         }
     }
 
@@ -126,5 +128,22 @@ extension Sprint {
         note(.released(node: handoff.node, next: next))
         leaveWait()
         run(from: next)
+    }
+
+    /// A window notice timer: traced while it still speaks of the current window.
+    mutating func noteWindow(_ timer: FlowTimer) {
+        guard timer.token == state.lastInboundAt?.millisecondsSince1970, let closes = window.closesAt(state) else {
+            note(.timerIgnored(kind: timer.kind, why: .staleWindow))
+            return
+        }
+        if timer.kind == .windowClosing {
+            guard window.isOpen(state, at: now) else {
+                note(.timerIgnored(kind: timer.kind, why: .windowClosed))
+                return
+            }
+            note(.windowClosing(closesAt: closes))
+        } else {
+            note(.windowExpired(closedAt: closes))
+        }
     }
 }

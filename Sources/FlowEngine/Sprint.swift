@@ -175,6 +175,13 @@ struct Sprint {
         return true
     }
 
+    /// The window notice timer of a kind for a state: none before the customer's first message.
+    static func windowTimer(_ kind: FlowTimer.Kind, _ state: ContactState, lead: TimeSpan, window: SessionWindow) -> FlowTimer? {
+        guard let last = state.lastInboundAt, let closes = window.closesAt(state) else { return nil }
+        let due = kind == .windowClosing ? closes - lead : closes
+        return FlowTimer(kind: kind, due: due, token: last.millisecondsSince1970)
+    }
+
     /// The first template parameter that rendered empty, which the Cloud API refuses.
     static func emptyParameter(in template: TemplateObject) -> (component: String, position: Int)? {
         for component in template.components ?? [] {
@@ -221,6 +228,14 @@ struct Sprint {
         let expiryAfter = state.beforeExpiryDue.map { FlowTimer(kind: .beforeExpiry, due: $0, token: expiryToken) }
         if expiryAfter != expiryBefore {
             timers.append(expiryAfter.map(TimerChange.set) ?? .cancel(.beforeExpiry))
+        }
+        if let lead = engine.windowNotice {
+            // Derived from the window alone: they move only when the customer writes.
+            for kind in [FlowTimer.Kind.windowClosing, .windowExpired] {
+                let before = Self.windowTimer(kind, previous, lead: lead, window: window)
+                let after = Self.windowTimer(kind, state, lead: lead, window: window)
+                if after != before { timers.append(after.map(TimerChange.set) ?? .cancel(kind)) }
+            }
         }
         return Transition(time: now, state: state, messages: messages, timers: timers, trace: trace)
     }

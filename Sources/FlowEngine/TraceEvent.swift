@@ -9,6 +9,10 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
     case lateMessage(sentAt: Timestamp, windowCountsFrom: Timestamp)
     case windowOpened(until: Timestamp)
     case windowExtended(until: Timestamp)
+    /// ``Engine/windowNotice`` before the window closes (nothing is sent).
+    case windowClosing(closesAt: Timestamp)
+    /// The window closed (nothing is sent).
+    case windowExpired(closedAt: Timestamp)
     case flowStarted(node: String, cause: StartCause)
     case nodeEntered(node: String, kind: String)
     case messageSent(SentRecord)
@@ -193,6 +197,8 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .lateMessage: "late_message"
         case .windowOpened: "window_opened"
         case .windowExtended: "window_extended"
+        case .windowClosing: "window_closing"
+        case .windowExpired: "window_expired"
         case .flowStarted: "flow_started"
         case .nodeEntered: "node_entered"
         case .messageSent: "message_sent"
@@ -275,6 +281,8 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
             "a message sent at \(sentAt) arrived after a newer one; the window still counts from \(from)"
         case .windowOpened(let until): "window open until \(until)"
         case .windowExtended(let until): "window open until \(until)"
+        case .windowClosing(let closes): "the window closes at \(closes)"
+        case .windowExpired(let closed): "the window closed at \(closed); only templates may go until the customer writes"
         case .flowStarted(let node, let cause):
             switch cause {
             case .customer: "the flow starts at '\(node)'"

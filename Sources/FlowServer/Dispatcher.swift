@@ -144,6 +144,9 @@ public actor Dispatcher {
 
     /// When this number may send next, keeping to its rate (a burst of one second's worth is allowed).
     private func reserve(_ phoneNumberID: String) async -> Timestamp {
+        // WhatsApp's per-number rate is no business of an event sink's: deliveries go at once
+        // (one at a time per contact, `concurrency` at most in all).
+        if EventSink.sinkIndex(ofNumber: phoneNumberID) != nil { return clock.now() }
         let rate = settings.ratePerSecond[phoneNumberID] ?? settings.defaultRate
         let spacing = TimeSpan(milliseconds: max(0, Int64((1000.0 / max(rate, 0.001)).rounded(.down))))
         guard spacing.milliseconds > 0 else { return clock.now() }
@@ -181,8 +184,10 @@ public actor Dispatcher {
         switch result {
         case .accepted(let wamid):
             metrics.sendsSent.increment()
-            references[wamid] = SentMessage(contact: contact, ref: record.ref)
-            if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
+            if !wamid.isEmpty {  // an event delivery has none
+                references[wamid] = SentMessage(contact: contact, ref: record.ref)
+                if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
+            }
             note(record.id, .sent(wamid: wamid))
             finishHead(of: contact)
         case .refused, .unreachable:
@@ -218,7 +223,10 @@ public actor Dispatcher {
                     ]
                 )
                 finishHead(of: contact)
-                await pipeline?.sendFailed(record, code: code, reason: reason)
+                if EventSink.sinkIndex(ofNumber: contact.phoneNumberID) == nil {
+                    // A message's failure is the flow's business; an event delivery's is not.
+                    await pipeline?.sendFailed(record, code: code, reason: reason)
+                }
             }
         }
         metrics.outboxDepth.record(depth)

@@ -48,6 +48,8 @@ public actor EventPipeline {
     let keepsCommittedStates: Bool
     /// Whether commits carry the conversation log (the desk's transcript): on with the desk.
     let logsConversations: Bool
+    /// Where events go out; each event a transition produces is an outbox message per sink.
+    let eventSinks: [EventSink]
 
     private var queue: [Job] = []
     /// Jobs to run again, in their order, before anything newer.
@@ -82,8 +84,10 @@ public actor EventPipeline {
         maxBatch: Int = 512,
         claims: Claims = Claims(),
         keepsCommittedStates: Bool = true,
-        logsConversations: Bool = false
+        logsConversations: Bool = false,
+        eventSinks: [EventSink] = []
     ) {
+        self.eventSinks = eventSinks
         self.logsConversations = logsConversations
         self.claims = claims
         self.keepsCommittedStates = keepsCommittedStates
@@ -307,6 +311,13 @@ public actor EventPipeline {
                             Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData()))
                         )
                     }
+                    prepared.commit.outbox += try OutboundEvents.messages(
+                        for: transition,
+                        contact: contact,
+                        window: engine.window,
+                        sinks: eventSinks,
+                        now: now
+                    )
                     for change in transition.timers { prepared.commit.timers.append(Commit.TimerUpdate(contact: contact, change: change)) }
                     note(transition, contact: contact)
                     transitions.append(transition)

@@ -52,6 +52,16 @@ public struct FlowgateServer {
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
         settings.claims = config.claims
         settings.sharedRate = config.store.isShared
+        var engines = engines
+        if config.eventSinks.contains(where: { !$0.events.isDisjoint(with: [.windowClosing, .windowExpired]) }) {
+            // The engine keeps window timers only when someone listens for them.
+            for number in engines.keys { engines[number]?.windowNotice = config.desk.alertBefore }
+        }
+        var sender = sender
+        if !config.eventSinks.isEmpty {
+            let sinks = zip(config.eventSinks, secrets.sinkSecrets).map { EventRoutingSender.Sink(url: $0.url, secret: Array($1.utf8)) }
+            sender = EventRoutingSender(graph: sender, sinks: sinks, client: .shared, timeout: .seconds(15))
+        }
         pipeline = EventPipeline(
             engines: engines,
             store: store,
@@ -61,7 +71,8 @@ public struct FlowgateServer {
             cacheLimit: config.stateCache,
             claims: config.claims,
             keepsCommittedStates: !config.store.isShared,
-            logsConversations: !config.desk.agents.isEmpty
+            logsConversations: !config.desk.agents.isEmpty,
+            eventSinks: config.eventSinks
         )
         dispatcher = Dispatcher(sender: sender, store: store, clock: clock, metrics: metrics, logger: logger, settings: settings)
         scheduler = TimerScheduler(store: store, clock: clock, logger: logger, claims: config.claims)

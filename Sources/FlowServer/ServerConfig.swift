@@ -74,6 +74,8 @@ public struct ServerConfig: Sendable {
     public var adminTokenVariable = "FLOWGATE_ADMIN_TOKEN"
     /// The desk at `/desk`; off unless `desk:` names agents.
     public var desk = DeskConfig()
+    /// Where events go out (`events:`), in order: a sink's index names its outbox queue.
+    public var eventSinks: [EventSink] = []
 
     public init() {}
 
@@ -160,6 +162,7 @@ public struct ServerConfig: Sendable {
             }
         }
         if let desk = reader.mapping("desk") { config.desk = DeskConfig.read(desk) }
+        if let sinks = reader.list("events") { config.eventSinks = EventSink.read(sinks, context: context) }
         if let env = reader.mapping("env") {
             config.appSecretVariable = env.string("app_secret")?.value ?? config.appSecretVariable
             config.verifyTokenVariable = env.string("verify_token")?.value ?? config.verifyTokenVariable
@@ -181,8 +184,18 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
     public var adminToken: String?
     /// Each desk agent's sign-in token, by name.
     public var agentTokens: [String: String]
+    /// Each event sink's signing secret, in the config's order.
+    public var sinkSecrets: [String]
 
-    public init(appSecret: String, verifyToken: String, accessToken: String, adminToken: String?, agentTokens: [String: String] = [:]) {
+    public init(
+        appSecret: String,
+        verifyToken: String,
+        accessToken: String,
+        adminToken: String?,
+        agentTokens: [String: String] = [:],
+        sinkSecrets: [String] = []
+    ) {
+        self.sinkSecrets = sinkSecrets
         self.appSecret = appSecret
         self.verifyToken = verifyToken
         self.accessToken = accessToken
@@ -208,7 +221,8 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
             verifyToken: required(config.verifyTokenVariable),
             accessToken: required(config.accessTokenVariable),
             adminToken: environment[config.adminTokenVariable].flatMap { $0.isEmpty ? nil : $0 },
-            agentTokens: Dictionary(config.desk.agents.map { ($0.name, required($0.tokenVariable)) }, uniquingKeysWith: { first, _ in first })
+            agentTokens: Dictionary(config.desk.agents.map { ($0.name, required($0.tokenVariable)) }, uniquingKeysWith: { first, _ in first }),
+            sinkSecrets: config.eventSinks.map { required($0.secretVariable) }
         )
         guard missing.isEmpty else {
             throw ServerError("set the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
@@ -225,7 +239,7 @@ public struct ServerSecrets: Sendable, CustomStringConvertible {
 
     public var description: String {
         "ServerSecrets(app secret: •••, verify token: •••, access token: •••, admin token: \(adminToken == nil ? "unset" : "•••"), "
-            + "agent tokens: \(agentTokens.count))"
+            + "agent tokens: \(agentTokens.count), event secrets: \(sinkSecrets.count))"
     }
 }
 

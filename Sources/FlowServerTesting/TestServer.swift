@@ -5,6 +5,7 @@ import FlowServer
 import FlowStore
 import FlowStoreSQLite
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -52,6 +53,8 @@ public final class FakeGraph: Sendable {
     public struct Received: Sendable {
         public var path: String
         public var authorization: String?
+        /// An event delivery's `X-Flowgate-Signature-256`.
+        public var signature: String? = nil
         public var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:] }
         public var bytes: [UInt8]
         /// When the fake received it.
@@ -73,7 +76,7 @@ public final class FakeGraph: Sendable {
         }
     }
 
-    private let state = Mutex<(received: [Received], script: [Reply], counter: Int)>(([], [], 0))
+    private let state = Mutex<(received: [Received], script: [Reply], counter: Int, events: [Reply])>(([], [], 0, []))
     public private(set) nonisolated(unsafe) var port = 0
     private let group: ServiceGroup
     private let task: Task<Void, Error>
@@ -88,6 +91,14 @@ public final class FakeGraph: Sendable {
             let body = try await request.collectBody(upTo: 1 << 20)
             guard let graph = late.value.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             return graph.handle(path: request.uri.path, authorization: request.headers[.authorization], body: Array(body.readableBytesView))
+        }
+        // An event sink beside the Graph API: `{base}/events/{name}`.
+        router.post("/events/:name") { request, context -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            guard let graph = late.value.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let signature = HTTPField.Name("X-Flowgate-Signature-256").flatMap { request.headers[$0] }
+            return graph.event(path: request.uri.path, signature: signature, body: Array(body.readableBytesView))
         }
         let app = Application(
             router: router,
@@ -116,7 +127,22 @@ public final class FakeGraph: Sendable {
         return Response(status: reply.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
+    private func event(path: String, signature: String?, body: [UInt8]) -> Response {
+        let reply = state.withLock { state -> Reply? in
+            if !state.events.isEmpty { return state.events.removeFirst() }
+            state.received.append(Received(path: path, authorization: nil, signature: signature, bytes: body))
+            return nil
+        }
+        return Response(status: reply?.status ?? .noContent)
+    }
+
     public var received: [Received] { state.withLock { $0.received } }
+
+    /// Event deliveries received (not counting those answered with a scripted error).
+    public var events: [Received] { received.filter { $0.path.hasPrefix("/events/") } }
+
+    /// Answers the next event deliveries with these replies, in order (they are not recorded).
+    public func scriptEvents(_ replies: [Reply]) { state.withLock { $0.events += replies } }
 
     /// Answers the next sends with these replies, in order.
     public func script(_ replies: [Reply]) { state.withLock { $0.script += replies } }
@@ -152,6 +178,7 @@ public final class TestServer: @unchecked Sendable {
         logger: Logger = Logger(label: "flowgate-test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout ServerConfig) -> Void = { _ in },
         agentTokens: [String: String] = [:],
+        sinkSecrets: [String] = [],
         store given: (any FlowStore)? = nil,
         wrapStore: (SQLiteStore) -> any FlowStore = { $0 }
     ) async throws {
@@ -170,7 +197,8 @@ public final class TestServer: @unchecked Sendable {
             verifyToken: verifyToken,
             accessToken: accessToken,
             adminToken: adminToken,
-            agentTokens: agentTokens
+            agentTokens: agentTokens,
+            sinkSecrets: sinkSecrets
         )
         let store: any FlowStore
         if let given {

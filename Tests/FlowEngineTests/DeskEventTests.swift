@@ -70,4 +70,29 @@ struct DeskEventTests {
         let body = sent.messages.first?.payload.template?.components?.first { $0.type == "body" }
         #expect(body?.parameters.map(\.text) == ["Ana", "ORD-1"])
     }
+
+    @Test("with window notices on, the engine keeps a closing and an expired timer per window, moved by each message, and traces them")
+    func windowNotices() throws {
+        var engine = Engine(flow: try exampleFlow("auto-ack"))
+        engine.windowNotice = .hours(1)
+        var ana = VirtualContact(engine: engine, contact: contact(), start: at("10:00"))
+        let first = ana.handle(text("hi"))
+        let closes = at("10:00", day: 2) - engine.flow.session.margin
+        #expect(first.timers.contains(.set(FlowTimer(kind: .windowClosing, due: closes - .hours(1), token: at("10:00").millisecondsSince1970))))
+        #expect(first.timers.contains(.set(FlowTimer(kind: .windowExpired, due: closes, token: at("10:00").millisecondsSince1970))))
+        ana.advance(to: at("12:00"))
+        let again = ana.handle(text("still me"))
+        #expect(
+            again.timers.contains { if case .set(let timer) = $0 { timer.kind == .windowExpired && timer.due == closes + .hours(2) } else { false } }
+        )
+        let fired = ana.advance(to: at("14:00", day: 2)).flatMap(\.trace)
+        #expect(fired.filter { $0.type == "window_closing" }.count == 1)
+        #expect(fired.filter { $0.type == "window_expired" }.count == 1)
+        #expect(!fired.contains { $0.type == "message_sent" }, "notices send nothing")
+        var quiet = VirtualContact(engine: Engine(flow: try exampleFlow("auto-ack")), contact: contact(), start: at("10:00"))
+        #expect(
+            !quiet.handle(text("hi")).timers.contains { if case .set(let timer) = $0 { timer.kind == .windowClosing } else { false } },
+            "off by default"
+        )
+    }
 }

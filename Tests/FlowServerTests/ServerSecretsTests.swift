@@ -58,4 +58,32 @@ import Testing
         let short = try load("  agents: [{ name: Ana, token_env: A }]\n  retention: 2h")
         #expect(short.config == nil && short.diagnostics.contains { $0.message.contains("'retention'") && $0.location.line == 4 })
     }
+
+    @Test("event sinks: events by name, an unknown one or a bad URL is an error at its line; secrets named when missing")
+    func eventSinks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-events-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("flowgate.yaml").path
+        let flow = repository.appendingPathComponent("flows/auto-ack.yaml").path
+        func load(_ events: String) throws -> ServerConfig.Loaded {
+            try "numbers: [{ phone_number_id: \"1\", flow: \(flow) }]\nevents:\n\(events)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            return ServerConfig.load(file: file)
+        }
+        let good = try load("  - { url: https://crm.example/in, secret_env: CRM, events: [handoff_requested, window_closing] }")
+        #expect(
+            good.config?.eventSinks == [EventSink(url: "https://crm.example/in", secretVariable: "CRM", events: [.handoffRequested, .windowClosing])]
+        )
+        let unknown = try load("  - { url: https://crm.example/in, secret_env: CRM, events: [handoff_requested, window_closed] }")
+        #expect(unknown.config == nil && unknown.diagnostics.contains { $0.message.contains("no event 'window_closed'") && $0.location.line == 3 })
+        let url = try load("  - { url: crm.example/in, secret_env: CRM, events: [flow_finished] }")
+        #expect(url.config == nil && url.diagnostics.contains { $0.message.contains("not an http(s) URL") })
+        let config = try #require(good.config)
+        let missing = #expect(throws: ServerError.self) {
+            try ServerSecrets.fromEnvironment(
+                config,
+                environment: ["WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_ACCESS_TOKEN": "a"]
+            )
+        }
+        #expect(missing?.description == "set the environment variable CRM")
+    }
 }

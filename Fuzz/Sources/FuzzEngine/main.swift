@@ -15,7 +15,8 @@ public func fuzzEngine(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let head = input.byte()
     let flows = Examples.flows
     let flow = flows[Int(head >> 1) % flows.count]
-    let engine = Engine(flow: flow)
+    var engine = Engine(flow: flow)
+    if head & 1 == 1 { engine.windowNotice = .minutes(Int64(input.below(180))) }
     var person = VirtualContact(
         engine: engine,
         contact: ContactIdentity(waID: "31600000000", name: "Fuzz"),
