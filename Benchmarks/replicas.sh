@@ -87,6 +87,9 @@ b = [int(x) for x in sys.argv[1].split("|")]; a = [int(x) for x in sys.argv[2].s
 print(f"DB label={sys.argv[4]} webhooks={n} statements_per_webhook={(a[0]-b[0])/n:.2f} rows_written_per_webhook={(a[1]-b[1])/n:.2f}")
 PY
   fi
+  # Anything not answered 200 is explained here: the replicas' errors and the balancer's.
+  cat "$work/$label"-*.log "$work/nginx-error.log" 2>/dev/null | grep -E "error|critical|warning|upstream" \
+    | sed -E 's/^[0-9T:+-]+ //; s/[0-9]+#[0-9]+: \*[0-9]+ //' | cut -c1-200 | sort | uniq -c | sort -rn | head -5 | sed "s/^/ERRORS label=$label /" || true
   stop_all
 }
 

@@ -413,6 +413,13 @@ public actor EventPipeline {
             if rerun, job.staleRuns <= Self.staleRunLimit {
                 self.rerun.append(job)
             } else {
+                if rerun {
+                    metrics.staleRunsExhausted.increment()
+                    logger.warning(
+                        "a batch met states other processes changed \(job.staleRuns) times in a row; answered 500, the platform retries it",
+                        metadata: ["error": "\(error)"]
+                    )
+                }
                 job.continuation?.resume(throwing: error)
             }
         }

@@ -14,6 +14,7 @@ public struct ServerMetrics: Sendable {
     let duplicates: CoreMetrics.Counter
     /// Batches run again because a contact's stored state had changed meanwhile (another replica).
     let staleRuns: CoreMetrics.Counter
+    let staleRunsExhausted: CoreMetrics.Counter
     /// Outbox messages taken over from a replica whose claim expired, or waiting unclaimed.
     let claimsTakenOver: CoreMetrics.Counter
     let signatureFailures: CoreMetrics.Counter
@@ -47,6 +48,7 @@ public struct ServerMetrics: Sendable {
         statusesReceived = CoreMetrics.Counter(label: "flowgate_events_received_total", dimensions: [("kind", "status")], factory: factory)
         duplicates = CoreMetrics.Counter(label: "flowgate_duplicates_total", dimensions: [], factory: factory)
         staleRuns = CoreMetrics.Counter(label: "flowgate_stale_runs_total", dimensions: [], factory: factory)
+        staleRunsExhausted = CoreMetrics.Counter(label: "flowgate_stale_runs_exhausted_total", dimensions: [], factory: factory)
         claimsTakenOver = CoreMetrics.Counter(label: "flowgate_claims_taken_over_total", dimensions: [], factory: factory)
         signatureFailures = CoreMetrics.Counter(label: "flowgate_signature_failures_total", dimensions: [], factory: factory)
         malformed = CoreMetrics.Counter(label: "flowgate_malformed_webhooks_total", dimensions: [], factory: factory)
