@@ -34,6 +34,7 @@ SERVER = os.environ.get("FLOWGATE_SERVER", os.path.join(ROOT, ".build", "debug",
 CHROMIUM = os.environ.get("FLOWGATE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.path.join(ROOT, "docs", "desk")
 NUMBER = "106540352242922"
+ACK_NUMBER = "106540352242923"  # a second business number, on the auto-ack flow (no session margin)
 APP_SECRET = "browser-test-app-secret"
 TOKEN = "ana-browser-test-token-0123456789"
 
@@ -99,6 +100,7 @@ graph: {{ base_url: "http://127.0.0.1:{graph_port}", version: v23.0 }}
 store: {{ sqlite: {self.folder}/flowgate.sqlite }}
 numbers:
   - {{ phone_number_id: "{NUMBER}", flow: {ROOT}/flows/order-support.yaml }}
+  - {{ phone_number_id: "{ACK_NUMBER}", flow: {ROOT}/flows/auto-ack.yaml }}
 desk:
   agents:
     - {{ name: Ana, token_env: FLOWGATE_AGENT_ANA }}
@@ -120,12 +122,12 @@ env: {{ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: ACCESS
                 return False
         eventually("the server is ready", ready, within=30)
 
-    def webhook(self, contact, text, sent_at=None, name="Ana", message_id=None):
+    def webhook(self, contact, text, sent_at=None, name="Ana", message_id=None, number=NUMBER):
         sent_at = int(sent_at if sent_at is not None else time.time())
         message = {"from": contact, "id": message_id or "wamid.in.%s.%f" % (contact, time.time()), "timestamp": str(sent_at),
                    "type": "text", "text": {"body": text}}
         body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
+            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": number},
             "contacts": [{"profile": {"name": name}, "wa_id": contact}], "messages": [message]}}]}]}).encode()
         signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
         request = urllib.request.Request(self.base + "/webhook", data=body, method="POST",
@@ -194,8 +196,8 @@ class DeskInBrowser(unittest.TestCase):
         self.page.click("#sign-in")
         expect(self.page).to_have_url(re.compile(r"/desk$"))
 
-    def row(self, contact):
-        return self.page.locator(f'tr[data-contact="{NUMBER}:{contact}"]')
+    def row(self, contact, number=NUMBER):
+        return self.page.locator(f'tr[data-contact="{number}:{contact}"]')
 
     def open_conversation(self, contact):
         self.page.goto(f"{self.server.base}/desk/c/{NUMBER}/{contact}")
@@ -228,11 +230,18 @@ class DeskInBrowser(unittest.TestCase):
         expect(row.locator(".window")).to_have_text(re.compile(r"^closes in 23 h 5\d m$"))
         expect(row.locator(".window")).to_have_class(re.compile(r"\bopen\b"))
 
-    def test_window_counts_down_to_closed(self):
-        # The flow treats the window as closed 5 minutes early (session.margin): 8 seconds left.
-        self.server.webhook("31611110002", "Are you still there?", name="Cas", sent_at=time.time() - 24 * 3600 + 5 * 60 + 8)
+    def test_margin_closes_the_window_early(self):
+        # order-support treats the window as closed 5 minutes early (session.margin): the desk
+        # shows the window the guard enforces.
+        self.server.webhook("31611110007", "Hello?", name="Gus", sent_at=time.time() - 24 * 3600 + 5 * 60 + 30)
         self.sign_in()
-        window = self.row("31611110002").locator(".window")
+        expect(self.row("31611110007").locator(".window")).to_have_text(re.compile(r"^closes in \d+ s$"))
+
+    def test_window_counts_down_to_closed(self):
+        # Sent 23 h 59 m (and 52 s) ago, to the number whose flow has no session margin: seconds left.
+        self.server.webhook("31611110002", "Are you still there?", name="Cas", sent_at=time.time() - 24 * 3600 + 8, number=ACK_NUMBER)
+        self.sign_in()
+        window = self.row("31611110002", number=ACK_NUMBER).locator(".window")
         expect(window).to_have_text(re.compile(r"^closes in \d s$"))  # under a minute
         expect(window).to_have_class(re.compile(r"\bclosing\b"))
         expect(window).to_have_text("closed", timeout=20000)
