@@ -5,6 +5,7 @@
 # (statements, BEGIN and COMMIT included, from pg_stat_statements) and rows written per webhook.
 #
 #   .ci/with-postgres Benchmarks/replicas.sh [SECONDS] [CONNECTIONS] [DELAY_MS]
+#   ONLY=postgres-3 .ci/with-postgres Benchmarks/replicas.sh …    # one setup
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=../shared/bench
@@ -93,9 +94,10 @@ PY
   stop_all
 }
 
-run sqlite-1 "{ sqlite: $work/flowgate.sqlite }" 1
+[[ -z "${ONLY:-}" || $ONLY == sqlite-1 ]] && run sqlite-1 "{ sqlite: $work/flowgate.sqlite }" 1
 for setup in "postgres-1 1" "postgres-3 3"; do
   read -r label count <<<"$setup"
+  [[ -z "${ONLY:-}" || $ONLY == "$label" ]] || continue
   export FLOWGATE_SCHEMA="bench_${label/-/_}"
   sql "DROP SCHEMA IF EXISTS $FLOWGATE_SCHEMA CASCADE; CREATE SCHEMA $FLOWGATE_SCHEMA"
   export FLOWGATE_DATABASE_URL="$FLOWGATE_TEST_DATABASE_URL?search_path=$FLOWGATE_SCHEMA"
