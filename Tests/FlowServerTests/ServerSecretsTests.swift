@@ -42,14 +42,7 @@ import Testing
 
     @Test("the desk config reads agents, the alert lead and the retention; two agents with one name are an error")
     func deskConfig() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-desk-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("flowgate.yaml").path
-        let flow = repository.appendingPathComponent("flows/auto-ack.yaml").path
-        func load(_ desk: String) throws -> ServerConfig.Loaded {
-            try "numbers: [{ phone_number_id: \"1\", flow: \(flow) }]\ndesk:\n\(desk)\n".write(toFile: file, atomically: true, encoding: .utf8)
-            return ServerConfig.load(file: file)
-        }
+        func load(_ desk: String) throws -> ServerConfig.Loaded { try loadConfig(section: "desk", desk) }
         let loaded = try load("  agents: [{ name: Ana, token_env: A }]\n  alert_before: 30m\n  retention: 30d")
         #expect(loaded.config?.desk.agents == [.init(name: "Ana", tokenVariable: "A")])
         #expect(loaded.config?.desk.alertBefore == .minutes(30) && loaded.config?.desk.retention == .days(30))
@@ -61,14 +54,7 @@ import Testing
 
     @Test("event sinks: events by name, an unknown one or a bad URL is an error at its line; secrets named when missing")
     func eventSinks() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-events-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("flowgate.yaml").path
-        let flow = repository.appendingPathComponent("flows/auto-ack.yaml").path
-        func load(_ events: String) throws -> ServerConfig.Loaded {
-            try "numbers: [{ phone_number_id: \"1\", flow: \(flow) }]\nevents:\n\(events)\n".write(toFile: file, atomically: true, encoding: .utf8)
-            return ServerConfig.load(file: file)
-        }
+        func load(_ events: String) throws -> ServerConfig.Loaded { try loadConfig(section: "events", events) }
         let good = try load("  - { url: https://crm.example/in, secret_env: CRM, events: [handoff_requested, window_closing] }")
         #expect(
             good.config?.eventSinks == [EventSink(url: "https://crm.example/in", secretVariable: "CRM", events: [.handoffRequested, .windowClosing])]
@@ -86,4 +72,15 @@ import Testing
         }
         #expect(missing?.description == "set the environment variable CRM")
     }
+}
+
+/// A config with one number on the auto-ack flow and `section:` holding `body` (its lines from
+/// line 3), read from a file of its own.
+func loadConfig(section: String, _ body: String) throws -> ServerConfig.Loaded {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let file = folder.appendingPathComponent("flowgate.yaml").path
+    let flow = repository.appendingPathComponent("flows/auto-ack.yaml").path
+    try "numbers: [{ phone_number_id: \"1\", flow: \(flow) }]\n\(section):\n\(body)\n".write(toFile: file, atomically: true, encoding: .utf8)
+    return ServerConfig.load(file: file)
 }

@@ -103,14 +103,7 @@ struct DeskRoutes: Sendable {
 
     func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let nonce = DeskAuth.nonce()
-        let page = LoginPage(
-            title: "Sign in",
-            page: "login",
-            alertBeforeMs: config.alertBefore.milliseconds,
-            nowMs: clock.now().millisecondsSince1970,
-            loginCSRF: auth.csrf(forLogin: nonce),
-            error: error
-        )
+        let page = LoginPage(frame: frame("Sign in", page: "login", session: nil, csrf: auth.csrf(forLogin: nonce)), error: error)
         var response = html(page, template: "login", status: status)
         response.setCookie(Self.cookie(DeskAuth.loginCookie, nonce, maxAge: 3600, request: request))
         return response
@@ -169,7 +162,7 @@ struct DeskRoutes: Sendable {
     // MARK: Pages
 
     func listPage(_ request: Request) async throws -> Response {
-        guard let (value, agent) = session(request) else { return Self.redirect("/desk/login") }
+        guard let signedIn = session(request) else { return Self.redirect("/desk/login") }
         let now = clock.now()
         var rows: [DeskViews.Row] = []
         for summary in try await store.conversations(limit: Self.listLimit) {
@@ -185,12 +178,7 @@ struct DeskRoutes: Sendable {
         default: break
         }
         let page = ListPage(
-            title: "Conversations",
-            page: "list",
-            agent: agent,
-            csrf: auth.csrf(forSession: value),
-            alertBeforeMs: config.alertBefore.milliseconds,
-            nowMs: now.millisecondsSince1970,
+            frame: frame("Conversations", page: "list", session: signedIn),
             rows: DeskViews.sorted(rows),
             all: !["needs", "closing", "closed"].contains(filter),
             needs: filter == "needs",
@@ -201,21 +189,16 @@ struct DeskRoutes: Sendable {
     }
 
     func conversationPage(_ request: Request, _ key: ContactKey, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let (value, agent) = session(request) else { return Self.redirect("/desk/login") }
+        guard let signedIn = session(request) else { return Self.redirect("/desk/login") }
         guard let engine = await pipeline.engine(for: key.phoneNumberID), let state = try await pipeline.state(of: key) else {
             throw HTTPError(.notFound, message: "no conversation with \(key.contactID) on number \(key.phoneNumberID)")
         }
         let now = clock.now()
         let owner = DeskViews.Owner(state)
         let window = DeskViews.Window(state, window: engine.window, now: now, alertBefore: config.alertBefore)
-        let mine = state.handoff?.agent == agent
+        let mine = state.handoff?.agent == signedIn.agent
         let page = ConversationPage(
-            title: state.contact.name ?? key.contactID,
-            page: "conversation",
-            agent: agent,
-            csrf: auth.csrf(forSession: value),
-            alertBeforeMs: config.alertBefore.milliseconds,
-            nowMs: now.millisecondsSince1970,
+            frame: frame(state.contact.name ?? key.contactID, page: "conversation", session: signedIn),
             key: key.description,
             path: DeskViews.path(key),
             name: state.contact.name ?? key.contactID,
@@ -320,22 +303,35 @@ struct DeskRoutes: Sendable {
 
     // MARK: Page models
 
-    struct LoginPage {
+    /// What every page's head and forms need: the title, which page it is, who is signed in and
+    /// their CSRF token, the alert lead and the server's time (the countdowns start from it).
+    struct Frame {
         var title: String
         var page: String
+        var agent: String?
+        var csrf: String
         var alertBeforeMs: Int64
         var nowMs: Int64
-        var loginCSRF: String
+    }
+
+    func frame(_ title: String, page: String, session: (value: String, agent: String)?, csrf: String? = nil) -> Frame {
+        Frame(
+            title: title,
+            page: page,
+            agent: session?.agent,
+            csrf: csrf ?? session.map { auth.csrf(forSession: $0.value) } ?? "",
+            alertBeforeMs: config.alertBefore.milliseconds,
+            nowMs: clock.now().millisecondsSince1970
+        )
+    }
+
+    struct LoginPage {
+        var frame: Frame
         var error: String?
     }
 
     struct ListPage {
-        var title: String
-        var page: String
-        var agent: String
-        var csrf: String
-        var alertBeforeMs: Int64
-        var nowMs: Int64
+        var frame: Frame
         var rows: [DeskViews.Row]
         var all: Bool
         var needs: Bool
@@ -344,12 +340,7 @@ struct DeskRoutes: Sendable {
     }
 
     struct ConversationPage {
-        var title: String
-        var page: String
-        var agent: String
-        var csrf: String
-        var alertBeforeMs: Int64
-        var nowMs: Int64
+        var frame: Frame
         var key: String
         var path: String
         var name: String

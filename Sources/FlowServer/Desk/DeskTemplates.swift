@@ -12,6 +12,7 @@ enum DeskTemplates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        {{#frame}}
         <title>{{title}} · Flowgate desk</title>
         <link rel="stylesheet" href="/desk/assets/desk.css">
         <script src="/desk/assets/desk.js" defer></script>
@@ -22,11 +23,12 @@ enum DeskTemplates {
           {{#agent}}
           <span class="who">Signed in as <strong>{{agent}}</strong></span>
           <form method="post" action="/desk/logout" class="inline">
-            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="csrf" value="{{frame.csrf}}">
             <button type="submit" id="logout">Sign out</button>
           </form>
           {{/agent}}
         </header>
+        {{/frame}}
         <main id="content">
 
         """
@@ -44,7 +46,7 @@ enum DeskTemplates {
           <h1>Sign in</h1>
           {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
           <form method="post" action="/desk/login">
-            <input type="hidden" name="csrf" value="{{loginCSRF}}">
+            <input type="hidden" name="csrf" value="{{frame.csrf}}">
             <label>Your desk token <input type="password" name="token" id="token" autocomplete="current-password" required></label>
             <button type="submit" id="sign-in">Sign in</button>
           </form>
@@ -88,13 +90,13 @@ enum DeskTemplates {
             <div class="actions">
               {{#canTake}}
               <form method="post" action="{{path}}/take" class="inline">
-                <input type="hidden" name="csrf" value="{{csrf}}">
+                <input type="hidden" name="csrf" value="{{frame.csrf}}">
                 <button type="submit" id="take-over">Take over</button>
               </form>
               {{/canTake}}
               {{#canRelease}}
               <form method="post" action="{{path}}/release" class="inline">
-                <input type="hidden" name="csrf" value="{{csrf}}">
+                <input type="hidden" name="csrf" value="{{frame.csrf}}">
                 <button type="submit" id="hand-back">Hand back to the bot</button>
               </form>
               {{/canRelease}}
@@ -115,7 +117,7 @@ enum DeskTemplates {
           {{#mine}}
           {{#windowOpen}}
           <form method="post" action="{{path}}/reply" class="reply" id="reply-form">
-            <input type="hidden" name="csrf" value="{{csrf}}">
+            <input type="hidden" name="csrf" value="{{frame.csrf}}">
             <label for="reply">Reply <span class="hint">(free-form, while the window is open)</span></label>
             <textarea name="text" id="reply" rows="3" maxlength="4096" required></textarea>
             <button type="submit" id="send">Send</button>
@@ -127,7 +129,7 @@ enum DeskTemplates {
             <p class="hint">WhatsApp allows only approved templates until the customer writes again.</p>
             {{#templates}}
             <form method="post" action="{{path}}/template" class="template" data-body="{{body}}">
-              <input type="hidden" name="csrf" value="{{csrf}}">
+              <input type="hidden" name="csrf" value="{{frame.csrf}}">
               <input type="hidden" name="template" value="{{key}}">
               <h3>{{name}} <span class="category">{{category}} · {{language}}</span></h3>
               {{#parameters}}
