@@ -172,9 +172,9 @@ struct DeskRoutes: Sendable {
         let filter = request.uri.queryParameters["filter"].map(String.init) ?? "all"
         let hour = TimeSpan.hours(1).milliseconds
         switch filter {
-        case "needs": rows = rows.filter(\.needsPerson)
-        case "closing": rows = rows.filter { $0.isOpen && $0.closesAt - now.millisecondsSince1970 <= hour }
-        case "closed": rows = rows.filter { !$0.isOpen }
+        case "needs": rows = rows.filter(\.owner.needsPerson)
+        case "closing": rows = rows.filter { $0.window.isOpen && $0.window.closesAt - now.millisecondsSince1970 <= hour }
+        case "closed": rows = rows.filter { !$0.window.isOpen }
         default: break
         }
         let page = ListPage(
@@ -203,13 +203,8 @@ struct DeskRoutes: Sendable {
             path: DeskViews.path(key),
             name: state.contact.name ?? key.contactID,
             number: key.contactID,
-            owner: owner.text,
-            ownerClass: owner.style,
-            closesAt: window.closesAt,
-            windowText: window.text,
-            windowClass: window.style,
-            watch: owner.watched,
-            windowOpen: window.isOpen,
+            owner: owner,
+            window: window,
             canTake: !mine,
             canRelease: state.handoff != nil,
             mine: mine,
@@ -345,13 +340,8 @@ struct DeskRoutes: Sendable {
         var path: String
         var name: String
         var number: String
-        var owner: String
-        var ownerClass: String
-        var closesAt: Int64
-        var windowText: String
-        var windowClass: String
-        var watch: Bool
-        var windowOpen: Bool
+        var owner: DeskViews.Owner
+        var window: DeskViews.Window
         var canTake: Bool
         var canRelease: Bool
         var mine: Bool

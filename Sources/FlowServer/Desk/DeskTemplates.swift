@@ -66,11 +66,11 @@ enum DeskTemplates {
           <thead><tr><th>Customer</th><th>Who has it</th><th>Last message</th><th>Window</th></tr></thead>
           <tbody>
           {{#rows}}
-          <tr class="row {{ownerClass}}" data-contact="{{key}}">
+          <tr class="row {{owner.style}}" data-contact="{{key}}">
             <td><a href="{{path}}" class="name">{{name}}</a><br><span class="number">+{{number}}</span></td>
-            <td class="owner">{{owner}}</td>
+            <td class="owner">{{owner.text}}</td>
             <td class="last">{{last}}<br><span class="at">{{lastAt}}</span></td>
-            <td><span class="window {{windowClass}}" data-closes-at="{{closesAt}}" data-watch="{{watch}}">{{windowText}}</span></td>
+            <td><span class="window {{window.style}}" data-closes-at="{{window.closesAt}}" data-watch="{{owner.watched}}">{{window.text}}</span></td>
           </tr>
           {{/rows}}
           {{^rows}}<tr><td colspan="4" class="empty">No conversations here.</td></tr>{{/rows}}
@@ -85,8 +85,8 @@ enum DeskTemplates {
         <section class="conversation" data-contact="{{key}}">
           <header class="contact">
             <h1>{{name}} <span class="number">+{{number}}</span></h1>
-            <p class="owner {{ownerClass}}">{{owner}}</p>
-            <p><span class="window {{windowClass}}" data-closes-at="{{closesAt}}" data-watch="{{watch}}" id="window">{{windowText}}</span></p>
+            <p class="owner {{owner.style}}">{{owner.text}}</p>
+            <p><span class="window {{window.style}}" data-closes-at="{{window.closesAt}}" data-watch="{{owner.watched}}" id="window">{{window.text}}</span></p>
             <div class="actions">
               {{#canTake}}
               <form method="post" action="{{path}}/take" class="inline">
@@ -115,15 +115,15 @@ enum DeskTemplates {
             {{^messages}}<li class="empty">Nothing logged yet.</li>{{/messages}}
           </ol>
           {{#mine}}
-          {{#windowOpen}}
+          {{#window.isOpen}}
           <form method="post" action="{{path}}/reply" class="reply" id="reply-form">
             <input type="hidden" name="csrf" value="{{frame.csrf}}">
             <label for="reply">Reply <span class="hint">(free-form, while the window is open)</span></label>
             <textarea name="text" id="reply" rows="3" maxlength="4096" required></textarea>
             <button type="submit" id="send">Send</button>
           </form>
-          {{/windowOpen}}
-          {{^windowOpen}}
+          {{/window.isOpen}}
+          {{^window.isOpen}}
           <section class="templates" id="template-picker">
             <h2>The window is closed: send a template</h2>
             <p class="hint">WhatsApp allows only approved templates until the customer writes again.</p>
@@ -142,7 +142,7 @@ enum DeskTemplates {
             {{/templates}}
             {{^templates}}<p>This flow declares no template a person can fill in here.</p>{{/templates}}
           </section>
-          {{/windowOpen}}
+          {{/window.isOpen}}
           {{/mine}}
           <details class="variables">
             <summary>Flow variables</summary>

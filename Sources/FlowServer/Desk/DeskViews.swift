@@ -86,22 +86,13 @@ enum DeskViews {
         var path: String
         var name: String
         var number: String
-        var owner: String
-        var ownerClass: String
+        var owner: Owner
         var last: String
         var lastAt: String
-        var closesAt: Int64
-        var windowText: String
-        var windowClass: String
-        var watch: Bool
-        // Not rendered: for sorting and filters.
-        var needsPerson: Bool
-        var isOpen: Bool
+        var window: Window
     }
 
     static func row(_ summary: ConversationSummary, window: SessionWindow, now: Timestamp, alertBefore: TimeSpan) -> Row {
-        let owner = Owner(summary.state)
-        let shown = Window(summary.state, window: window, now: now, alertBefore: alertBefore)
         let last = summary.last.map { message in
             let line = message.entry.text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             let who = message.entry.direction == .inbound ? "" : message.entry.direction == .outbound ? "↩ " : "· "
@@ -112,25 +103,19 @@ enum DeskViews {
             path: path(summary.contact),
             name: summary.state.contact.name ?? summary.contact.contactID,
             number: summary.contact.contactID,
-            owner: owner.text,
-            ownerClass: owner.style,
+            owner: Owner(summary.state),
             last: last ?? "",
             lastAt: summary.last?.entry.at.description ?? summary.updatedAt.description,
-            closesAt: shown.closesAt,
-            windowText: shown.text,
-            windowClass: shown.style,
-            watch: owner.watched,
-            needsPerson: owner.needsPerson,
-            isOpen: shown.isOpen
+            window: Window(summary.state, window: window, now: now, alertBefore: alertBefore)
         )
     }
 
     /// What needs a person first, then the soonest close; closed windows last.
     static func sorted(_ rows: [Row]) -> [Row] {
         rows.sorted { a, b in
-            if a.needsPerson != b.needsPerson { return a.needsPerson }
-            if a.isOpen != b.isOpen { return a.isOpen }
-            return a.closesAt < b.closesAt
+            if a.owner.needsPerson != b.owner.needsPerson { return a.owner.needsPerson }
+            if a.window.isOpen != b.window.isOpen { return a.window.isOpen }
+            return a.window.closesAt < b.window.closesAt
         }
     }
 
