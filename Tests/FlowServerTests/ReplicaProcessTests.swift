@@ -149,7 +149,10 @@ final class Tally: Sendable {
 final class Replica: @unchecked Sendable {
     let binary: String
     let config: String
-    let port: Int
+    /// The port it listens on. A free port found before the start can be taken by another test
+    /// first; the replica then exits, and starts again on another.
+    var port: Int { portNumber.load(ordering: .sequentiallyConsistent) }
+    private let portNumber: Atomic<Int>
     let graph: String
     let database: String
     private var process: Process?
@@ -157,7 +160,7 @@ final class Replica: @unchecked Sendable {
     init(binary: String, config: String, port: Int, graph: String, database: String) {
         self.binary = binary
         self.config = config
-        self.port = port
+        portNumber = Atomic(port)
         self.graph = graph
         self.database = database
     }
@@ -177,12 +180,37 @@ final class Replica: @unchecked Sendable {
             "WHATSAPP_APP_SECRET": appSecret, "WHATSAPP_VERIFY_TOKEN": verifyToken, "WHATSAPP_ACCESS_TOKEN": accessToken,
             "FLOWGATE_DATABASE_URL": database,
         ]) { $1 }
+        // Its output goes to a file of its own, shown when it does not become ready.
+        FileManager.default.createFile(atPath: log, contents: nil)
+        if let handle = FileHandle(forWritingAtPath: log) {
+            handle.seekToEndOfFile()
+            process.standardOutput = handle
+            process.standardError = handle
+        }
         try process.run()
         self.process = process
     }
 
+    /// Where its output goes.
+    var log: String { config + ".\(ObjectIdentifier(self).hashValue).log" }
+
     func waitReady(_ client: HTTPClient) async throws {
+        do {
+            try await untilReady(client)
+        } catch {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw TimedOut(what: "replica on \(port) ready (running: \(process?.isRunning ?? false)); its output ends:\n" + output.suffix(2000))
+        }
+    }
+
+    private func untilReady(_ client: HTTPClient) async throws {
         try await eventually("replica on \(port) ready", within: 30) {
+            if let process, !process.isRunning {
+                // It could not bind (another test took the port meanwhile): start on a new one.
+                portNumber.store((try? freePort()) ?? port, ordering: .sequentiallyConsistent)
+                try? start()
+                return false
+            }
             guard let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(2)) else {
                 return false
             }
