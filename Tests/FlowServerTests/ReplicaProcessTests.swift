@@ -181,7 +181,7 @@ final class Replica: @unchecked Sendable {
             "FLOWGATE_DATABASE_URL": database,
         ]) { $1 }
         // Its output goes to a file of its own, shown when it does not become ready.
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         if let handle = FileHandle(forWritingAtPath: log) {
             handle.seekToEndOfFile()
             process.standardOutput = handle
