@@ -24,8 +24,6 @@ struct DeskAuth: Sendable {
         tokens = agentTokens
     }
 
-    var agentNames: [String] { tokens.keys.sorted() }
-
     /// The agent this token signs in, if any. Every agent's token is compared, in constant time.
     func agent(forToken token: String) -> String? {
         var found: String?

@@ -25,9 +25,6 @@ public actor DeskFeed {
 
     private func remove(_ id: UUID) { listeners[id] = nil }
 
-    /// Open pages now listening.
-    public var listenerCount: Int { listeners.count }
-
     func changed(_ contacts: some Sequence<ContactKey>) {
         guard !listeners.isEmpty else { return }
         for contact in contacts {
