@@ -144,9 +144,6 @@ public actor Dispatcher {
 
     /// When this number may send next, keeping to its rate (a burst of one second's worth is allowed).
     private func reserve(_ phoneNumberID: String) async -> Timestamp {
-        // WhatsApp's per-number rate is no business of an event sink's: deliveries go at once
-        // (one at a time per contact, `concurrency` at most in all).
-        if EventSink.sinkIndex(ofNumber: phoneNumberID) != nil { return clock.now() }
         let rate = settings.ratePerSecond[phoneNumberID] ?? settings.defaultRate
         let spacing = TimeSpan(milliseconds: max(0, Int64((1000.0 / max(rate, 0.001)).rounded(.down))))
         guard spacing.milliseconds > 0 else { return clock.now() }

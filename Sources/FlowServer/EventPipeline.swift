@@ -285,17 +285,7 @@ public actor EventPipeline {
                         cache[contact] ?? stored[contact]
                         ?? ContactState(contact: item.identity ?? ContactIdentity(waID: contact.contactID))
                     let transition = engine.handle(event, state: state, now: now)
-                    if logsConversations {
-                        var agent: String?
-                        if case .agentMessage(let message) = event { agent = message.agent }
-                        prepared.commit.log += LogEntries.of(transition, contact: contact, flow: engine.flow, agent: agent, now: now)
-                    }
-                    if logsConversations, case .status(let status) = event {
-                        let failure = status.errors.first.map { "\($0.code) \($0.title)" }
-                        prepared.commit.logStatuses.append(
-                            LogStatus(contact: contact, ref: status.ref, state: status.state, at: now, error: failure)
-                        )
-                    }
+                    if logsConversations { LogEntries.add(event, transition, contact: contact, flow: engine.flow, now: now, to: &prepared.commit) }
                     if prepared.commit.expectedVersions[contact] == nil {
                         // The first change to this contact in the batch: it replaces the version
                         // the state was read (or last prepared) at.

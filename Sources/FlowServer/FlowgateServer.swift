@@ -50,6 +50,9 @@ public struct FlowgateServer {
         settings.maxAttempts = config.maxAttempts
         settings.retryFor = config.retryFor
         for number in config.numbers { if let rate = number.rate { settings.ratePerSecond[number.phoneNumberID] = rate } }
+        // WhatsApp's per-number rate is no business of an event sink's: no spacing between its
+        // deliveries (one at a time per contact, `concurrency` at most in all).
+        for index in config.eventSinks.indices { settings.ratePerSecond[EventSink.number(forSink: index)] = .infinity }
         settings.claims = config.claims
         settings.sharedRate = config.store.isShared
         var engines = engines

@@ -14,6 +14,18 @@ enum LogEntries {
         }
     }
 
+    /// Adds what an event and its transition log to a commit: the lines, and a status for the
+    /// message a delivery status names.
+    static func add(_ event: Event, _ transition: Transition, contact: ContactKey, flow: Flow, now: Timestamp, to commit: inout Commit) {
+        var agent: String?
+        if case .agentMessage(let message) = event { agent = message.agent }
+        commit.log += of(transition, contact: contact, flow: flow, agent: agent, now: now)
+        if case .status(let status) = event {
+            let failure = status.errors.first.map { "\($0.code) \($0.title)" }
+            commit.logStatuses.append(LogStatus(contact: contact, ref: status.ref, state: status.state, at: now, error: failure))
+        }
+    }
+
     static func of(_ transition: Transition, contact: ContactKey, flow: Flow, agent: String?, now: Timestamp) -> [LogEntry] {
         var entries: [LogEntry] = []
         for event in transition.trace {

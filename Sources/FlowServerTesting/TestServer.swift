@@ -153,6 +153,20 @@ public final class FakeGraph: Sendable {
         await group.triggerGracefulShutdown()
         try await task.value
     }
+
+    /// Runs `body` with a fake, then stops it, whether `body` returned or threw.
+    public static func using<T>(_ body: (FakeGraph) async throws -> T) async throws -> T {
+        let graph = try await FakeGraph()
+        let value: T
+        do {
+            value = try await body(graph)
+        } catch {
+            try? await graph.stop()
+            throw error
+        }
+        try await graph.stop()
+        return value
+    }
 }
 
 /// A `flowgate serve` on 127.0.0.1 with its own SQLite file and a manual clock.

@@ -118,6 +118,11 @@ public struct Commit: Sendable {
             self.ref = ref
             self.body = body
         }
+
+        /// The message as stored by a commit at `time`, under `id`.
+        public func record(id: Int64, at time: Timestamp) -> OutboxRecord {
+            OutboxRecord(id: id, contact: contact, ref: ref, body: body, attempts: 0, notBefore: time, queuedAt: time)
+        }
     }
 
     /// An inbound message id, for deduplication, with when it was seen.

@@ -210,19 +210,8 @@ public final class PostgresStore: FlowStore {
             throw Self.commitRefusal(error) ?? error
         }
         // Ids follow the insertion order, which the function fixes to the commit's.
-        var records: [OutboxRecord] = []
-        for (message, row) in zip(outbox, inserted.sorted { $0.id < $1.id }) where commit.claim == nil || row.claimed {
-            records.append(
-                OutboxRecord(
-                    id: row.id,
-                    contact: message.contact,
-                    ref: message.ref,
-                    body: message.body,
-                    attempts: 0,
-                    notBefore: commit.time,
-                    queuedAt: commit.time
-                )
-            )
+        let records = zip(outbox, inserted.sorted { $0.id < $1.id }).filter { commit.claim == nil || $1.claimed }.map { message, row in
+            message.record(id: row.id, at: commit.time)
         }
         return records
     }

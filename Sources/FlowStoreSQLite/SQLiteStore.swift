@@ -265,17 +265,7 @@ public final class SQLiteStore: FlowStore {
                     claim?.until.millisecondsSince1970 ?? 0,
                 ])
                 if commit.claim != nil, claim == nil { continue }
-                records.append(
-                    OutboxRecord(
-                        id: db.lastInsertedRowID,
-                        contact: message.contact,
-                        ref: message.ref,
-                        body: message.body,
-                        attempts: 0,
-                        notBefore: commit.time,
-                        queuedAt: commit.time
-                    )
-                )
+                records.append(message.record(id: db.lastInsertedRowID, at: commit.time))
             }
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }

@@ -76,24 +76,23 @@ struct DeskTests {
     }
 
     func withDesk(_ body: (TestServer, FakeGraph, Browser) async throws -> Void) async throws {
-        let graph = try await FakeGraph()
-        let server = try await TestServer(
-            flow: "order-support",
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: ManualClock(start: start),
-            agentTokens: ["Ana": Self.token]
-        )
-        let browser = Browser(base: server.base)
-        do {
-            try await server.using { try await body($0, graph, browser) }
-        } catch {
-            try? await browser.shutdown()
-            try? await graph.stop()
-            throw error
+        try await FakeGraph.using { graph in
+            let server = try await TestServer(
+                flow: "order-support",
+                database: temporaryDatabase(),
+                graph: graph,
+                clock: ManualClock(start: start),
+                agentTokens: ["Ana": Self.token]
+            )
+            let browser = Browser(base: server.base)
+            do {
+                try await server.using { try await body($0, graph, browser) }
+            } catch {
+                try? await browser.shutdown()
+                throw error
+            }
+            try await browser.shutdown()
         }
-        try await browser.shutdown()
-        try await graph.stop()
     }
 
     static let path = "/desk/c/\(phoneNumberID)/31612345678"

@@ -14,25 +14,20 @@ struct EventSinkTests {
     static let secret = "sink-secret-0123456789"
 
     func withSink(events: Set<EventSink.Kind>, _ body: (TestServer, FakeGraph) async throws -> Void) async throws {
-        let graph = try await FakeGraph()
-        let server = try await TestServer(
-            flow: "order-support",
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: ManualClock(start: start),
-            configure: { config in
-                config.eventSinks = [EventSink(url: graph.base + "/events/crm", secretVariable: "SINK", events: events)]
-                config.desk.alertBefore = .hours(1)
-            },
-            sinkSecrets: [Self.secret]
-        )
-        do {
+        try await FakeGraph.using { graph in
+            let server = try await TestServer(
+                flow: "order-support",
+                database: temporaryDatabase(),
+                graph: graph,
+                clock: ManualClock(start: start),
+                configure: { config in
+                    config.eventSinks = [EventSink(url: graph.base + "/events/crm", secretVariable: "SINK", events: events)]
+                    config.desk.alertBefore = .hours(1)
+                },
+                sinkSecrets: [Self.secret]
+            )
             try await server.using { try await body($0, graph) }
-        } catch {
-            try? await graph.stop()
-            throw error
         }
-        try await graph.stop()
     }
 
     func verified(_ received: FakeGraph.Received) -> Bool {
