@@ -109,8 +109,11 @@ enum DeskAssets {
                 tick();
               }
             } finally {
-              refreshing = false;
-              if (again) { again = false; refresh(); }
+              // At most one fetch a second, however busy the server: changes meanwhile coalesce.
+              setTimeout(() => {
+                refreshing = false;
+                if (again) { again = false; refresh(); }
+              }, 1000);
             }
           }
 
@@ -123,7 +126,7 @@ enum DeskAssets {
             const events = new EventSource("/desk/events");
             events.addEventListener("change", (event) => {
               const only = watchedContact();
-              if (!only || only === event.data) refresh();
+              if (!only || event.data.split("\\n").includes(only)) refresh();
             });
           }
 

@@ -10,7 +10,7 @@ public actor DeskFeed {
 
     public init() {}
 
-    /// Contact keys (`<number>:<contact>`) as their conversations change, until ``finish()``.
+    /// The contact keys (`<number>:<contact>`) each commit changed, one line per key, until ``finish()``.
     public func changes() -> AsyncStream<String> {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
         guard !finished else {
@@ -25,11 +25,14 @@ public actor DeskFeed {
 
     private func remove(_ id: UUID) { listeners[id] = nil }
 
+    /// One notice per commit, however many contacts it touched: their keys, one per line (a key
+    /// holding a line break, which only hostile input makes, is left out).
     func changed(_ contacts: some Sequence<ContactKey>) {
         guard !listeners.isEmpty else { return }
-        for contact in contacts {
-            for listener in listeners.values { listener.yield(contact.description) }
-        }
+        let keys = contacts.map(\.description).filter { !$0.contains(where: \.isNewline) }
+        guard !keys.isEmpty else { return }
+        let notice = keys.joined(separator: "\n")
+        for listener in listeners.values { listener.yield(notice) }
     }
 
     /// Yields an empty key to every page: writing it finds the connections that went away.

@@ -235,7 +235,8 @@ struct DeskRoutes: Sendable {
         return Self.redirect(DeskViews.path(key))
     }
 
-    /// Server-sent events: `change` with the contact key whenever a conversation changes.
+    /// Server-sent events: a `change` per commit, its data the keys of the contacts it changed,
+    /// one per line.
     func events(_ request: Request) async throws -> Response {
         guard session(request) != nil else { throw HTTPError(.unauthorized, message: "sign in at /desk/login first") }
         let changes = await feed.changes()
@@ -245,9 +246,10 @@ struct DeskRoutes: Sendable {
             // The server stops accepting, then waits for open requests: an open page must not hold
             // that up, so the stop ends every stream at once.
             try await withGracefulShutdownHandler {
-                for await key in changes where !key.contains(where: \.isNewline) {
-                    // An empty key is the feed's heartbeat: it finds pages that went away.
-                    try await writer.write(ByteBuffer(string: key.isEmpty ? ": ping\n\n" : "event: change\ndata: \(key)\n\n"))
+                for await keys in changes {
+                    // An empty notice is the feed's heartbeat: it finds pages that went away.
+                    let data = keys.split(separator: "\n").map { "data: \($0)\n" }.joined()
+                    try await writer.write(ByteBuffer(string: keys.isEmpty ? ": ping\n\n" : "event: change\n\(data)\n"))
                 }
             } onGracefulShutdown: {
                 Task { await feed.finish() }
