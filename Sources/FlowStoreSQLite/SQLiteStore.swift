@@ -159,25 +159,15 @@ public final class SQLiteStore: FlowStore {
     public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
         guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
         let names = keys.map(\.description)
+        // One prepared statement per question, run once per key: a statement with a list of
+        // `?` as long as the batch would be parsed and planned again for every batch.
         let (rows, seen) = try await pool.read { db -> ([(String, Data, Int64)], Set<String>) in
-            let rows =
-                names.isEmpty
-                ? []
-                : try Row.fetchAll(
-                    db,
-                    sql: "SELECT key, state, version FROM contacts WHERE key IN (\(Self.placeholders(names.count)))",
-                    arguments: StatementArguments(names)
-                ).map { ($0["key"] as String, $0["state"] as Data, $0["version"] as Int64) }
-            let seen =
-                ids.isEmpty
-                ? []
-                : Set(
-                    try String.fetchAll(
-                        db,
-                        sql: "SELECT id FROM seen WHERE id IN (\(Self.placeholders(ids.count)))",
-                        arguments: StatementArguments(ids)
-                    )
-                )
+            let state = try db.cachedStatement(sql: "SELECT key, state, version FROM contacts WHERE key = ?")
+            let rows = try names.compactMap { name in
+                try Row.fetchOne(state, arguments: [name]).map { ($0["key"] as String, $0["state"] as Data, $0["version"] as Int64) }
+            }
+            let known = try db.cachedStatement(sql: "SELECT 1 FROM seen WHERE id = ?")
+            let seen = try Set(ids.filter { try Bool.fetchOne(known, arguments: [$0]) != nil })
             return (rows, seen)
         }
         let decoder = JSONDecoder()
@@ -277,16 +267,12 @@ public final class SQLiteStore: FlowStore {
     /// Of `contacts`, those with a pending message `worker` does not hold.
     static func contactsHeldElsewhere(_ db: Database, contacts: Set<ContactKey>, worker: String?) throws -> Set<ContactKey> {
         guard let worker, !contacts.isEmpty else { return [] }
-        let names = contacts.map(\.description)
-        let held = try String.fetchAll(
-            db,
+        let pending = try db.cachedStatement(
             sql: """
-                SELECT DISTINCT contact FROM outbox WHERE state = 'pending' AND (claimed_by IS NULL OR claimed_by <> ?)
-                AND contact IN (\(placeholders(names.count)))
-                """,
-            arguments: StatementArguments([worker] + names)
+                SELECT 1 FROM outbox WHERE contact = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by <> ?) LIMIT 1
+                """
         )
-        return Set(held.compactMap(ContactKey.init))
+        return try contacts.filter { try Bool.fetchOne(pending, arguments: [$0.description, worker]) != nil }
     }
 
     public func claimOutbox(_ claim: Claim, now: Timestamp, limit: Int) async throws -> [OutboxRecord] {
@@ -595,9 +581,5 @@ public final class SQLiteStore: FlowStore {
             try db.execute(sql: "DELETE FROM conversation_log WHERE at < ?", arguments: [time.millisecondsSince1970])
             return db.changesCount
         }
-    }
-
-    static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ",")
     }
 }
