@@ -48,27 +48,86 @@ extension ContactState {
         accounting = try values.decodeIfPresent(Accounting.self, forKey: .accounting) ?? Accounting()
     }
 
+    /// Written on every event, so written lean: instants as plain numbers, and empty collections
+    /// and zero counts left out (all read back the same). Each value costs Foundation's encoder
+    /// thousands of instructions, a nested one more.
     public func encode(to encoder: any Encoder) throws {
         var values = encoder.container(keyedBy: CodingKeys.self)
         try values.encode(version, forKey: .version)
         try values.encode(contact, forKey: .contact)
         try values.encodeIfPresent(flow, forKey: .flow)
         try values.encodeIfPresent(position, forKey: .position)
-        try values.encode(variables, forKey: .variables)
+        if !variables.isEmpty { try values.encode(variables, forKey: .variables) }
         try values.encodeIfPresent(reply, forKey: .reply)
-        try values.encode(failedAttempts, forKey: .failedAttempts)
-        try values.encodeIfPresent(lastInboundAt, forKey: .lastInboundAt)
-        try values.encodeIfPresent(previousInboundAt, forKey: .previousInboundAt)
-        try values.encodeIfPresent(refusedSentAt, forKey: .refusedSentAt)
+        if failedAttempts != 0 { try values.encode(failedAttempts, forKey: .failedAttempts) }
+        try values.encodeIfPresent(lastInboundAt?.millisecondsSince1970, forKey: .lastInboundAt)
+        try values.encodeIfPresent(previousInboundAt?.millisecondsSince1970, forKey: .previousInboundAt)
+        try values.encodeIfPresent(refusedSentAt?.millisecondsSince1970, forKey: .refusedSentAt)
         if !held.isEmpty { try values.encode(held, forKey: .held) }
         try values.encodeIfPresent(heldPosition, forKey: .heldPosition)
         try values.encodeIfPresent(reentry, forKey: .reentry)
-        try values.encode(heldSequence, forKey: .heldSequence)
+        if heldSequence != 0 { try values.encode(heldSequence, forKey: .heldSequence) }
         try values.encodeIfPresent(handoff, forKey: .handoff)
-        try values.encode(awaitingStatus, forKey: .awaitingStatus)
-        try values.encodeIfPresent(beforeExpiryDue, forKey: .beforeExpiryDue)
+        if !awaitingStatus.isEmpty { try values.encode(awaitingStatus, forKey: .awaitingStatus) }
+        try values.encodeIfPresent(beforeExpiryDue?.millisecondsSince1970, forKey: .beforeExpiryDue)
         try values.encode(waitSequence, forKey: .waitSequence)
         try values.encode(outboundSequence, forKey: .outboundSequence)
         try values.encode(accounting, forKey: .accounting)
+    }
+}
+
+/// A position, its leaves written as plain values (see ``ContactState/encode(to:)``).
+extension ContactState.Position {
+    enum CodingKeys: String, CodingKey {
+        case node, waitingFor, timerDue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        node = try values.decode(String.self, forKey: .node)
+        waitingFor = try values.decode(ContactState.Wait.self, forKey: .waitingFor)
+        timerDue = try values.decodeIfPresent(Timestamp.self, forKey: .timerDue)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(node, forKey: .node)
+        try values.encode(waitingFor.rawValue, forKey: .waitingFor)
+        try values.encodeIfPresent(timerDue?.millisecondsSince1970, forKey: .timerDue)
+    }
+}
+
+/// A message awaiting its status, its leaves written as plain values: a state keeps up to
+/// ``ContactState/awaitingStatusLimit`` of these, each written again on every event. A free-form
+/// message's payload is its JSON text (``SharedPayload``), encoded once when it was sent.
+extension ContactState.SentMessage {
+    enum CodingKeys: String, CodingKey {
+        case ref, node, sequence, isTemplate, sentAt, state, category, insideWhatsAppWindow, payload
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        ref = try values.decode(String.self, forKey: .ref)
+        node = try values.decode(String.self, forKey: .node)
+        sequence = try values.decode(Int64.self, forKey: .sequence)
+        isTemplate = try values.decodeIfPresent(Bool.self, forKey: .isTemplate) ?? false
+        sentAt = try values.decode(Timestamp.self, forKey: .sentAt)
+        state = try values.decodeIfPresent(DeliveryStatus.State.self, forKey: .state)
+        category = try values.decodeIfPresent(String.self, forKey: .category)
+        insideWhatsAppWindow = try values.decodeIfPresent(Bool.self, forKey: .insideWhatsAppWindow)
+        payload = try values.decodeIfPresent(SharedPayload.self, forKey: .payload)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(ref, forKey: .ref)
+        try values.encode(node, forKey: .node)
+        try values.encode(sequence, forKey: .sequence)
+        if isTemplate { try values.encode(isTemplate, forKey: .isTemplate) }
+        try values.encode(sentAt.millisecondsSince1970, forKey: .sentAt)
+        try values.encodeIfPresent(state?.rawValue, forKey: .state)
+        try values.encodeIfPresent(category, forKey: .category)
+        try values.encodeIfPresent(insideWhatsAppWindow, forKey: .insideWhatsAppWindow)
+        try values.encodeIfPresent(payload?.json, forKey: .payload)
     }
 }

@@ -1,4 +1,5 @@
 import FlowModel
+import Foundation
 import WhatsAppCloud
 
 /// Everything the engine knows about one contact, between events. Stores keep it as JSON, so it is
@@ -230,6 +231,19 @@ public struct Accounting: Codable, Hashable, Sendable {
         case freeFormMessages, templates, templatesDelivered, billableTemplates, templatesFailed, windowsOpened, blockedSteps
     }
 
+    /// Empty tallies and zero counts are left out (they read back the same): the state is written
+    /// on every event, and each value written costs the encoder thousands of instructions.
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        if freeFormMessages != 0 { try values.encode(freeFormMessages, forKey: .freeFormMessages) }
+        if !templates.isEmpty { try values.encode(templates, forKey: .templates) }
+        if !templatesDelivered.isEmpty { try values.encode(templatesDelivered, forKey: .templatesDelivered) }
+        if !billableTemplates.isEmpty { try values.encode(billableTemplates, forKey: .billableTemplates) }
+        if templatesFailed != 0 { try values.encode(templatesFailed, forKey: .templatesFailed) }
+        if windowsOpened != 0 { try values.encode(windowsOpened, forKey: .windowsOpened) }
+        if blockedSteps != 0 { try values.encode(blockedSteps, forKey: .blockedSteps) }
+    }
+
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         freeFormMessages = try values.decodeIfPresent(Int.self, forKey: .freeFormMessages) ?? 0
@@ -243,18 +257,35 @@ public struct Accounting: Codable, Hashable, Sendable {
 }
 
 /// An outbound payload kept by reference inside ``ContactState``: copying the state copies one
-/// reference, not every field of the message. Encoded as the payload itself.
+/// reference, not every field of the message.
+///
+/// Stored as its JSON text, one string, encoded once when the message is sent: a contact's state
+/// is written on every event and keeps up to ``ContactState/awaitingStatusLimit`` of these, and
+/// encoding each as an object again every time cost more than the rest of the event together.
+/// A state written before keeps the payload as an object; it is read as well.
 public final class SharedPayload: Codable, Hashable, Sendable {
     public let message: OutboundMessage
+    /// `message` as compact JSON with sorted keys: exactly the body sent to the Graph API.
+    public let json: String
 
-    public init(_ message: OutboundMessage) { self.message = message }
+    public init(_ message: OutboundMessage) {
+        self.message = message
+        json = message.jsonString()
+    }
 
-    public convenience init(from decoder: any Decoder) throws {
-        self.init(try OutboundMessage(from: decoder))
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            message = try JSONDecoder().decode(OutboundMessage.self, from: Data(text.utf8))
+            json = text
+        } else {
+            message = try OutboundMessage(from: decoder)
+            json = message.jsonString()
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try message.encode(to: encoder)
+        var container = encoder.singleValueContainer()
+        try container.encode(json)
     }
 
     public static func == (lhs: SharedPayload, rhs: SharedPayload) -> Bool {

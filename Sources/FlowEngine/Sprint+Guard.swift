@@ -174,8 +174,9 @@ extension Sprint {
         }
     }
 
-    /// The refused message, as it went (a state stored before payloads were kept: the node
-    /// rendered again).
+    /// The refused message, as it went: the copy the state kept, or, for a message with no
+    /// variables in it (and from a state stored before copies were kept), its node rendered
+    /// again. Should the flow have been changed in between, that is the node as it is now.
     private func payload(of sent: ContactState.SentMessage) -> OutboundMessage? {
         if let payload = sent.payload { return payload.message }
         guard let node = flow.nodes[sent.node] else { return nil }

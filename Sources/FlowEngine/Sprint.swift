@@ -98,7 +98,14 @@ struct Sprint {
     /// free-form message, or a template could not be filled in.
     mutating func send(_ node: FlowNode) -> Bool {
         guard !node.step.isFreeForm || maySendFreeForm else { return false }
-        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient, lookup: scope.lookup)
+        // Whether the message depends on variables: one that does not is what its node renders
+        // every time, so the state need not keep a copy for a possible refusal.
+        var readsVariables = false
+        let scope = scope
+        var renderer = MessageRenderer(flow: flow, to: state.contact.recipient) { name in
+            readsVariables = true
+            return scope.lookup(name)
+        }
         guard let rendered = renderer.render(node) else {
             note(.error(node: node.id, code: .render, detail: "nothing to send for this node"))
             return false
@@ -110,7 +117,7 @@ struct Sprint {
         for warning in renderer.warnings { note(.truncated(node: node.id, warning: warning)) }
         let purpose: TraceEvent.SendPurpose = reentryPending == node.id ? .reentry : .step
         if purpose == .reentry { reentryPending = nil }
-        return emit(rendered.payload, node: node.id, category: rendered.category, purpose: purpose)
+        return emit(rendered.payload, node: node.id, category: rendered.category, purpose: purpose, rendersAgain: !readsVariables)
     }
 
     /// A re-prompt after an answer that did not fit. With the window closed it is a held step
@@ -129,8 +136,18 @@ struct Sprint {
     /// The only place a message leaves the engine. A free-form message goes only while
     /// ``maySendFreeForm`` (a person's from the desk: while the window is open); otherwise nothing
     /// is sent and the caller holds the step back.
+    ///
+    /// A free-form message is kept in the state until its status comes, to be sent again as it
+    /// was if WhatsApp refuses it; not when `rendersAgain` (its node, with no variables in it,
+    /// renders exactly this message again).
     @discardableResult
-    mutating func emit(_ payload: OutboundMessage, node: String, category: String?, purpose: TraceEvent.SendPurpose) -> Bool {
+    mutating func emit(
+        _ payload: OutboundMessage,
+        node: String,
+        category: String?,
+        purpose: TraceEvent.SendPurpose,
+        rendersAgain: Bool = false
+    ) -> Bool {
         let mayGo = category != nil || (purpose == .person ? window.isOpen(state, at: now) : maySendFreeForm)
         guard mayGo else { return false }
         state.outboundSequence += 1
@@ -163,7 +180,7 @@ struct Sprint {
                 state: nil,
                 category: category,
                 insideWhatsAppWindow: category == nil ? nil : window.isOpenForWhatsApp(state, at: now),
-                payload: category == nil ? SharedPayload(payload) : nil
+                payload: category == nil && !rendersAgain ? SharedPayload(payload) : nil
             )
         )
         // Keep what a status can still matter for: the newest few, from the last two days. A status

@@ -298,7 +298,7 @@ public actor EventPipeline {
                     prepared.commit.states[contact] = transition.state
                     for message in transition.messages {
                         prepared.commit.outbox.append(
-                            Commit.NewMessage(contact: contact, ref: message.ref, body: Array(try message.payload.jsonData()))
+                            Commit.NewMessage(contact: contact, ref: message.ref, body: try Self.body(of: message, in: transition.state))
                         )
                     }
                     prepared.commit.outbox += try OutboundEvents.messages(
@@ -414,6 +414,13 @@ public actor EventPipeline {
             }
         }
         return .failed(rerun: rerun)
+    }
+
+    /// The JSON body of a message the engine sent: the one its state keeps (a free-form message is
+    /// kept for a possible refusal, encoded once), or encoded here.
+    static func body(of message: Outbound, in state: ContactState) throws -> [UInt8] {
+        if let kept = state.awaitingStatus.last(where: { $0.ref == message.ref })?.payload { return Array(kept.json.utf8) }
+        return Array(try message.payload.jsonData())
     }
 
     private func note(_ transition: Transition, contact: ContactKey) {
