@@ -18,7 +18,7 @@ import sys
 # The parts, first match wins, on the demangled name (module-qualified).
 PARTS = [
     ("signature (HMAC-SHA256)", r"WebhookSignature\.|Crypto\.HMAC|CCryptoBoringSSL"),
-    ("webhook JSON decoding", r"WebhookRoutes\.decode|WebhookEvents\.incoming"),
+    ("webhook JSON decoding", r"WebhookNotification\.decode|WebhookEvents\.incoming"),
     ("the engine", r"FlowEngine\.Engine\.handle"),
     ("payload encoding", r"SharedPayload\.init|Encodable\.jsonData|Encodable\.jsonString|OutboundEvents"),
     ("state encoding", r"\(FlowStore\.ContactKey, FlowEngine\.ContactState\) throws -> \(contact"),

@@ -47,7 +47,7 @@ struct WebhookRoutes {
         var body = Data(buffer.readableBytesView)
         let notification: WebhookNotification
         do {
-            notification = try Self.decode(&body)
+            notification = try WebhookNotification.decode(&body)
         } catch {
             // JSON we cannot map at all is kept as a dead letter; bytes that are not JSON (a
             // truncated body) are refused so the platform retries.
@@ -75,14 +75,6 @@ struct WebhookRoutes {
     }
 
     /// Commits the items and the parts that could not be read (as dead letters) together; 200 once stored.
-    /// Decodes a notification. A lone `\ud800` escape is valid JSON that Foundation refuses, and
-    /// since each message decodes on its own it would cost only that message: such escapes become
-    /// U+FFFD in `body` first (only a body with a backslash is looked at), and the message is kept.
-    static func decode(_ body: inout Data) throws -> WebhookNotification {
-        if body.contains(0x5C) { body = Data(JSONRepair.replacingLoneSurrogates(Array(body))) }
-        return try JSONDecoder().decode(WebhookNotification.self, from: body)
-    }
-
     private func keep(_ items: [Incoming], rejected: [WebhookEvents.Rejected], body: Data) async -> Response {
         var letters: [Commit.DeadLetter] = []
         if !rejected.isEmpty {
