@@ -245,7 +245,13 @@ public actor EventPipeline {
                     return item.contact
                 }
             )
-            let snapshot = try await store.snapshot(states: contacts.filter { cache[$0] == nil }, seen: items.compactMap(\.dedupeID))
+            // Whether a message id was seen is decided by the commit (a seen id rolls the batch
+            // back, and it runs again); reading ids first only spares that rerun. With every state
+            // cached, on a store only this process writes, a repeat is in memory (ids committed
+            // lately) or older than this run: the read is left out unless a batch runs again.
+            let unread = contacts.filter { cache[$0] == nil }
+            let reads = !unread.isEmpty || !keepsCommittedStates || jobs.contains { $0.staleRuns > 0 }
+            let snapshot = reads ? try await store.snapshot(states: unread, seen: items.compactMap(\.dedupeID)) : Snapshot()
             let (stored, seenBefore) = (snapshot.states, snapshot.seen)
             for (contact, version) in snapshot.versions where cache[contact] == nil { versions[contact] = version }
             for job in jobs {
