@@ -22,8 +22,8 @@ usage:
            table, which names the functions, stays), with Benchmarks/callgrind/sigsuspend.c
            preloaded (that valgrind crashes at libdispatch's sigsuspend otherwise)
 --keep     leave the callgrind dumps in DIR (for Benchmarks/breakdown.py)
---check    compare with the committed figures in FILE: exit 1 when a count per webhook grew by
-           more than 10 %
+--check    compare with the committed figures in FILE (Benchmarks/instructions.json, for
+           --webhooks 300): exit 1 when a count per webhook grew by more than 10 %
 """
 import argparse
 import glob
@@ -253,6 +253,8 @@ def main():
         print("INSTRUCTIONS server=%s phase=%s webhooks=%d per_webhook=%d" % (args.server, phase, args.webhooks, round(count)))
     if args.check:
         committed = json.load(open(args.check))
+        if committed["webhooks"] != args.webhooks:
+            raise SystemExit("instructions.py: %s holds figures for --webhooks %d" % (args.check, committed["webhooks"]))
         failed = False
         for phase, count in results.items():
             limit = committed[phase] * (1 + TOLERANCE)
