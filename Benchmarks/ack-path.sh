@@ -7,6 +7,8 @@
 #
 #   Benchmarks/ack-path.sh [SECONDS] [ROUNDS]       # default 15 s, 1 round; the table takes medians
 #   ONLY=flowgate Benchmarks/ack-path.sh …          # one server's runs (no ratios)
+#   FLOWGATE_SERVER=path/to/flowgate-server …       # another build of Flowgate
+#   BEFORE=path/to/flowgate-server …                # also an older build, in the same rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=../shared/bench
@@ -14,7 +16,8 @@ set -a; . "$BENCH/config.env"; set +a
 SECS=${1:-15}; ROUNDS=${2:-1}
 CEILING_BUILD="$HOME/.cache/hb-ceiling"
 CEILING="$CEILING_BUILD/release/HBCeiling"
-[[ -x .build/release/flowgate-server ]] || swift build -c release --product flowgate-server
+FLOWGATE_SERVER=${FLOWGATE_SERVER:-.build/release/flowgate-server}
+[[ -x $FLOWGATE_SERVER ]] || swift build -c release --product flowgate-server
 [[ -x $CEILING ]] || (cd "$BENCH/ceiling" && swift build -c release --scratch-path "$CEILING_BUILD")
 [[ -f "$PAYLOADS" ]] || "$BENCH/setup.sh"
 "$BENCH/fake_graph/fake-graph.sh" start >/dev/null 2>&1 || true
@@ -39,8 +42,10 @@ run() {
   local which=$1 conns=$2 delay=$3 label=$4
   python3 Benchmarks/fresh_payloads.py "$PAYLOADS" >/dev/null
   rm -f "$work"/flowgate.sqlite*
-  if [[ $which == flowgate ]]; then
-    .build/release/flowgate-server serve --config "$work/flowgate.yaml" --log-level warning > "$work/server.log" 2>&1 &
+  if [[ $which == flowgate || $which == before ]]; then
+    local binary=$FLOWGATE_SERVER
+    [[ $which == before ]] && binary=$BEFORE
+    "$binary" serve --config "$work/flowgate.yaml" --log-level warning > "$work/server.log" 2>&1 &
   else
     "$CEILING" > "$work/server.log" 2>&1 &
   fi
@@ -51,7 +56,7 @@ run() {
 }
 
 for _ in $(seq "$ROUNDS"); do
-  for which in ${ONLY:-ceiling flowgate}; do
+  for which in ${ONLY:-ceiling flowgate ${BEFORE:+before}}; do
     run $which 32 0 "$which-32"
     run $which 128 0 "$which-128"
     run $which 100 100 "$which-paced"
@@ -70,14 +75,19 @@ def median(label, key):
     return statistics.median(values) if values else float("nan")
 def cpu_us(label):  # server CPU per webhook, microseconds
     return statistics.median(float(r["cpu_server_pct"]) * 1e4 / float(r["rps"]) for r in runs[label])
-print("| measure | ceiling | Flowgate | ratio | target |")
-print("|---|---|---|---|---|")
+before = "before-32" in runs
+print("| measure | ceiling |" + (" Flowgate before |" if before else "") + " Flowgate | ratio | target |")
+print("|---|---|" + ("---|" if before else "") + "---|---|---|")
+def row(name, c, f, b, unit, ratio, target):
+    cells = [name, unit.format(c)] + ([unit.format(b)] if before else []) + [unit.format(f), ratio, target]
+    print("| " + " | ".join(cells) + " |")
 for conns, target in (("32", "≥ 50 %"), ("128", "≥ 70 %")):
-    c, f = median(f"ceiling-{conns}", "ack_rps"), median(f"flowgate-{conns}", "ack_rps")
-    print(f"| replies/s, {conns} connections | {c:,.0f} | {f:,.0f} | {100 * f / c:.0f} % | {target} |")
+    c, f, b = (median(f"{s}-{conns}", "ack_rps") for s in ("ceiling", "flowgate", "before"))
+    row(f"replies/s, {conns} connections", c, f, b, "{:,.0f}", f"{100 * f / c:.0f} %", target)
 c, f = cpu_us("ceiling-paced"), cpu_us("flowgate-paced")
-print(f"| server CPU per webhook at ~1,000/s | {c:.0f} µs | {f:.0f} µs | {f / c:.2f}× | ≤ 1.5× |")
+b = cpu_us("before-paced") if before else 0
+row("server CPU per webhook at ~1,000/s", c, f, b, "{:.0f} µs", f"{f / c:.2f}×", "≤ 1.5×")
 for key, name, target in (("p99_ms", "webhook p99 at ~1,000/s", "≤ 10 ms"), ("ack_delay_p99_ms", "ack p99 at ~1,000/s", "≤ 20 ms")):
-    c, f = median("ceiling-paced", key), median("flowgate-paced", key)
-    print(f"| {name} | {c:.1f} ms | {f:.1f} ms | {f / c:.2f}× | {target} |")
+    c, f, b = (median(f"{s}-paced", key) for s in ("ceiling", "flowgate", "before"))
+    row(name, c, f, b, "{:.1f} ms", f"{f / c:.2f}×", target)
 PY
