@@ -23,12 +23,18 @@ struct RefusedMessageTests {
 
     static let refusal = [DeliveryStatus.Failure(code: GraphErrorCode.reEngagement, title: "Re-engagement message")]
 
-    @Test("a refused message with variables goes again as it was, not as its node renders now")
-    func keptCopy() throws {
+    /// A contact asked for an order number at 10:00, who answered "111" at 10:01.
+    func answeredOnce() throws -> (contact: VirtualContact, answer: Transition) {
         var ana = VirtualContact(engine: Engine(flow: try loadFlow(Self.yaml)), contact: contact(), start: at("10:00"))
         ana.handle(text("hi"))
         ana.advance(to: at("10:01"))
-        let first = ana.handle(text("111"))
+        let answer = ana.handle(text("111"))
+        return (ana, answer)
+    }
+
+    @Test("a refused message with variables goes again as it was, not as its node renders now")
+    func keptCopy() throws {
+        var (ana, first) = try answeredOnce()
         #expect(first.texts == ["Looking up order 111", "Another order number?"])
         let ref = try #require(first.messages.first?.ref)
         #expect(ana.state.awaitingStatus.first { $0.ref == ref }?.payload?.message.text?.body == "Looking up order 111")
@@ -41,10 +47,7 @@ struct RefusedMessageTests {
 
     @Test("a message with no variables is not copied into the state; refused, its node renders it again")
     func renderedAgain() throws {
-        var ana = VirtualContact(engine: Engine(flow: try loadFlow(Self.yaml)), contact: contact(), start: at("10:00"))
-        ana.handle(text("hi"))
-        ana.advance(to: at("10:01"))
-        let first = ana.handle(text("111"))
+        var (ana, first) = try answeredOnce()
         let prompt = try #require(first.messages.last)
         #expect(prompt.payload.text?.body == "Another order number?")
         let kept = try #require(ana.state.awaitingStatus.first { $0.ref == prompt.ref })
