@@ -566,10 +566,10 @@ public final class PostgresStore: FlowStore {
 
     public func conversation(_ contact: ContactKey, limit: Int) async throws -> [LoggedMessage] {
         let rows = try await client.query(
-            PostgresQuery(
-                unsafeSQL: "SELECT \(Self.logColumns) FROM conversation_log WHERE contact = $1 ORDER BY id DESC LIMIT $2",
-                binds: try Self.binds(contact.description, Int64(limit))
-            ),
+            """
+            SELECT \(unescaped: Self.logColumns) FROM conversation_log WHERE contact = \(contact.description)
+            ORDER BY id DESC LIMIT \(Int64(limit))
+            """,
             logger: logger
         )
         return try await Self.loggedMessages(rows).reversed()
@@ -587,24 +587,15 @@ public final class PostgresStore: FlowStore {
             found.append((key, state, updatedAt))
         }
         let lastRows = try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT DISTINCT ON (contact) \(Self.logColumns) FROM conversation_log WHERE contact = ANY($1)
-                    ORDER BY contact, id DESC
-                    """,
-                binds: try Self.binds(found.map(\.0.description))
-            ),
+            """
+            SELECT DISTINCT ON (contact) \(unescaped: Self.logColumns) FROM conversation_log
+            WHERE contact = ANY(\(found.map(\.0.description))) ORDER BY contact, id DESC
+            """,
             logger: logger
         )
         var last: [ContactKey: LoggedMessage] = [:]
         for message in try await Self.loggedMessages(lastRows) { last[message.entry.contact] = message }
         return found.map { ConversationSummary(contact: $0.0, state: $0.1, updatedAt: Timestamp(millisecondsSince1970: $0.2), last: last[$0.0]) }
-    }
-
-    static func binds(_ values: any PostgresEncodable...) throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        for value in values { try bindings.append(value) }
-        return bindings
     }
 
     public func pruneLog(before time: Timestamp) async throws -> Int {
