@@ -62,7 +62,9 @@ public struct FlowgateServer {
         }
         var sender = sender
         if !config.eventSinks.isEmpty {
-            let sinks = zip(config.eventSinks, secrets.sinkSecrets).map { EventRoutingSender.Sink(url: $0.url, secret: Array($1.utf8)) }
+            let sinks = zip(config.eventSinks, secrets.sinkSecrets).map {
+                EventRoutingSender.Sink(url: $0.url, signature: WebhookSignature(appSecret: $1))
+            }
             sender = EventRoutingSender(graph: sender, sinks: sinks, client: .shared, timeout: .seconds(15))
         }
         pipeline = EventPipeline(

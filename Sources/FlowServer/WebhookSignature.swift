@@ -22,7 +22,7 @@ public struct WebhookSignature: Sendable {
     /// The header value for a body: what the platform sends, and what tests sign with.
     public func header(for body: some DataProtocol) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + ASCII.hex(mac)
     }
 
     static func bytes(fromHex hex: Substring) -> [UInt8]? {

@@ -156,3 +156,12 @@ final class CapturedLog: Sendable {
         #expect((object["time"] as? String)?.hasSuffix("Z") == true)
     }
 }
+
+@Suite struct SignatureFormatTests {
+    @Test("a signature header is Meta's: sha256= and the lowercase hex of HMAC-SHA256 (a published vector)")
+    func knownVector() {
+        let header = WebhookSignature(appSecret: "key").header(for: Array("The quick brown fox jumps over the lazy dog".utf8))
+        #expect(header == "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+        #expect(ASCII.hex([0x00, 0x0F, 0xA0, 0xFF]) == "000fa0ff")
+    }
+}

@@ -1,6 +1,7 @@
 import Crypto
 import FlowModel
 import Foundation
+import WhatsAppCloud
 
 /// Who may use the desk, and proof of it. Agents sign in with their token (compared in constant
 /// time); the session is a signed cookie, so every replica accepts it and none stores it; each
@@ -63,7 +64,7 @@ struct DeskAuth: Sendable {
     }
 
     private func mac(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        ASCII.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 
     /// Constant-time equality of two strings of any length: their MACs are compared instead.

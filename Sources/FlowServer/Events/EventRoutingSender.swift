@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -11,7 +10,8 @@ import NIOHTTP1
 struct EventRoutingSender: GraphSender {
     struct Sink: Sendable {
         var url: String
-        var secret: [UInt8]
+        /// Signs with the sink's secret, the way Meta signs webhooks with the app secret.
+        var signature: WebhookSignature
     }
 
     let graph: any GraphSender
@@ -26,12 +26,11 @@ struct EventRoutingSender: GraphSender {
             return .refused(httpStatus: 404, code: nil, message: "no event sink \(index) in the config")
         }
         let sink = sinks[index]
-        let signature = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: sink.secret))
         var request = HTTPClientRequest(url: sink.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Flowgate")
-        request.headers.add(name: "X-Flowgate-Signature-256", value: "sha256=" + signature.map { String(format: "%02x", $0) }.joined())
+        request.headers.add(name: "X-Flowgate-Signature-256", value: sink.signature.header(for: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: timeout)

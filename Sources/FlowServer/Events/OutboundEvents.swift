@@ -2,6 +2,7 @@ import FlowEngine
 import FlowModel
 import FlowStore
 import Foundation
+import WhatsAppCloud
 
 /// What a transition tells the event sinks: one outbox message per event and sink that asked for
 /// it, committed with the transition, so it goes out whatever happens to the process.
@@ -74,8 +75,6 @@ enum OutboundEvents {
     ) throws -> [Commit.NewMessage] {
         guard !sinks.isEmpty else { return [] }
         var messages: [Commit.NewMessage] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let state = transition.state
         for (kind, node, detail) in events(in: transition) {
             for (index, sink) in sinks.enumerated() where sink.events.contains(kind) {
@@ -95,7 +94,7 @@ enum OutboundEvents {
                     Commit.NewMessage(
                         contact: ContactKey(phoneNumberID: EventSink.number(forSink: index), contactID: contact.description),
                         ref: "event-" + id,
-                        body: Array(try encoder.encode(body))
+                        body: Array(try body.jsonData())
                     )
                 )
             }
