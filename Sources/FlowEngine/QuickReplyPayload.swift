@@ -1,3 +1,6 @@
+import FlowModel
+import WhatsAppCloud
+
 /// The payload Flowgate puts on a template's quick-reply buttons: it names the template node and
 /// the button's label (`fg1:<node>:<label>`), so a tap routes even on an older template after the
 /// flow has moved on. Taps carrying any other payload are matched by their label as before.
@@ -26,5 +29,20 @@ public struct QuickReplyPayload: Hashable, Sendable {
     /// The label a tap carries: from Flowgate's payload, else the payload itself.
     public static func label(_ payload: String) -> String {
         parse(payload)?.label ?? payload
+    }
+}
+
+extension TemplateDefinition {
+    /// The template sent from `node` with `components`, and a payload naming `node` on each of its
+    /// quick-reply buttons: the flow's template steps and a person's templates at the desk alike.
+    func object(sentFrom node: String, components: [TemplateObject.Component]) -> TemplateObject {
+        var components = components
+        for (index, button) in buttons.enumerated() {
+            if case .quickReply(let label) = button {
+                let payload = QuickReplyPayload.make(node: node, label: label.value)
+                components.append(.init(type: "button", subType: "quick_reply", index: index, parameters: [.payload(payload)]))
+            }
+        }
+        return TemplateObject(name: name.value, languageCode: language, components: components)
     }
 }

@@ -58,15 +58,8 @@ extension Sprint {
                 note(.agentRefused(agent: agent, why: .parameters(template: key, expected: expected)))
                 return
             }
-            var components: [TemplateObject.Component] = []
-            if !parameters.isEmpty { components.append(.init(type: "body", parameters: parameters.map { .text($0) })) }
-            for (index, button) in definition.buttons.enumerated() {
-                if case .quickReply(let label) = button {
-                    let payload = QuickReplyPayload.make(node: node, label: label.value)
-                    components.append(.init(type: "button", subType: "quick_reply", index: index, parameters: [.payload(payload)]))
-                }
-            }
-            let object = TemplateObject(name: definition.name.value, languageCode: definition.language, components: components)
+            let body: [TemplateObject.Component] = parameters.isEmpty ? [] : [.init(type: "body", parameters: parameters.map { .text($0) })]
+            let object = definition.object(sentFrom: node, components: body)
             emit(OutboundMessage(to: state.contact.recipient, template: object), node: node, category: definition.category.rawValue, purpose: .person)
         }
     }

@@ -23,13 +23,7 @@ extension TemplateStep: StepBehavior {
         for (value, index) in zip(params.buttons, definition.dynamicURLButtonIndices) {
             components.append(.init(type: "button", subType: "url", index: index, parameters: [.text(value.render(lookup))]))
         }
-        for (index, button) in definition.buttons.enumerated() {
-            if case .quickReply(let label) = button {
-                let payload = QuickReplyPayload.make(node: node.id, label: label.value)
-                components.append(.init(type: "button", subType: "quick_reply", index: index, parameters: [.payload(payload)]))
-            }
-        }
-        let object = TemplateObject(name: definition.name.value, languageCode: definition.language, components: components)
+        let object = definition.object(sentFrom: node.id, components: components)
         return renderer.rendered(OutboundMessage(to: renderer.to, template: object), category: definition.category.rawValue)
     }
 
