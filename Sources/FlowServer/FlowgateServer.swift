@@ -259,15 +259,19 @@ struct Runtime: Service {
         // every loop at once instead of leaving them spinning.
         await withTaskCancellationHandler {
             await runUntilStopped()
-        } onCancel: { [scheduler, pipeline, dispatcher, feed] in
-            Task {
-                await feed?.finish()
-                await scheduler.stop()
-                await pipeline.stop()
-                await dispatcher.stop()
-            }
+        } onCancel: {
+            Task { await stopLoops() }
         }
         logger.info("runtime stopped")
+    }
+
+    /// Tells every loop to finish what it has and end; open desk pages first, so they do not
+    /// hold the stop up.
+    private func stopLoops() async {
+        await feed?.finish()
+        await scheduler.stop()
+        await pipeline.stop()
+        await dispatcher.stop()
     }
 
     private func runUntilStopped() async {
@@ -283,13 +287,7 @@ struct Runtime: Service {
             maintenance.cancel()
             try? await store.maintain()
         } onGracefulShutdown: {
-            Task {
-                // Open desk pages must not hold the stop up.
-                await feed?.finish()
-                await scheduler.stop()
-                await pipeline.stop()
-                await dispatcher.stop()
-            }
+            Task { await stopLoops() }
         }
     }
 
