@@ -173,6 +173,19 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
             case .empty: "empty"
             }
         }
+
+        /// Why, in words (the trace and the desk say it).
+        public var reason: String {
+            switch self {
+            case .windowClosed: "the 24-hour customer service window is closed, so only a template may go"
+            case .notHeld: "take the conversation over first"
+            case .unknownTemplate(let key): "no template '\(key)' under the flow's `templates:`"
+            case .parameters(let template, let expected):
+                "template '\(template)' needs \(expected) body parameter\(expected == 1 ? "" : "s"), none of them empty"
+            case .unsupportedTemplate(let template): "template '\(template)' needs header or button parameters; send it from a flow node"
+            case .empty: "it is empty"
+            }
+        }
     }
 
     public enum IgnoredReason: Hashable, Sendable {
@@ -348,18 +361,7 @@ public enum TraceEvent: Hashable, Sendable, CustomStringConvertible {
         case .released(_, let next): "a person handed the contact back → \(next)"
         case .takenOver(let node, let agent):
             "\(agent) has the conversation\(node.map { "; the bot stays silent at '\($0)' until handed back" } ?? "; the bot stays silent until handed back")"
-        case .agentRefused(let agent, let why):
-            switch why {
-            case .windowClosed:
-                "\(agent)'s message not sent: the 24-hour customer service window is closed, so only a template may go"
-            case .notHeld: "\(agent)'s message not sent: take the conversation over first"
-            case .unknownTemplate(let key): "\(agent)'s message not sent: no template '\(key)' under the flow's `templates:`"
-            case .parameters(let template, let expected):
-                "\(agent)'s message not sent: template '\(template)' needs \(expected) body parameter\(expected == 1 ? "" : "s"), none of them empty"
-            case .unsupportedTemplate(let template):
-                "\(agent)'s message not sent: template '\(template)' needs header or button parameters; send it from a flow node"
-            case .empty: "\(agent)'s message not sent: it is empty"
-            }
+        case .agentRefused(let agent, let why): "\(agent)'s message not sent: \(why.reason)"
         case .statusUpdated(let ref, _, let state): "\(ref) \(state.rawValue)"
         case .deliveryFailed(let ref, _, let code, let title):
             "\(ref) failed: \(code.map { "\($0) \(title ?? "")" } ?? "no error given")"

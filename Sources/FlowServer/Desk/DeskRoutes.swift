@@ -226,8 +226,7 @@ struct DeskRoutes: Sendable {
             throw HTTPError(.internalServerError, message: "the action could not be applied; the server log says why")
         }
         for case .agentRefused(_, let why) in transition.trace {
-            let reason = TraceEvent.agentRefused(agent: "", why: why).detail.replacingOccurrences(of: "'s message not sent: ", with: "")
-            return try await conversationPage(request, key, error: "Not sent: \(reason).", status: .conflict)
+            return try await conversationPage(request, key, error: "Not sent: \(why.reason).", status: .conflict)
         }
         for case .ignored(.notWithPerson) in transition.trace {
             return try await conversationPage(request, key, error: "The bot already has this conversation.", status: .conflict)
