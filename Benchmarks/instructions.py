@@ -30,7 +30,6 @@ import glob
 import hashlib
 import hmac
 import http.client
-import http.server
 import json
 import os
 import shutil
@@ -38,66 +37,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "support"))
+from fake_graph import FakeGraph, eventually, free_port  # noqa: E402
 NUMBER = "106540352242922"
 APP_SECRET = "instructions-app-secret"
 ACCESS_TOKEN = "instructions-access-token"
 SENDERS = 100
 TOLERANCE = 0.10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(what, condition, within):
-    """Polls until a condition holds: waiting for an outcome, never for a fixed time."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise SystemExit("instructions.py: timed out waiting for " + what)
-
-
-class FakeGraph(http.server.ThreadingHTTPServer):
-    """The Graph API's send endpoint: accepts each message with a new wamid and remembers it."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.sent = []
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), FakeGraph.Handler)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            with self.server.lock:
-                wamid = "wamid.out.%08d" % len(self.server.sent)
-                self.server.sent.append((body.get("to"), wamid))
-            reply = json.dumps({"messaging_product": "whatsapp", "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
-                                "messages": [{"id": wamid}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    def count(self):
-        with self.lock:
-            return len(self.sent)
 
 
 def sender(index):
@@ -145,7 +94,7 @@ def start(args, folder, graph, port):
         with open(config, "w") as f:
             f.write(f"""
 listen: {{ host: 127.0.0.1, port: {port} }}
-graph: {{ base_url: "http://127.0.0.1:{graph.server_address[1]}", version: v23.0 }}
+graph: {{ base_url: "http://127.0.0.1:{graph.port}", version: v23.0 }}
 store: {{ sqlite: {folder}/flowgate.sqlite }}
 numbers:
   - {{ phone_number_id: "{NUMBER}", flow: {ROOT}/Benchmarks/ack-every-message.yaml, rate: 20000 }}
@@ -153,7 +102,7 @@ env: {{ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: ACCESS
 """)
         command = [args.binary, "serve", "--config", config, "--log-level", "warning"]
     else:
-        env.update(GRAPH_BASE="http://127.0.0.1:%d" % graph.server_address[1], API_VERSION="23.0", PHONE_NUMBER_ID=NUMBER,
+        env.update(GRAPH_BASE="http://127.0.0.1:%d" % graph.port, API_VERSION="23.0", PHONE_NUMBER_ID=NUMBER,
                    BOT_PORT=str(port), ACK_TEXT="Thanks, we got your message and will get back to you shortly.")
         command = [args.binary]
     stripped = os.path.join(folder, os.path.basename(command[0]))
@@ -197,7 +146,6 @@ def dumped(folder, before):
 def measure(args):
     folder = tempfile.mkdtemp(prefix="flowgate-instructions-")
     graph = FakeGraph()
-    threading.Thread(target=graph.serve_forever, daemon=True).start()
     port = free_port()
     process = start(args, folder, graph, port)
     try:
@@ -216,7 +164,7 @@ def measure(args):
                 for index in range(warmup, warmup + args.webhooks):
                     client.post(message(index, now))
                 eventually("every reply", lambda: graph.count() >= first + args.webhooks, within=600)
-                replies = graph.sent[first:first + args.webhooks]
+                replies = graph.replies(first, args.webhooks)
             else:
                 for contact, wamid in replies:
                     client.post(status(contact, wamid, now))

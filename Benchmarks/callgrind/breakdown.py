@@ -105,13 +105,10 @@ def attribute(own, calls, names):
         if changed < 1e-6:
             break
 
-    def share(name, visiting):
-        return shares.get(name) or {OTHER: 1.0}
-
     parts = collections.Counter()
     explained = collections.Counter()
     for name, cost in own.items():
-        for part, fraction in share(name, set()).items():
+        for part, fraction in (shares.get(name) or {OTHER: 1.0}).items():
             parts[part] += cost * fraction
             if part == EXPLAIN:
                 explained[readable.get(names[name], name)[:200]] += cost * fraction

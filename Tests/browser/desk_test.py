@@ -13,21 +13,21 @@ Needs `pip install playwright` and Chromium at /usr/bin/chromium (`apt-get insta
 
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from fake_graph import FakeGraph, eventually, free_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SERVER = os.environ.get("FLOWGATE_SERVER", os.path.join(ROOT, ".build", "debug", "flowgate-server"))
@@ -37,53 +37,6 @@ NUMBER = "106540352242922"
 ACK_NUMBER = "106540352242923"  # a second business number, on the auto-ack flow (no session margin)
 APP_SECRET = "browser-test-app-secret"
 TOKEN = "ana-browser-test-token-0123456789"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(what, condition, within=15.0):
-    """Polls a condition until it holds: waiting for an outcome, not for time to pass."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for: " + what)
-
-
-class FakeGraph(http.server.ThreadingHTTPServer):
-    """The Graph API's send endpoint: records each message and accepts it with a new wamid."""
-
-    def __init__(self):
-        self.received = []
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), FakeGraph.Handler)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            with self.server.lock:
-                self.server.received.append(body)
-                wamid = "wamid.out.%d" % len(self.server.received)
-            reply = json.dumps({"messaging_product": "whatsapp", "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
-                                "messages": [{"id": wamid}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    def sent_to(self, contact):
-        with self.lock:
-            return [m for m in self.received if m.get("to") == contact]
 
 
 class Flowgate:
@@ -158,8 +111,7 @@ class DeskInBrowser(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.graph = FakeGraph()
-        threading.Thread(target=cls.graph.serve_forever, daemon=True).start()
-        cls.server = Flowgate(cls.graph.server_address[1])
+        cls.server = Flowgate(cls.graph.port)
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
 
