@@ -146,87 +146,109 @@ public actor EventPipeline {
 
     private func enqueue(_ job: Job) {
         queue.append(job)
-        if let waiting = wake {
-            wake = nil
-            waiting.resume()
-        }
+        wakeLoop()
     }
 
     // MARK: The loop
 
     /// A batch the engine has run, waiting for (or in) its commit.
     struct Prepared {
-        var jobs: [Job]
+        var jobs: [Job] = []
         var commit: Commit
-        var results: [[Transition]]
-        var touched: Set<ContactKey>
-        var seenIDs: [String]
+        var results: [[Transition]] = []
+        var touched: Set<ContactKey> = []
+        var seenIDs: [String] = []
+        /// Items of its jobs (a job without items counts as one): what ``maxBatch`` bounds.
+        var size = 0
+        /// Whether it was begun while a commit was under way: then it builds on that commit's
+        /// states, and fails if that commit did. Begun after, it read what is stored.
+        var followsCommit: Bool
+
+        init(time: Timestamp, followsCommit: Bool) {
+            commit = Commit(time: time)
+            self.followsCommit = followsCommit
+        }
     }
+
+    /// The batch that commits next: while a commit is under way, what arrives is run through the
+    /// engine and joins it, up to ``maxBatch`` items.
+    private var pending: Prepared?
+    private var commitUnderWay = false
+    /// What became of the last commit.
+    private var lastOutcome = Outcome.stored
 
     /// Processes batches until ``stop()``, then finishes what was queued.
     ///
-    /// Pipelined: while one batch commits, the next is read and run through the engine (against
-    /// the cache, which already holds the first batch's states, and with its message ids counted
-    /// as seen). Commits stay in order; if one fails, the batch after it fails too, since it was
-    /// computed from states that were never stored.
+    /// Group commit: while one batch commits, everything that arrives is read and run through the
+    /// engine (against the cache, which already holds the committing batch's states, and with its
+    /// message ids counted as seen) into the one batch that commits next. A webhook waits for the
+    /// rest of the commit under way and for its own, and one commit (one fsync, one round trip)
+    /// serves as many webhooks as came during the one before it. Commits stay in order; if one
+    /// fails, the batch after it fails too, since it was computed from states never stored.
     func run() async {
-        var committing: Task<Outcome, Never>?
-        // The commit `committing` waits for. At most one prepared batch waits behind the commit
-        // under way: what arrives meanwhile gathers into the next batch, so a commit (one fsync,
-        // one round trip) serves as many webhooks as came during the one before it, instead of a
-        // chain of small batches each paying its own.
-        var underWay: Task<Outcome, Never>?
         while true {
-            if queue.isEmpty, rerun.isEmpty {
-                if let committing { _ = await committing.value }
-                committing = nil
-                if !queue.isEmpty || !rerun.isEmpty { continue }
-                if stopping { return }
-                await withCheckedContinuation { wake = $0 }
+            if !commitUnderWay, let next = pending {
+                pending = nil
+                commitUnderWay = true
+                let before = next.followsCommit ? lastOutcome : .stored
+                Task { await self.commit(next, after: before) }
                 continue
             }
-            if !rerun.isEmpty, let committing {
-                // Jobs to run again wait for the commits before them, so they read what those stored.
-                _ = await committing.value
+            // Jobs to run again wait for every commit before them, so they read what those stored.
+            let rerunReady = !rerun.isEmpty && !commitUnderWay && pending == nil
+            let room = maxBatch - (pending?.size ?? 0)
+            if rerunReady || (rerun.isEmpty && !queue.isEmpty && room > 0) {
+                var count = 0
+                var batch: [Job] = []
+                while rerunReady, !rerun.isEmpty, count < room || batch.isEmpty {
+                    let job = rerun.removeFirst()
+                    count += max(1, job.items.count)
+                    batch.append(job)
+                }
+                while !rerunReady, !queue.isEmpty, count < room || batch.isEmpty {
+                    let job = queue.removeFirst()
+                    count += max(1, job.items.count)
+                    batch.append(job)
+                }
+                await prepare(batch)
+                continue
             }
-            if let waiting = underWay {
-                underWay = nil
-                _ = await waiting.value
-                continue  // it may have failed: look at what is to run again first
-            }
-            var count = 0
-            var batch: [Job] = []
-            while !rerun.isEmpty, count < maxBatch || batch.isEmpty {
-                let job = rerun.removeFirst()
-                count += max(1, job.items.count)
-                batch.append(job)
-            }
-            while rerun.isEmpty, !queue.isEmpty, count < maxBatch || batch.isEmpty {
-                let job = queue.removeFirst()
-                count += max(1, job.items.count)
-                batch.append(job)
-            }
-            let prepared = await prepare(batch)
-            let previous = committing
-            underWay = previous
-            committing = Task { await self.commit(prepared, after: previous) }
+            if stopping, !commitUnderWay, pending == nil, queue.isEmpty, rerun.isEmpty { return }
+            await withCheckedContinuation { wake = $0 }
         }
     }
 
     /// Lets the loop end once the queue is empty.
     func stop() {
         stopping = true
+        wakeLoop()
+    }
+
+    private func wakeLoop() {
         if let waiting = wake {
             wake = nil
             waiting.resume()
         }
     }
 
-    /// Reads what the batch needs and runs it through the engine.
-    private func prepare(_ jobs: [Job]) async -> Prepared? {
+    /// Its cached states are no longer needed for this batch.
+    private func release(_ touched: Set<ContactKey>) {
+        for contact in touched {
+            let left = (inFlight[contact] ?? 1) - 1
+            inFlight[contact] = left > 0 ? left : nil
+        }
+    }
+
+    /// Reads what the jobs need and runs them through the engine, into the pending batch. On an
+    /// error the whole pending batch fails, since its states build on each other.
+    private func prepare(_ jobs: [Job]) async {
         let now = clock.now()
-        var prepared = Prepared(jobs: jobs, commit: Commit(time: now), results: [], touched: [], seenIDs: [])
+        var prepared = pending ?? Prepared(time: now, followsCommit: commitUnderWay)
+        pending = nil
+        prepared.commit.time = max(prepared.commit.time, now)
         prepared.commit.claim = claims.claim(at: now)
+        prepared.jobs += jobs
+        prepared.size += jobs.reduce(0) { $0 + max(1, $1.items.count) }
         do {
             let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
@@ -300,7 +322,7 @@ public actor EventPipeline {
                         versions[contact] = version + 1
                     }
                     cache[contact] = transition.state
-                    prepared.touched.insert(contact)
+                    if prepared.touched.insert(contact).inserted { inFlight[contact, default: 0] += 1 }
                     prepared.commit.states[contact] = transition.state
                     for message in transition.messages {
                         prepared.commit.outbox.append(
@@ -322,23 +344,23 @@ public actor EventPipeline {
                 prepared.commit.deadLetters += job.deadLetters
                 prepared.results.append(transitions)
             }
-            for contact in prepared.touched { inFlight[contact, default: 0] += 1 }
-            return prepared
+            pending = prepared
         } catch {
-            _ = fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
-            return nil
+            release(prepared.touched)
+            _ = fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
         }
     }
 
     /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
     /// and timers. Returns whether it was stored.
-    private func commit(_ prepared: Prepared?, after previous: Task<Outcome, Never>?) async -> Outcome {
-        let before = await previous?.value ?? .stored
-        guard let prepared else { return .failed(rerun: false) }
-        for contact in prepared.touched {
-            let left = (inFlight[contact] ?? 1) - 1
-            inFlight[contact] = left > 0 ? left : nil
-        }
+    private func commit(_ prepared: Prepared, after before: Outcome) async {
+        lastOutcome = await store(prepared, after: before)
+        commitUnderWay = false
+        wakeLoop()
+    }
+
+    private func store(_ prepared: Prepared, after before: Outcome) async -> Outcome {
+        release(prepared.touched)
         if case .failed(let rerun) = before {
             return fail(
                 prepared.jobs,

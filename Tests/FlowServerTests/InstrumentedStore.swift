@@ -5,25 +5,34 @@ import FlowStore
 import FlowStoreSQLite
 import Synchronization
 
-/// The SQLite store with two handles for tests: `recordDelay`, the window in which a crash would
-/// leave a send done but not written down, and `broken`, a disk that fails writes as a full or
-/// read-only one does. It counts the send outcomes it has stored.
+/// The SQLite store with handles for tests: `recordDelay`, the window in which a crash would
+/// leave a send done but not written down; `broken`, a disk that fails writes as a full or
+/// read-only one does; `staleCommits`, commits to refuse as another replica's earlier write would;
+/// gates that hold reads and writes back. It counts the send outcomes it has stored and the
+/// message ids its snapshots looked up.
 final class InstrumentedStore: FlowStore {
     let base: SQLiteStore
     let recordDelay: Duration
     let broken = Atomic<Bool>(false)
     let recorded = Atomic<Int>(0)
+    /// How many of the next commits are refused with ``StaleState``, stored not at all.
+    let staleCommits = Atomic<Int>(0)
+    /// Message ids the snapshots looked up: each webhook's is looked up as it is prepared.
+    let snapshotIDs = Atomic<Int>(0)
 
     /// When set, the timer scheduler's reads wait here until the test opens it.
     let timerReads: Gate?
     /// When set, storing send outcomes waits here until the test opens it.
     let records: Gate?
+    /// When set, commits wait here until the test opens it.
+    let commits: Gate?
 
-    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil, records: Gate? = nil) {
+    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil, records: Gate? = nil, commits: Gate? = nil) {
         self.base = base
         self.recordDelay = recordDelay
         self.timerReads = timerReads
         self.records = records
+        self.commits = commits
     }
 
     struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
@@ -40,6 +49,13 @@ final class InstrumentedStore: FlowStore {
 
     func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         try write()
+        await commits?.pass()
+        var left = staleCommits.load(ordering: .sequentiallyConsistent)
+        while left > 0 {
+            let (taken, found) = staleCommits.compareExchange(expected: left, desired: left - 1, ordering: .sequentiallyConsistent)
+            if taken { throw StaleState(contacts: Array(commit.states.keys)) }
+            left = found
+        }
         return try await base.commit(commit)
     }
     func checkWritable() async throws {
@@ -53,7 +69,8 @@ final class InstrumentedStore: FlowStore {
     func migrate() async throws { try await base.migrate() }
     func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
-        try await base.snapshot(states: keys, seen: ids)
+        defer { snapshotIDs.add(ids.count, ordering: .sequentiallyConsistent) }
+        return try await base.snapshot(states: keys, seen: ids)
     }
     func pendingOutbox(limit: Int) async throws -> [OutboxRecord] { try await base.pendingOutbox(limit: limit) }
     func failedOutbox(limit: Int) async throws -> [FailedSend] { try await base.failedOutbox(limit: limit) }
