@@ -15,12 +15,15 @@ each its own batch and commit, the cost at low load, and keeps the count repeata
 
 usage:
   Benchmarks/instructions.py [--server flowgate|ceiling] [--binary PATH] [--webhooks N]
-                             [--keep DIR] [--check FILE]
+                             [--store sqlite|postgres] [--keep DIR] [--check FILE]
 
 --binary   the server to run (default .build/release/flowgate-server). It runs as a copy without
            debug information (Debian's valgrind 3.19 cannot read Swift 6.3's DWARF 5; the symbol
            table, which names the functions, stays), with Benchmarks/callgrind/sigsuspend.c
            preloaded (that valgrind crashes at libdispatch's sigsuspend otherwise)
+--store    Flowgate's store: a fresh SQLite file (the default), or a fresh schema in the
+           PostgreSQL at $FLOWGATE_TEST_DATABASE_URL (run under .ci/with-postgres), as a replica
+           of several would use it
 --keep     leave the callgrind dumps in DIR (for Benchmarks/breakdown.py)
 --check    compare with the committed figures in FILE (Benchmarks/instructions.json, for
            --webhooks 300): exit 1 when a count per webhook grew by more than 10 %
@@ -87,6 +90,19 @@ class Client:
             raise SystemExit("instructions.py: webhook answered %d" % response.status)
 
 
+def store_line(args, folder, env):
+    """The config's store, and for PostgreSQL a fresh schema in the test database."""
+    if args.store == "sqlite":
+        return "{ sqlite: %s/flowgate.sqlite }" % folder
+    url = os.environ.get("FLOWGATE_TEST_DATABASE_URL")
+    if not url:
+        raise SystemExit("instructions.py: --store postgres needs FLOWGATE_TEST_DATABASE_URL (run under .ci/with-postgres)")
+    schema = "instructions_%d" % os.getpid()
+    subprocess.run(["psql", url, "-Atq", "-c", "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s" % (schema, schema)], check=True)
+    env["FLOWGATE_DATABASE_URL"] = "%s?search_path=%s" % (url, schema)
+    return "{ postgres: { url_env: FLOWGATE_DATABASE_URL } }"
+
+
 def start(args, folder, graph, port):
     env = dict(os.environ, APP_SECRET=APP_SECRET, VERIFY_TOKEN="verify", ACCESS_TOKEN=ACCESS_TOKEN)
     if args.server == "flowgate":
@@ -95,7 +111,7 @@ def start(args, folder, graph, port):
             f.write(f"""
 listen: {{ host: 127.0.0.1, port: {port} }}
 graph: {{ base_url: "http://127.0.0.1:{graph.port}", version: v23.0 }}
-store: {{ sqlite: {folder}/flowgate.sqlite }}
+store: {store_line(args, folder, env)}
 numbers:
   - {{ phone_number_id: "{NUMBER}", flow: {ROOT}/Benchmarks/ack-every-message.yaml, rate: 20000 }}
 env: {{ app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: ACCESS_TOKEN }}
@@ -192,13 +208,14 @@ def main():
     parser.add_argument("--server", choices=["flowgate", "ceiling"], default="flowgate")
     parser.add_argument("--binary")
     parser.add_argument("--webhooks", type=int, default=1000)
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--keep")
     parser.add_argument("--check")
     args = parser.parse_args()
     args.binary = args.binary or os.path.join(ROOT, ".build", "release", "flowgate-server")
     results = measure(args)
     for phase, count in results.items():
-        print("INSTRUCTIONS server=%s phase=%s webhooks=%d per_webhook=%d" % (args.server, phase, args.webhooks, round(count)))
+        print("INSTRUCTIONS server=%s store=%s phase=%s webhooks=%d per_webhook=%d" % (args.server, args.store, phase, args.webhooks, round(count)))
     if args.check:
         committed = json.load(open(args.check))
         if committed["webhooks"] != args.webhooks:

@@ -43,8 +43,9 @@ public actor EventPipeline {
     let cacheLimit: Int
     let maxBatch: Int
     let claims: Claims
-    /// False on a store other processes write too: a committed state is then read again from the
-    /// store next time (a cached copy would often be stale, and its batch would run twice).
+    /// False on a store other processes write too: every batch then reads its message ids, and
+    /// checks each cached state's version, from the store (another replica may have moved it on:
+    /// then it is read again, instead of the batch running twice).
     let keepsCommittedStates: Bool
     /// Whether commits carry the conversation log (the desk's transcript): on with the desk.
     let logsConversations: Bool
@@ -131,7 +132,8 @@ public actor EventPipeline {
 
     /// The contact's state as the engine sees it now.
     public func state(of contact: ContactKey) async throws -> ContactState? {
-        if let cached = cache[contact] { return cached }
+        // On a shared store, a cached state may be behind another replica's, unless it is ahead.
+        if let cached = cache[contact], keepsCommittedStates || committing.contains(contact) || inFlight[contact] != nil { return cached }
         return try await store.states(for: [contact])[contact]
     }
 
@@ -174,6 +176,8 @@ public actor EventPipeline {
     /// engine and joins it, up to ``maxBatch`` items.
     private var pending: Prepared?
     private var commitUnderWay = false
+    /// The contacts of the commit under way: their cached states are ahead of the store.
+    private var committing: Set<ContactKey> = []
     /// What became of the last commit.
     private var lastOutcome = Outcome.stored
 
@@ -272,9 +276,23 @@ public actor EventPipeline {
             // cached, on a store only this process writes, a repeat is in memory (ids committed
             // lately) or older than this run: the read is left out unless a batch runs again.
             let unread = contacts.filter { cache[$0] == nil }
+            // On a store other processes write too, a cached state is checked by its version: it
+            // is read again only if another replica moved it on. States of the commit under way
+            // and of this batch are ahead of the store, and stay as they are.
+            var known: [ContactKey: Int64] = [:]
+            if !keepsCommittedStates {
+                for contact in contacts where cache[contact] != nil && !committing.contains(contact) && !prepared.touched.contains(contact) {
+                    known[contact] = versions[contact] ?? 0
+                }
+            }
             let reads = !unread.isEmpty || !keepsCommittedStates || jobs.contains { $0.staleRuns > 0 }
-            let snapshot = reads ? try await store.snapshot(states: unread, seen: items.compactMap(\.dedupeID)) : Snapshot()
+            let snapshot =
+                reads ? try await store.snapshot(states: unread, known: known, seen: items.compactMap(\.dedupeID)) : Snapshot()
             let (stored, seenBefore) = (snapshot.states, snapshot.seen)
+            for (contact, version) in known where snapshot.versions[contact] != version {
+                cache[contact] = nil
+                versions[contact] = nil
+            }
             for (contact, version) in snapshot.versions where cache[contact] == nil { versions[contact] = version }
             for job in jobs {
                 var transitions: [Transition] = []
@@ -354,7 +372,9 @@ public actor EventPipeline {
     /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
     /// and timers. Returns whether it was stored.
     private func commit(_ prepared: Prepared, after before: Outcome) async {
+        committing = prepared.touched
         lastOutcome = await store(prepared, after: before)
+        committing = []
         commitUnderWay = false
         wakeLoop()
     }
@@ -388,14 +408,7 @@ public actor EventPipeline {
             let dues = prepared.commit.timers.compactMap { if case .set(let timer) = $0.change { timer.due } else { nil } }
             if let earliest = dues.min() { await scheduler?.notify(earliest) }
             await feed?.changed(prepared.touched)
-            if keepsCommittedStates {
-                trimCache()
-            } else {
-                for contact in prepared.touched where inFlight[contact] == nil {
-                    cache[contact] = nil
-                    versions[contact] = nil
-                }
-            }
+            trimCache()
             return .stored
         } catch {
             // Another process stored one of these contacts, or one of these messages (a

@@ -179,7 +179,8 @@ public final class TestServer: @unchecked Sendable {
     private let task: Task<Void, Error>
 
     /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file. A
-    /// `store` given (PostgreSQL, say) is used instead of a SQLite file at `database`.
+    /// `store` given is taken to be shared (PostgreSQL, say): it is used instead of a SQLite file
+    /// at `database`, and the server runs as one replica of several.
     public let database: String
 
     public init(
@@ -202,7 +203,7 @@ public final class TestServer: @unchecked Sendable {
         let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
         config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: path, rate: 1_000_000)]
         config.graphBaseURL = graph.base
-        config.store = .sqlite(path: database)
+        config.store = given == nil ? .sqlite(path: database) : .postgres(urlVariable: "FLOWGATE_DATABASE_URL", poolSize: 4)
         config.port = 0
         config.desk.agents = agentTokens.keys.sorted().map { DeskConfig.Agent(name: $0, tokenVariable: "FLOWGATE_AGENT_\($0.uppercased())") }
         configure(&config)

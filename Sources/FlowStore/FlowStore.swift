@@ -221,6 +221,12 @@ public enum SendOutcome: Sendable, Hashable {
     case retry(at: Timestamp, reason: String)
 }
 
+extension FlowStore {
+    public func snapshot(states keys: Set<ContactKey>, known: [ContactKey: Int64], seen ids: [String]) async throws -> Snapshot {
+        try await snapshot(states: keys.union(known.keys), seen: ids)
+    }
+}
+
 /// Durable storage for the server. The SQLite store is the embedded default; any store must make
 /// ``commit(_:)`` atomic and durable before it returns.
 public protocol FlowStore: Sendable {
@@ -233,6 +239,12 @@ public protocol FlowStore: Sendable {
     /// Both reads a batch needs, in one trip: the stored states of these contacts, and which of
     /// these message ids were seen before.
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot
+
+    /// ``snapshot(states:seen:)`` for a caller that already holds some states: each contact in
+    /// `known` comes back with its stored version, and with its state only where that version
+    /// differs from the one given (a store may send it anyway). A replica checks its cached
+    /// states this way without reading and decoding each again.
+    func snapshot(states keys: Set<ContactKey>, known: [ContactKey: Int64], seen ids: [String]) async throws -> Snapshot
 
     /// Applies a batch atomically and durably; returns the new outbox messages with their ids
     /// (with a ``Commit/claim``, those the claim took: the committing worker sends them).

@@ -137,11 +137,18 @@ public final class PostgresStore: FlowStore {
     }
 
     public func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
-        guard !keys.isEmpty || !ids.isEmpty else { return Snapshot() }
-        // One round trip: the states (version 1 and up) and the ids seen (marked by version -1).
+        try await snapshot(states: keys, known: [:], seen: ids)
+    }
+
+    public func snapshot(states keys: Set<ContactKey>, known: [ContactKey: Int64], seen ids: [String]) async throws -> Snapshot {
+        guard !keys.isEmpty || !known.isEmpty || !ids.isEmpty else { return Snapshot() }
+        let wanted = keys.subtracting(known.keys).map { ($0.description, Int64(-1)) } + known.map { ($0.key.description, $0.value) }
+        // One round trip: the states (version 1 and up; a known version without its state) and
+        // the ids seen (marked by version -1).
         let rows = try await client.query(
             """
-            SELECT key, state, version FROM contacts WHERE key = ANY(\(keys.map(\.description)))
+            SELECT c.key, CASE WHEN c.version = k.known THEN NULL ELSE c.state END, c.version
+            FROM UNNEST(\(wanted.map(\.0)), \(wanted.map(\.1))) AS k (key, known) JOIN contacts c ON c.key = k.key
             UNION ALL SELECT id, NULL, -1 FROM seen WHERE id = ANY(\(ids))
             """,
             logger: logger
@@ -149,13 +156,13 @@ public final class PostgresStore: FlowStore {
         var snapshot = Snapshot()
         let decoder = JSONDecoder()
         for try await (name, data, version) in rows.decode((String, ByteBuffer?, Int64).self) {
-            guard let data, version >= 0 else {
+            guard version >= 0 else {
                 snapshot.seen.insert(name)
                 continue
             }
             guard let key = ContactKey(name) else { continue }
-            snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView))
             snapshot.versions[key] = version
+            if let data { snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView)) }
         }
         return snapshot
     }

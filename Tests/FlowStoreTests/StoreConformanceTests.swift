@@ -101,6 +101,22 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.pendingOutbox(limit: 10).isEmpty)
     }
 
+    @Test("a snapshot names each known contact's stored version, and sends its state only if that moved on", arguments: StoreUnderTest.available)
+    func knownVersions(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var first = Commit(time: start)
+        first.states = [ana: state(ana, node: "ana"), bo: state(bo, node: "bo")]
+        _ = try await store.commit(first)
+        let snapshot = try await store.snapshot(states: [], known: [ana: 1, bo: 0], seen: [])
+        #expect(snapshot.versions == [ana: 1, bo: 1])
+        #expect(snapshot.states[bo]?.variables["node"] == "bo", "held at version 0, stored at 1: sent")
+        if kind == .postgres {
+            #expect(snapshot.states[ana] == nil, "held at the stored version: left out")
+        }
+        let unknown = ContactKey(phoneNumberID: "100", contactID: "31600000000")
+        #expect(try await store.snapshot(states: [], known: [unknown: 3], seen: []).versions.isEmpty, "never stored: absent")
+    }
+
     @Test("a state replaces only the version it was computed from; a stale batch stores nothing", arguments: StoreUnderTest.available)
     func versionCheck(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
