@@ -59,6 +59,8 @@ public actor EventPipeline {
     private var stopping = false
     /// Set once a graceful shutdown has begun.
     var isStopping: Bool { stopping }
+    /// Jobs waiting for the loop to take them (for tests).
+    var queuedJobs: Int { queue.count }
     private var cache: [ContactKey: ContactState] = [:]
     /// The version each cached state will have once stored: what the next commit replaces.
     private var versions: [ContactKey: Int64] = [:]
@@ -133,7 +135,7 @@ public actor EventPipeline {
     /// The contact's state as the engine sees it now.
     public func state(of contact: ContactKey) async throws -> ContactState? {
         // On a shared store, a cached state may be behind another replica's, unless it is ahead.
-        if let cached = cache[contact], keepsCommittedStates || committing.contains(contact) || inFlight[contact] != nil { return cached }
+        if let cached = cache[contact], keepsCommittedStates || committingContacts.contains(contact) || inFlight[contact] != nil { return cached }
         return try await store.states(for: [contact])[contact]
     }
 
@@ -155,70 +157,69 @@ public actor EventPipeline {
 
     /// A batch the engine has run, waiting for (or in) its commit.
     struct Prepared {
-        var jobs: [Job] = []
+        var jobs: [Job]
         var commit: Commit
-        var results: [[Transition]] = []
-        var touched: Set<ContactKey> = []
-        var seenIDs: [String] = []
-        /// Items of its jobs (a job without items counts as one): what ``maxBatch`` bounds.
-        var size = 0
-        /// Whether it was begun while a commit was under way: then it builds on that commit's
-        /// states, and fails if that commit did. Begun after, it read what is stored.
-        var followsCommit: Bool
-
-        init(time: Timestamp, followsCommit: Bool) {
-            commit = Commit(time: time)
-            self.followsCommit = followsCommit
-        }
+        var results: [[Transition]]
+        var touched: Set<ContactKey>
+        var seenIDs: [String]
     }
 
-    /// The batch that commits next: while a commit is under way, what arrives is run through the
-    /// engine and joins it, up to ``maxBatch`` items.
-    private var pending: Prepared?
-    private var commitUnderWay = false
     /// The contacts of the commit under way: their cached states are ahead of the store.
-    private var committing: Set<ContactKey> = []
-    /// What became of the last commit.
-    private var lastOutcome = Outcome.stored
+    private var committingContacts: Set<ContactKey> = []
 
     /// Processes batches until ``stop()``, then finishes what was queued.
     ///
-    /// Group commit: while one batch commits, everything that arrives is read and run through the
-    /// engine (against the cache, which already holds the committing batch's states, and with its
-    /// message ids counted as seen) into the one batch that commits next. A webhook waits for the
-    /// rest of the commit under way and for its own, and one commit (one fsync, one round trip)
-    /// serves as many webhooks as came during the one before it. Commits stay in order; if one
-    /// fails, the batch after it fails too, since it was computed from states never stored.
+    /// Pipelined: while one batch commits, the next is read and run through the engine (against
+    /// the cache, which already holds the first batch's states, and with its message ids counted
+    /// as seen). Commits stay in order; if one fails, the batch after it fails too, since it was
+    /// computed from states that were never stored. Jobs that run again after a failure wait for
+    /// every commit before them and read what is stored, so they depend on none of those.
     func run() async {
+        var committing: Task<Outcome, Never>?
+        // The commit `committing` waits for. At most one prepared batch waits behind the commit
+        // under way: what arrives meanwhile gathers into the next batch, so a commit (one fsync,
+        // one round trip) serves as many webhooks as came during the one before it, instead of a
+        // chain of small batches each paying its own.
+        var underWay: Task<Outcome, Never>?
         while true {
-            if !commitUnderWay, let next = pending {
-                pending = nil
-                commitUnderWay = true
-                let before = next.followsCommit ? lastOutcome : .stored
-                Task { await self.commit(next, after: before) }
+            if queue.isEmpty, rerun.isEmpty {
+                if let committing { _ = await committing.value }
+                committing = nil
+                if !queue.isEmpty || !rerun.isEmpty { continue }
+                if stopping { return }
+                await withCheckedContinuation { wake = $0 }
                 continue
             }
-            // Jobs to run again wait for every commit before them, so they read what those stored.
-            let rerunReady = !rerun.isEmpty && !commitUnderWay && pending == nil
-            let room = maxBatch - (pending?.size ?? 0)
-            if rerunReady || (rerun.isEmpty && !queue.isEmpty && room > 0) {
-                var count = 0
-                var batch: [Job] = []
-                while rerunReady, !rerun.isEmpty, count < room || batch.isEmpty {
-                    let job = rerun.removeFirst()
-                    count += max(1, job.items.count)
-                    batch.append(job)
-                }
-                while !rerunReady, !queue.isEmpty, count < room || batch.isEmpty {
-                    let job = queue.removeFirst()
-                    count += max(1, job.items.count)
-                    batch.append(job)
-                }
-                await prepare(batch)
-                continue
+            if !rerun.isEmpty, let committing {
+                // Jobs to run again wait for the commits before them, so they read what those stored.
+                _ = await committing.value
             }
-            if stopping, !commitUnderWay, pending == nil, queue.isEmpty, rerun.isEmpty { return }
-            await withCheckedContinuation { wake = $0 }
+            if let waiting = underWay {
+                underWay = nil
+                _ = await waiting.value
+                continue  // it may have failed: look at what is to run again first
+            }
+            // A batch that runs failed jobs again starts a new chain: every commit before it has
+            // ended, and it reads what they stored instead of building on their states. (Chained
+            // to the failure, it would fail in turn, and every batch after it, until each job had
+            // run ``staleRunLimit`` times and was answered 500.)
+            let restarts = !rerun.isEmpty
+            var count = 0
+            var batch: [Job] = []
+            while !rerun.isEmpty, count < maxBatch || batch.isEmpty {
+                let job = rerun.removeFirst()
+                count += max(1, job.items.count)
+                batch.append(job)
+            }
+            while rerun.isEmpty, !queue.isEmpty, count < maxBatch || batch.isEmpty {
+                let job = queue.removeFirst()
+                count += max(1, job.items.count)
+                batch.append(job)
+            }
+            let prepared = await prepare(batch)
+            let previous = restarts ? nil : committing
+            underWay = previous
+            committing = Task { await self.commit(prepared, after: previous) }
         }
     }
 
@@ -235,24 +236,11 @@ public actor EventPipeline {
         }
     }
 
-    /// Its cached states are no longer needed for this batch.
-    private func release(_ touched: Set<ContactKey>) {
-        for contact in touched {
-            let left = (inFlight[contact] ?? 1) - 1
-            inFlight[contact] = left > 0 ? left : nil
-        }
-    }
-
-    /// Reads what the jobs need and runs them through the engine, into the pending batch. On an
-    /// error the whole pending batch fails, since its states build on each other.
-    private func prepare(_ jobs: [Job]) async {
+    /// Reads what the batch needs and runs it through the engine.
+    private func prepare(_ jobs: [Job]) async -> Prepared? {
         let now = clock.now()
-        var prepared = pending ?? Prepared(time: now, followsCommit: commitUnderWay)
-        pending = nil
-        prepared.commit.time = max(prepared.commit.time, now)
+        var prepared = Prepared(jobs: jobs, commit: Commit(time: now), results: [], touched: [], seenIDs: [])
         prepared.commit.claim = claims.claim(at: now)
-        prepared.jobs += jobs
-        prepared.size += jobs.reduce(0) { $0 + max(1, $1.items.count) }
         do {
             let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
@@ -277,11 +265,14 @@ public actor EventPipeline {
             // lately) or older than this run: the read is left out unless a batch runs again.
             let unread = contacts.filter { cache[$0] == nil }
             // On a store other processes write too, a cached state is checked by its version: it
-            // is read again only if another replica moved it on. States of the commit under way
-            // and of this batch are ahead of the store, and stay as they are.
+            // is read again only if another replica moved it on. States of the commit under way,
+            // of the batch waiting for it and of this batch are ahead of the store, and stay.
             var known: [ContactKey: Int64] = [:]
             if !keepsCommittedStates {
-                for contact in contacts where cache[contact] != nil && !committing.contains(contact) && !prepared.touched.contains(contact) {
+                for contact in contacts
+                where cache[contact] != nil && !committingContacts.contains(contact) && inFlight[contact] == nil
+                    && !prepared.touched.contains(contact)
+                {
                     known[contact] = versions[contact] ?? 0
                 }
             }
@@ -340,7 +331,7 @@ public actor EventPipeline {
                         versions[contact] = version + 1
                     }
                     cache[contact] = transition.state
-                    if prepared.touched.insert(contact).inserted { inFlight[contact, default: 0] += 1 }
+                    prepared.touched.insert(contact)
                     prepared.commit.states[contact] = transition.state
                     for message in transition.messages {
                         prepared.commit.outbox.append(
@@ -362,25 +353,25 @@ public actor EventPipeline {
                 prepared.commit.deadLetters += job.deadLetters
                 prepared.results.append(transitions)
             }
-            pending = prepared
+            for contact in prepared.touched { inFlight[contact, default: 0] += 1 }
+            return prepared
         } catch {
-            release(prepared.touched)
-            _ = fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            _ = fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            return nil
         }
     }
 
     /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
     /// and timers. Returns whether it was stored.
-    private func commit(_ prepared: Prepared, after before: Outcome) async {
-        committing = prepared.touched
-        lastOutcome = await store(prepared, after: before)
-        committing = []
-        commitUnderWay = false
-        wakeLoop()
-    }
-
-    private func store(_ prepared: Prepared, after before: Outcome) async -> Outcome {
-        release(prepared.touched)
+    private func commit(_ prepared: Prepared?, after previous: Task<Outcome, Never>?) async -> Outcome {
+        let before = await previous?.value ?? .stored
+        guard let prepared else { return .failed(rerun: false) }
+        committingContacts = prepared.touched
+        defer { committingContacts = [] }
+        for contact in prepared.touched {
+            let left = (inFlight[contact] ?? 1) - 1
+            inFlight[contact] = left > 0 ? left : nil
+        }
         if case .failed(let rerun) = before {
             return fail(
                 prepared.jobs,

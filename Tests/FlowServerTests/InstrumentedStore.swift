@@ -26,13 +26,25 @@ final class InstrumentedStore: FlowStore {
     let records: Gate?
     /// When set, commits wait here until the test opens it.
     let commits: Gate?
+    /// Snapshots (the reads before a batch runs) wait, the first at the first gate, the second
+    /// at the second, and so on, until the test opens it; those beyond the gates go at once.
+    let snapshots: [Gate]
+    private let snapshotsTaken = Atomic<Int>(0)
 
-    init(_ base: SQLiteStore, recordDelay: Duration = .zero, timerReads: Gate? = nil, records: Gate? = nil, commits: Gate? = nil) {
+    init(
+        _ base: SQLiteStore,
+        recordDelay: Duration = .zero,
+        timerReads: Gate? = nil,
+        records: Gate? = nil,
+        commits: Gate? = nil,
+        snapshots: [Gate] = []
+    ) {
         self.base = base
         self.recordDelay = recordDelay
         self.timerReads = timerReads
         self.records = records
         self.commits = commits
+        self.snapshots = snapshots
     }
 
     struct DiskFull: Error, CustomStringConvertible { var description: String { "database or disk is full" } }
@@ -69,6 +81,8 @@ final class InstrumentedStore: FlowStore {
     func migrate() async throws { try await base.migrate() }
     func states(for keys: [ContactKey]) async throws -> [ContactKey: ContactState] { try await base.states(for: keys) }
     func snapshot(states keys: Set<ContactKey>, seen ids: [String]) async throws -> Snapshot {
+        let index = snapshotsTaken.add(1, ordering: .sequentiallyConsistent).oldValue
+        if index < snapshots.count { await snapshots[index].pass() }
         defer { snapshotIDs.add(ids.count, ordering: .sequentiallyConsistent) }
         return try await base.snapshot(states: keys, seen: ids)
     }
