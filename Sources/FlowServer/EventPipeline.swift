@@ -64,8 +64,8 @@ public actor EventPipeline {
     private var cache: [ContactKey: ContactState] = [:]
     /// The version each cached state will have once stored: what the next commit replaces.
     private var versions: [ContactKey: Int64] = [:]
-    /// Batches prepared and not yet committed, per contact they touch: their cached state is
-    /// needed until the last of them commits.
+    /// Batches prepared and not yet committed (the one committing included), per contact they
+    /// touch: their cached state is ahead of the store, and needed until the last of them commits.
     private var inFlight: [ContactKey: Int] = [:]
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []
@@ -135,7 +135,7 @@ public actor EventPipeline {
     /// The contact's state as the engine sees it now.
     public func state(of contact: ContactKey) async throws -> ContactState? {
         // On a shared store, a cached state may be behind another replica's, unless it is ahead.
-        if let cached = cache[contact], keepsCommittedStates || committingContacts.contains(contact) || inFlight[contact] != nil { return cached }
+        if let cached = cache[contact], keepsCommittedStates || inFlight[contact] != nil { return cached }
         return try await store.states(for: [contact])[contact]
     }
 
@@ -163,9 +163,6 @@ public actor EventPipeline {
         var touched: Set<ContactKey>
         var seenIDs: [String]
     }
-
-    /// The contacts of the commit under way: their cached states are ahead of the store.
-    private var committingContacts: Set<ContactKey> = []
 
     /// Processes batches until ``stop()``, then finishes what was queued.
     ///
@@ -265,16 +262,11 @@ public actor EventPipeline {
             // lately) or older than this run: the read is left out unless a batch runs again.
             let unread = contacts.filter { cache[$0] == nil }
             // On a store other processes write too, a cached state is checked by its version: it
-            // is read again only if another replica moved it on. States of the commit under way,
-            // of the batch waiting for it and of this batch are ahead of the store, and stay.
+            // is read again only if another replica moved it on. States of batches in flight are
+            // ahead of the store, and stay.
             var known: [ContactKey: Int64] = [:]
             if !keepsCommittedStates {
-                for contact in contacts
-                where cache[contact] != nil && !committingContacts.contains(contact) && inFlight[contact] == nil
-                    && !prepared.touched.contains(contact)
-                {
-                    known[contact] = versions[contact] ?? 0
-                }
+                for contact in contacts where cache[contact] != nil && inFlight[contact] == nil { known[contact] = versions[contact] ?? 0 }
             }
             let reads = !unread.isEmpty || !keepsCommittedStates || jobs.contains { $0.staleRuns > 0 }
             let snapshot =
@@ -366,11 +358,11 @@ public actor EventPipeline {
     private func commit(_ prepared: Prepared?, after previous: Task<Outcome, Never>?) async -> Outcome {
         let before = await previous?.value ?? .stored
         guard let prepared else { return .failed(rerun: false) }
-        committingContacts = prepared.touched
-        defer { committingContacts = [] }
-        for contact in prepared.touched {
-            let left = (inFlight[contact] ?? 1) - 1
-            inFlight[contact] = left > 0 ? left : nil
+        defer {
+            for contact in prepared.touched {
+                let left = (inFlight[contact] ?? 1) - 1
+                inFlight[contact] = left > 0 ? left : nil
+            }
         }
         if case .failed(let rerun) = before {
             return fail(
