@@ -1,9 +1,12 @@
 import FlowEngine
 import FlowModel
+import FlowServer
 import FlowServerTesting
 import FlowStore
 import FlowStoreSQLite
+import Foundation
 import Synchronization
+import Testing
 
 /// The SQLite store with handles for tests: `recordDelay`, the window in which a crash would
 /// leave a send done but not written down; `broken`, a disk that fails writes as a full or
@@ -149,5 +152,31 @@ final class Gate: Sendable {
             return state.waiting
         }
         for continuation in waiting { continuation.resume() }
+    }
+}
+
+extension TestServer {
+    /// A test server on a fresh SQLite store wrapped by `instrument`, and that wrapper. It runs the
+    /// example `flow`, or the acknowledge-every-message flow of the benchmarks when none is named.
+    static func instrumented(
+        flow: String? = nil,
+        graph: FakeGraph,
+        clock: ManualClock = ManualClock(start: start),
+        instrument: @escaping (SQLiteStore) -> InstrumentedStore = { InstrumentedStore($0) }
+    ) async throws -> (TestServer, InstrumentedStore) {
+        nonisolated(unsafe) var made: InstrumentedStore?
+        let server = try await TestServer(
+            flow: flow ?? "",
+            flowFile: flow == nil ? repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path : nil,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: clock,
+            wrapStore: {
+                let store = instrument($0)
+                made = store
+                return store
+            }
+        )
+        return (server, try #require(made))
     }
 }

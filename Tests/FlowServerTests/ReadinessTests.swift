@@ -12,19 +12,7 @@ import Testing
     @Test("readiness fails while the store cannot commit and comes back with it; liveness stays up")
     func readinessFollowsTheStore() async throws {
         let graph = try await FakeGraph()
-        nonisolated(unsafe) var failing: InstrumentedStore?
-        let server = try await TestServer(
-            flow: "auto-ack",
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: ManualClock(start: start),
-            wrapStore: {
-                let store = InstrumentedStore($0)
-                failing = store
-                return store
-            }
-        )
-        let store = try #require(failing)
+        let (server, store) = try await TestServer.instrumented(flow: "auto-ack", graph: graph)
         #expect(try await server.request(.GET, "/readyz").status == 200)
         store.broken.store(true, ordering: .sequentiallyConsistent)
         let ready = try await server.request(.GET, "/readyz")

@@ -166,14 +166,7 @@ extension ShutdownTests {
     func stopDuringTimerRead() async throws {
         let graph = try await FakeGraph()
         let gate = Gate()
-        let server = try await TestServer(
-            flow: "",
-            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: ManualClock(start: start),
-            wrapStore: { InstrumentedStore($0, timerReads: gate) }
-        )
+        let (server, _) = try await TestServer.instrumented(graph: graph) { InstrumentedStore($0, timerReads: gate) }
         try await eventually("the scheduler reads the store") { gate.arrived == 1 }
         let stopped = Atomic<Bool>(false)
         let stopping = Task {

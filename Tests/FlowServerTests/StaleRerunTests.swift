@@ -11,20 +11,9 @@ import Testing
         let graph = try await FakeGraph()
         let commits = Gate()
         let reads = [Gate(), Gate()]
-        nonisolated(unsafe) var instrumented: InstrumentedStore?
-        let server = try await TestServer(
-            flow: "",
-            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: ManualClock(start: start),
-            wrapStore: {
-                let store = InstrumentedStore($0, commits: commits, snapshots: reads)
-                instrumented = store
-                return store
-            }
-        )
-        let store = try #require(instrumented)
+        let (server, store) = try await TestServer.instrumented(graph: graph) {
+            InstrumentedStore($0, commits: commits, snapshots: reads)
+        }
         let pipeline = server.server.pipeline
         try await server.using { server in
             defer {

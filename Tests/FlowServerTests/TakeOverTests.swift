@@ -13,20 +13,7 @@ import Testing
         let graph = try await FakeGraph()
         let records = Gate()
         let clock = ManualClock(start: start)
-        nonisolated(unsafe) var instrumented: InstrumentedStore?
-        let server = try await TestServer(
-            flow: "",
-            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
-            database: temporaryDatabase(),
-            graph: graph,
-            clock: clock,
-            wrapStore: {
-                let store = InstrumentedStore($0, records: records)
-                instrumented = store
-                return store
-            }
-        )
-        let store = try #require(instrumented)
+        let (server, store) = try await TestServer.instrumented(graph: graph, clock: clock) { InstrumentedStore($0, records: records) }
         try await server.using { server in
             // Whatever fails below, the held write goes on, so the server can stop.
             defer { records.open() }
