@@ -3,20 +3,23 @@ import FlowModel
 import FlowStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default store: one SQLite file through GRDB, in WAL mode, with
 /// `synchronous = FULL` so a commit that returned survives a power cut.
 ///
 /// SQLite's automatic checkpoint (copying the write-ahead log into the database file) would run
 /// inside whichever commit crosses the threshold and stall it; it is turned off, and
-/// ``maintain()`` checkpoints from a connection of its own, beside the writer. The log stays
-/// bounded: past `walLimit` bytes, or whenever the store is idle, a truncating checkpoint empties
-/// it, and `journal_size_limit` gives the space back after every reset.
+/// ``maintain()`` checkpoints from a connection of its own, beside the writer (see there for
+/// how the log stays bounded without stalling commits).
 public final class SQLiteStore: FlowStore {
     let pool: DatabasePool
     let checkpointer: DatabaseQueue
     let walPath: String
     let walLimit: Int64
+    /// `PRAGMA data_version` as the checkpointer last read it. It moves when another connection
+    /// commits, so an unchanged value means nothing was written since the last maintenance.
+    private let lastDataVersion = Mutex<Int64?>(nil)
 
     /// Opens (or creates) the database at `path`; `walLimit` bounds the write-ahead log.
     public init(path: String, walLimit: Int64 = 64 << 20) throws {
@@ -35,13 +38,33 @@ public final class SQLiteStore: FlowStore {
         checkpointer = try DatabaseQueue(path: path, configuration: side)
     }
 
+    /// Frames in the log past which ``maintain()`` has the next commit write it again from its
+    /// start: SQLite's own automatic checkpoint threshold, about 4 MiB of 4 KiB pages.
+    static let restartFrames = 1000
+
+    /// Keeps the write-ahead log bounded, holding commits back as little as it can:
+    /// - a passive checkpoint copies the log into the database file beside the writer;
+    /// - when that copied all of a log past ``restartFrames``, a restarting checkpoint copies the
+    ///   few frames committed meanwhile and has the next commit write the log from its start
+    ///   (the file keeps its size; commits wait only for those frames and one `fsync`);
+    /// - only when nothing was committed since the last call, or the file is past `walLimit`, a
+    ///   truncating checkpoint empties the file. Run every 250 ms under steady load, truncating
+    ///   stalled the commits behind it long enough to double the webhook p99 at 1,000/s.
     public func maintain() async throws {
-        let (log, copied) = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-        // All of it copied while nothing else writes (idle), or a log past its limit: empty it.
-        // (A truncating checkpoint waits for readers and holds writers back while it runs.)
+        let (version, log, copied) = try await checkpointer.writeWithoutTransaction { db in
+            let version = try Int64.fetchOne(db, sql: "PRAGMA data_version")
+            let (log, copied) = try db.checkpoint(.passive)
+            return (version, log, copied)
+        }
+        let idle = lastDataVersion.withLock { last in
+            defer { last = version }
+            return last == version
+        }
         let size = walSize()
-        if (log > 0 && log == copied && size > 1 << 20) || size > walLimit {
+        if (idle && log == copied && size > 1 << 20) || size > walLimit {
             _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        } else if log == copied && log > Self.restartFrames {
+            _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
         }
     }
 

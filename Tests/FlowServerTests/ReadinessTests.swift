@@ -29,25 +29,50 @@ import Testing
 }
 
 @Suite("the write-ahead log stays bounded") struct WALTests {
+    /// Commits 50 outbox rows of 1,000 bytes each (about 50 KB), numbered from `index`.
+    static func commitRows(to store: SQLiteStore, from index: inout Int) async throws {
+        var commit = Commit(time: start)
+        commit.outbox = (0..<50).map { _ in
+            index += 1
+            return Commit.NewMessage(
+                contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "c\(index)"),
+                ref: "r\(index)",
+                body: Array(repeating: UInt8(ascii: "x"), count: 1000)
+            )
+        }
+        _ = try await store.commit(commit)
+    }
+
     @Test("after heavy writing, maintenance truncates the log to within its limit")
     func walIsTruncated() async throws {
         let store = try SQLiteStore(path: temporaryDatabase(), walLimit: 256 << 10)
         try await store.migrate()
         var index = 0
-        while store.walSize() <= 2 << 20 {
-            var commit = Commit(time: start)
-            commit.outbox = (0..<50).map { _ in
-                index += 1
-                return Commit.NewMessage(
-                    contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "c\(index)"),
-                    ref: "r\(index)",
-                    body: Array(repeating: UInt8(ascii: "x"), count: 1000)
-                )
-            }
-            _ = try await store.commit(commit)
-        }
+        while store.walSize() <= 2 << 20 { try await Self.commitRows(to: store, from: &index) }
         try await store.maintain()
         #expect(store.walSize() <= 256 << 10, "the log is \(store.walSize()) bytes")
+        #expect(try await store.pendingOutbox(limit: 1_000_000).count == index)
+    }
+
+    @Test("while commits keep coming the log is reused, not truncated; once they stop it is emptied")
+    func steadyWritingReusesTheLog() async throws {
+        let store = try SQLiteStore(path: temporaryDatabase())
+        try await store.migrate()
+        var index = 0
+        var largest: Int64 = 0
+        // About 12 MB committed, with maintenance after every 10 commits (about 500 KB).
+        for round in 0..<240 {
+            try await Self.commitRows(to: store, from: &index)
+            guard round % 10 == 9 else { continue }
+            try await store.maintain()
+            // Emptying the file holds the writer back: it must wait until nothing is committed.
+            #expect(store.walSize() > 1 << 20 || round < 20, "the log was emptied while commits kept coming")
+            largest = max(largest, store.walSize())
+        }
+        #expect(largest < 8 << 20, "the log grew to \(largest) bytes")
+        try await store.maintain()  // sees the last commits
+        try await store.maintain()  // sees none since: idle
+        #expect(store.walSize() == 0)
         #expect(try await store.pendingOutbox(limit: 1_000_000).count == index)
     }
 }
