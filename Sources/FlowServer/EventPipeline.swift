@@ -43,9 +43,10 @@ public actor EventPipeline {
     let cacheLimit: Int
     let maxBatch: Int
     let claims: Claims
-    /// False on a store other processes write too: every batch then reads its message ids, and
+    /// False on a store other processes write too: a batch then reads its message ids, and
     /// checks each cached state's version, from the store (another replica may have moved it on:
-    /// then it is read again, instead of the batch running twice).
+    /// then it is read again, instead of the batch running twice), until checks stop finding
+    /// moved states (see `quietChecks`).
     let keepsCommittedStates: Bool
     /// Whether commits carry the conversation log (the desk's transcript): on with the desk.
     let logsConversations: Bool
@@ -67,6 +68,14 @@ public actor EventPipeline {
     /// Batches prepared and not yet committed (the one committing included), per contact they
     /// touch: their cached state is ahead of the store, and needed until the last of them commits.
     private var inFlight: [ContactKey: Int] = [:]
+    /// On a store other processes write too: batches in a row whose check found every cached
+    /// state as this process left it, and no commit since refused for what another process
+    /// stored. From ``quietChecksToTrust`` on, a batch whose states are all cached is not checked
+    /// (a round trip less): the commit still refuses a state another process moved on, and then
+    /// checking starts again. Behind a balancer that spreads each contact over the replicas the
+    /// checks keep finding moved states, and every batch is checked.
+    private var quietChecks = 0
+    static let quietChecksToTrust = 100
     /// Message ids of batches prepared but not yet committed, so a redelivery in the next batch is caught.
     private var uncommittedSeen: Set<String> = []
     /// Message ids committed lately. A batch's snapshot of the store can predate the commit of the
@@ -264,18 +273,22 @@ public actor EventPipeline {
             // On a store other processes write too, a cached state is checked by its version: it
             // is read again only if another replica moved it on. States of batches in flight are
             // ahead of the store, and stay.
+            let trustsCache = keepsCommittedStates || quietChecks >= Self.quietChecksToTrust
+            let reads = !unread.isEmpty || !trustsCache || jobs.contains { $0.staleRuns > 0 }
             var known: [ContactKey: Int64] = [:]
-            if !keepsCommittedStates {
+            if !keepsCommittedStates && reads {
                 for contact in contacts where cache[contact] != nil && inFlight[contact] == nil { known[contact] = versions[contact] ?? 0 }
             }
-            let reads = !unread.isEmpty || !keepsCommittedStates || jobs.contains { $0.staleRuns > 0 }
             let snapshot =
                 reads ? try await store.snapshot(states: unread, known: known, seen: items.compactMap(\.dedupeID)) : Snapshot()
             let (stored, seenBefore) = (snapshot.states, snapshot.seen)
+            var moved = false
             for (contact, version) in known where snapshot.versions[contact] != version {
                 cache[contact] = nil
                 versions[contact] = nil
+                moved = true
             }
+            if !known.isEmpty { quietChecks = moved ? 0 : min(quietChecks + 1, Self.quietChecksToTrust) }
             for (contact, version) in snapshot.versions where cache[contact] == nil { versions[contact] = version }
             for job in jobs {
                 var transitions: [Transition] = []
@@ -417,6 +430,7 @@ public actor EventPipeline {
         }
         for id in seenIDs { uncommittedSeen.remove(id) }
         if rerun {
+            quietChecks = 0
             metrics.staleRuns.increment()
             logger.debug("another process stored part of the batch first; running it again", metadata: ["error": "\(error)"])
         } else {

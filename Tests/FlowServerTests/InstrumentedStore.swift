@@ -32,7 +32,8 @@ final class InstrumentedStore: FlowStore {
     /// Snapshots (the reads before a batch runs) wait, the first at the first gate, the second
     /// at the second, and so on, until the test opens it; those beyond the gates go at once.
     let snapshots: [Gate]
-    private let snapshotsTaken = Atomic<Int>(0)
+    /// Snapshots taken so far.
+    let snapshotsTaken = Atomic<Int>(0)
 
     init(
         _ base: SQLiteStore,
@@ -162,7 +163,8 @@ extension TestServer {
         flow: String? = nil,
         graph: FakeGraph,
         clock: ManualClock = ManualClock(start: start),
-        instrument: @escaping (SQLiteStore) -> InstrumentedStore = { InstrumentedStore($0) }
+        instrument: @escaping (SQLiteStore) -> InstrumentedStore = { InstrumentedStore($0) },
+        configure: (inout ServerConfig) -> Void = { _ in }
     ) async throws -> (TestServer, InstrumentedStore) {
         nonisolated(unsafe) var made: InstrumentedStore?
         let server = try await TestServer(
@@ -171,6 +173,7 @@ extension TestServer {
             database: temporaryDatabase(),
             graph: graph,
             clock: clock,
+            configure: configure,
             wrapStore: {
                 let store = instrument($0)
                 made = store

@@ -1,4 +1,6 @@
+import FlowEngine
 import FlowServerTesting
+import FlowStore
 import Foundation
 import Synchronization
 import Testing
@@ -46,6 +48,43 @@ import Testing
             #expect(server.metric("flowgate_stale_runs_exhausted_total") == 0)
             #expect(commits.arrived == 2, "the refused commit, and the one that stored all three")
         }
+        try await graph.stop()
+    }
+
+    @Test("a replica that finds its cached states unmoved batch after batch stops checking them, and checks again after a refused commit")
+    func quietReplicaTrustsItsCache() async throws {
+        let graph = try await FakeGraph()
+        // A store other processes write too, as PostgreSQL is: cached states are checked by version.
+        let (server, store) = try await TestServer.instrumented(
+            graph: graph,
+            configure: { $0.store = .postgres(urlVariable: "FLOWGATE_DATABASE_URL", poolSize: 4) }
+        )
+        func snapshots() -> Int { store.snapshotsTaken.load(ordering: .sequentiallyConsistent) }
+        try await server.using { (server: TestServer) async throws in
+            let quiet = EventPipeline.quietChecksToTrust
+            // One read of the new contact, then one check per message while trust is earned.
+            for index in 0...quiet {
+                #expect(try await server.webhook(Payload.text("m\(index)", id: "wamid.q.\(index)")) == 200)
+            }
+            #expect(snapshots() == quiet + 1)
+            for index in 1...5 {
+                #expect(try await server.webhook(Payload.text("t\(index)", id: "wamid.t.\(index)")) == 200)
+            }
+            #expect(snapshots() == quiet + 1, "trusted: no read before these batches")
+            // Another process moved the contact on: the commit refuses it, the batch reads and runs
+            // again, and the batches after it are checked again.
+            store.staleCommits.store(1, ordering: .sequentiallyConsistent)
+            #expect(try await server.webhook(Payload.text("stale", id: "wamid.stale")) == 200)
+            #expect(server.metric("flowgate_stale_runs_total") == 1)
+            let afterRerun = snapshots()
+            #expect(afterRerun == quiet + 2, "the batch that ran again read the store")
+            #expect(try await server.webhook(Payload.text("next", id: "wamid.next")) == 200)
+            #expect(snapshots() == afterRerun + 1, "checked again")
+        }
+        // Each message was applied once: the stored state counts one reply per message.
+        let key = ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678")
+        let state = try await store.states(for: [key])[key]
+        #expect(state?.accounting.freeFormMessages == EventPipeline.quietChecksToTrust + 8)
         try await graph.stop()
     }
 }
