@@ -66,7 +66,8 @@ import Testing
             guard round % 10 == 9 else { continue }
             try await store.maintain()
             // Emptying the file holds the writer back: it must wait until nothing is committed.
-            #expect(store.walSize() > 1 << 20 || round < 20, "the log was emptied while commits kept coming")
+            // (A restarted log keeps its file's size; only emptying leaves 0 bytes.)
+            #expect(store.walSize() > 0, "the log was emptied while commits kept coming")
             largest = max(largest, store.walSize())
         }
         #expect(largest < 8 << 20, "the log grew to \(largest) bytes")
