@@ -180,7 +180,9 @@ public final class TestServer: @unchecked Sendable {
 
     /// `flow` names an example under `flows/`; `flowFile` is a path to any other flow file. A
     /// `store` given is taken to be shared (PostgreSQL, say): it is used instead of a SQLite file
-    /// at `database`, and the server runs as one replica of several.
+    /// at `database`, and the server runs as one replica of several. `graphTimeout` bounds each
+    /// send: a send that runs past it waits for a retry on the manual clock, which a test may never
+    /// move, so it is long enough for a loaded machine unless the test wants sends to fail.
     public let database: String
 
     public init(
@@ -195,7 +197,8 @@ public final class TestServer: @unchecked Sendable {
         agentTokens: [String: String] = [:],
         sinkSecrets: [String] = [],
         store given: (any FlowStore)? = nil,
-        wrapStore: (SQLiteStore) -> any FlowStore = { $0 }
+        wrapStore: (SQLiteStore) -> any FlowStore = { $0 },
+        graphTimeout: TimeAmount = .seconds(5)
     ) async throws {
         self.database = database
         var config = ServerConfig()
@@ -224,7 +227,7 @@ public final class TestServer: @unchecked Sendable {
             store = wrapStore(sqlite)
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: .seconds(1))
+        let sender = GraphClient(client: client, base: graph.base, version: "v23.0", accessToken: accessToken, timeout: graphTimeout)
         server = FlowgateServer(
             config: config,
             secrets: secrets,

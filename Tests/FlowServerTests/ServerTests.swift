@@ -6,6 +6,7 @@ import FlowStore
 import FlowStoreSQLite
 import Foundation
 import HTTPTypes
+import NIOCore
 import NIOHTTP1
 import Testing
 import WhatsAppCloud
@@ -252,7 +253,7 @@ struct ServerTests {
         let down = try await FakeGraph()
         try await down.stop()  // the Graph API is unreachable for the first server
         let clock = ManualClock(start: start)
-        let first = try await TestServer(flow: "auto-ack", database: database, graph: down, clock: clock)
+        let first = try await TestServer(flow: "auto-ack", database: database, graph: down, clock: clock, graphTimeout: .seconds(1))
         #expect(try await first.webhook(Payload.text("hi", id: "wamid.restart")) == 200)
         try await eventually("the first send fails") { first.metric("flowgate_sends_total") >= 1 }
         try await first.stop()
