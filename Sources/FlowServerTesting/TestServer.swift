@@ -185,6 +185,10 @@ public final class TestServer: @unchecked Sendable {
     /// move, so it is long enough for a loaded machine unless the test wants sends to fail.
     public let database: String
 
+    /// Marks a test server's store as shared by several replicas. The server reads only that it
+    /// is shared (the store itself is handed in); it never opens this location.
+    public static let sharedStore = StoreLocation.postgres(urlVariable: "FLOWGATE_DATABASE_URL", poolSize: 4)
+
     public init(
         flow: String,
         flowFile: String? = nil,
@@ -206,7 +210,7 @@ public final class TestServer: @unchecked Sendable {
         let path = flowFile ?? repository.appendingPathComponent("flows/\(flow).yaml").path
         config.numbers = [.init(phoneNumberID: phoneNumberID, flowPath: path, rate: 1_000_000)]
         config.graphBaseURL = graph.base
-        config.store = given == nil ? .sqlite(path: database) : .postgres(urlVariable: "FLOWGATE_DATABASE_URL", poolSize: 4)
+        config.store = given == nil ? .sqlite(path: database) : Self.sharedStore
         config.port = 0
         config.desk.agents = agentTokens.keys.sorted().map { DeskConfig.Agent(name: $0, tokenVariable: "FLOWGATE_AGENT_\($0.uppercased())") }
         configure(&config)

@@ -57,7 +57,7 @@ import Testing
         // A store other processes write too, as PostgreSQL is: cached states are checked by version.
         let (server, store) = try await TestServer.instrumented(
             graph: graph,
-            configure: { $0.store = .postgres(urlVariable: "FLOWGATE_DATABASE_URL", poolSize: 4) }
+            configure: { $0.store = TestServer.sharedStore }
         )
         func snapshots() -> Int { store.snapshotsTaken.load(ordering: .sequentiallyConsistent) }
         try await server.using { (server: TestServer) async throws in
