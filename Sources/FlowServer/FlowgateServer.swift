@@ -92,6 +92,7 @@ public struct FlowgateServer {
             clock: clock,
             dedupeFor: config.dedupeFor,
             logRetention: config.desk.retention,
+            keepSentFor: config.keepSentFor,
             logger: logger
         )
 
@@ -238,6 +239,7 @@ struct Runtime: Service {
     let clock: any ServerClock
     let dedupeFor: TimeSpan
     let logRetention: TimeSpan
+    let keepSentFor: TimeSpan
     let logger: Logger
 
     /// Nil when the server can take webhooks; otherwise why not.
@@ -325,8 +327,8 @@ struct Runtime: Service {
     }()
     #endif
 
-    /// Forgets inbound message ids older than the dedupe period and conversation log entries past
-    /// their retention, hourly.
+    /// Forgets inbound message ids older than the dedupe period, and deletes conversation log
+    /// entries past their retention and sent and failed messages past `keep_sent_for`, hourly.
     private func pruneLoop() async {
         while !Task.isCancelled {
             do {
@@ -335,6 +337,8 @@ struct Runtime: Service {
                 if pruned > 0 { logger.info("forgot old message ids", metadata: ["count": "\(pruned)"]) }
                 let dropped = try await store.pruneLog(before: clock.now() - logRetention)
                 if dropped > 0 { logger.info("deleted conversation log entries past retention", metadata: ["count": "\(dropped)"]) }
+                let sent = try await store.pruneOutbox(before: clock.now() - keepSentFor)
+                if sent > 0 { logger.info("deleted sent and failed messages past keep_sent_for", metadata: ["count": "\(sent)"]) }
             } catch {
                 return
             }

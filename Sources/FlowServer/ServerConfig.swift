@@ -63,6 +63,9 @@ public struct ServerConfig: Sendable {
     public var retryFor = TimeSpan.hours(24)
     /// An optional cap on tries, whatever the time.
     public var maxAttempts: Int?
+    /// How long a sent or failed message stays in the outbox: statuses naming it reach its
+    /// conversation, and a failed one is listed for an operator to send again, for this long.
+    public var keepSentFor = TimeSpan.days(30)
     public var stateCache = 20_000
     /// This process's name in the store and the life of its claims (`claim_lease`, 2 s to 10 min).
     public var claims = Claims()
@@ -149,6 +152,20 @@ public struct ServerConfig: Sendable {
             config.concurrency = dispatcher.int("concurrency")?.value ?? config.concurrency
             config.maxAttempts = dispatcher.int("max_attempts")?.value ?? config.maxAttempts
             config.retryFor = dispatcher.span("retry_for")?.value ?? config.retryFor
+            if let keep = dispatcher.span("keep_sent_for") {
+                if keep.value < .days(1) {
+                    context.report(
+                        .error(
+                            .invalidValue,
+                            "'keep_sent_for' is \(keep.value)",
+                            hint: "keep sent messages at least 1d, so their statuses still find them; 30d is the default",
+                            at: keep.location
+                        )
+                    )
+                } else {
+                    config.keepSentFor = keep.value
+                }
+            }
             dispatcher.reportUnknownKeys(in: "dispatcher")
         }
         config.stateCache = reader.int("state_cache")?.value ?? config.stateCache

@@ -222,6 +222,11 @@ public enum SendOutcome: Sendable, Hashable {
 }
 
 extension FlowStore {
+    /// ``pruneOutbox(before:chunk:)`` a thousand ids at a time: a few milliseconds of the writer each.
+    public func pruneOutbox(before time: Timestamp) async throws -> Int {
+        try await pruneOutbox(before: time, chunk: 1000)
+    }
+
     public func snapshot(states keys: Set<ContactKey>, known: [ContactKey: Int64], seen ids: [String]) async throws -> Snapshot {
         try await snapshot(states: keys.union(known.keys), seen: ids)
     }
@@ -320,6 +325,11 @@ public protocol FlowStore: Sendable {
     /// Deletes conversation log entries older than `time`; returns how many.
     func pruneLog(before time: Timestamp) async throws -> Int
 
+    /// Deletes sent and failed outbox messages last changed before `time`; pending ones stay,
+    /// however old. Returns how many. Works through the outbox `chunk` ids at a time, each chunk
+    /// its own short transaction, so commits are held back for one chunk at most.
+    func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int
+
     /// Makes a small durable write, or throws: the readiness check, and the refusal to start on a
     /// store that cannot take commits (read-only, full, locked by another process).
     func checkWritable() async throws
@@ -351,4 +361,20 @@ public struct DuplicateDelivery: Error, CustomStringConvertible, Sendable {
     public var ids: [String]
     public init(ids: [String]) { self.ids = ids }
     public var description: String { "already processed: \(ids.prefix(5).joined(separator: ", "))" }
+}
+
+/// A run of outbox ids ``FlowStore/pruneOutbox(before:chunk:)`` deletes from in one transaction:
+/// `first` and the `size - 1` after it, stopping at the largest id.
+public struct OutboxChunk: Sendable, Hashable {
+    public let first: Int64
+    public let last: Int64
+
+    public init(first: Int64, size: Int) {
+        self.first = first
+        let (last, overflow) = first.addingReportingOverflow(Int64(max(size, 1)) - 1)
+        self.last = overflow ? .max : last
+    }
+
+    /// Where the next chunk starts; nil after the largest id.
+    public var next: Int64? { last == .max ? nil : last + 1 }
 }

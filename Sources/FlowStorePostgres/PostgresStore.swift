@@ -538,6 +538,33 @@ public final class PostgresStore: FlowStore {
         return 0
     }
 
+    public func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int {
+        let cutoff = time.millisecondsSince1970
+        var removed = 0
+        var from = Int64.min
+        while true {
+            // Ids grow with creation time (across replicas, up to their clocks' skew: a message
+            // left behind a newer one goes on the next run).
+            var oldest: (id: Int64, created: Int64)?
+            let rows = try await client.query("SELECT id, created_at FROM outbox WHERE id >= \(from) ORDER BY id LIMIT 1", logger: logger)
+            for try await row in rows.decode((Int64, Int64).self) { oldest = (row.0, row.1) }
+            guard let oldest, oldest.created < cutoff else { return removed }
+            let range = OutboxChunk(first: oldest.id, size: chunk)
+            let gone = try await client.query(
+                """
+                WITH gone AS (
+                    DELETE FROM outbox WHERE id BETWEEN \(range.first) AND \(range.last) AND state <> 'pending' AND updated_at < \(cutoff)
+                    RETURNING 1
+                ) SELECT COUNT(*) FROM gone
+                """,
+                logger: logger
+            )
+            for try await count in gone.decode(Int.self) { removed += count }
+            guard let next = range.next else { return removed }
+            from = next
+        }
+    }
+
     // MARK: Conversation log
 
     static let logColumns = "id, contact, at, direction, kind, text, template, ref, agent, status, status_at, error"

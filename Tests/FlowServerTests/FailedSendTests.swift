@@ -1,6 +1,7 @@
 import FlowModel
 import FlowServer
 import FlowServerTesting
+import FlowStoreSQLite
 import Foundation
 import HTTPTypes
 import NIOHTTP1
@@ -43,6 +44,46 @@ import Testing
         #expect(try await adminRequest(server, .POST, "/admin/outbox/\(id)/retry").status == 404)
         #expect(try await adminRequest(server, .POST, "/admin/outbox/not-a-number/retry").status == 400)
         #expect(try await server.request(.GET, "/admin/outbox/failed").status == 401)
+        try await server.stop()
+        try await graph.stop()
+    }
+
+    @Test("sent and failed messages leave the outbox once keep_sent_for has passed")
+    func sentMessagesArePruned() async throws {
+        let graph = try await FakeGraph()
+        let clock = ManualClock(start: start)
+        let server = try await TestServer(
+            flow: "",
+            flowFile: repository.appendingPathComponent("Benchmarks/ack-every-message.yaml").path,
+            database: temporaryDatabase(),
+            graph: graph,
+            clock: clock
+        ) {
+            $0.retryFor = .seconds(0)
+            $0.keepSentFor = .days(2)
+        }
+        let store = try SQLiteStore(path: server.database)
+        graph.script([.error(.serviceUnavailable, code: 2)])
+        #expect(try await server.webhook(Payload.text("one", id: "wamid.keep.1")) == 200)
+        try await eventually("the first send fails for good") { server.metric("flowgate_sends_total{result=\"failed\"}") == 1 }
+        #expect(try await server.webhook(Payload.text("two", id: "wamid.keep.2")) == 200)
+        // Both outcomes stored before the clock moves on: both messages last changed at the start.
+        try await eventually("the failure is stored") { (try? await store.failedOutbox(limit: 10).count) == 1 }
+        try await eventually("the send is stored as sent") { (try? await store.outboxReference(wamid: "wamid.out.2")) != nil }
+        // The hourly housekeeping after a day keeps both: they are younger than two days. (Once
+        // every loop sleeps again, that round is over, and the next advance wakes the next one.)
+        let loops = clock.sleepers
+        clock.advance(to: start + .days(1))
+        try await eventually("the housekeeping round ends") { clock.sleepers == loops }
+        #expect(try await server.webhook(Payload.text("three", id: "wamid.keep.3", at: start + .days(1))) == 200)
+        try await eventually("the third send is stored as sent") { (try? await store.outboxReference(wamid: "wamid.out.3")) != nil }
+        #expect(try await store.failedOutbox(limit: 10).count == 1)
+        #expect(try await store.outboxReference(wamid: "wamid.out.2") != nil)
+        // Past two days the first two go, failed and sent alike; the third stays.
+        clock.advance(to: start + .days(2) + .hours(1))
+        try await eventually("the old messages are deleted") { (try? await store.failedOutbox(limit: 10).isEmpty) == true }
+        try await eventually("the old sent message is deleted") { (try? await store.outboxReference(wamid: "wamid.out.2")) == .some(nil) }
+        #expect(try await store.outboxReference(wamid: "wamid.out.3") != nil)
         try await server.stop()
         try await graph.stop()
     }

@@ -52,6 +52,15 @@ import Testing
         #expect(short.config == nil && short.diagnostics.contains { $0.message.contains("'retention'") && $0.location.line == 4 })
     }
 
+    @Test("the dispatcher keeps sent messages 30d unless told; less than a day is an error at its line")
+    func keepSentFor() throws {
+        #expect(ServerConfig().keepSentFor == .days(30))
+        let loaded = try loadConfig(section: "dispatcher", "  retry_for: 12h\n  keep_sent_for: 7d")
+        #expect(loaded.config?.keepSentFor == .days(7) && loaded.config?.retryFor == .hours(12))
+        let short = try loadConfig(section: "dispatcher", "  keep_sent_for: 6h")
+        #expect(short.config == nil && short.diagnostics.contains { $0.message.contains("'keep_sent_for' is 6h") && $0.location.line == 3 })
+    }
+
     @Test("event sinks: events by name, an unknown one or a bad URL is an error at its line; secrets named when missing")
     func eventSinks() throws {
         func load(_ events: String) throws -> ServerConfig.Loaded { try loadConfig(section: "events", events) }

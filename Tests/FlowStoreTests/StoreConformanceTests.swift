@@ -336,6 +336,49 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.snapshot(states: [], seen: ["old", "new"]).seen == ["new"])
     }
 
+    @Test("sent and failed messages past the horizon are deleted chunk by chunk; pending ones stay", arguments: StoreUnderTest.available)
+    func outboxPruning(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        // Eleven messages, one commit a second; outcomes recorded a second after each was queued.
+        var ids: [Int64] = []
+        for second in Int64(0)..<11 {
+            var commit = Commit(time: at(seconds: second))
+            commit.outbox = [Commit.NewMessage(contact: second.isMultiple(of: 2) ? ana : bo, ref: "m\(second)", body: Array("m\(second)".utf8))]
+            ids += try await store.commit(commit).map(\.id)
+        }
+        #expect(ids.count == 11)
+        // m0…m3 are old and sent, m4 failed old, m5 still pending (retrying since), m6 was queued
+        // old but sent only lately; m7…m10 were sent after the horizon.
+        for (index, id) in ids.enumerated() {
+            let outcome: SendOutcome =
+                switch index {
+                case 4: .failed(code: 131_026, reason: "undeliverable")
+                case 5: .retry(at: at(seconds: 600), reason: "429")
+                default: .sent(wamid: "wamid.m\(index)")
+                }
+            try await store.record([SendResult(id: id, outcome: outcome)], at: at(seconds: index == 6 ? 300 : Int64(index) + 1))
+        }
+        // Chunks of two ids: the walk crosses chunk after chunk, and stops at m7 (created after).
+        #expect(try await store.pruneOutbox(before: at(seconds: 7), chunk: 2) == 5)
+        #expect(try await store.outboxReference(wamid: "wamid.m3") == nil)
+        #expect(try await store.outboxReference(wamid: "wamid.m6") == SentMessage(contact: ana, ref: "m6"))
+        #expect(try await store.outboxReference(wamid: "wamid.m7") == SentMessage(contact: bo, ref: "m7"))
+        #expect(try await store.failedOutbox(limit: 10).isEmpty)
+        #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["m5"])
+        #expect(try await store.pruneOutbox(before: at(seconds: 7), chunk: 2) == 0)
+        // Later, everything sent goes; the pending message stays however old it is.
+        #expect(try await store.pruneOutbox(before: at(seconds: 1000)) == 5)
+        #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["m5"])
+        #expect(try await store.outboxReference(wamid: "wamid.m10") == nil)
+    }
+
+    @Test("a chunk of outbox ids ends at the largest id instead of overflowing")
+    func outboxChunk() {
+        #expect(OutboxChunk(first: 10, size: 1000).last == 1009 && OutboxChunk(first: 10, size: 1000).next == 1010)
+        #expect(OutboxChunk(first: .max - 5, size: 1000).last == .max && OutboxChunk(first: .max - 5, size: 1000).next == nil)
+        #expect(OutboxChunk(first: .min, size: 0).last == .min && OutboxChunk(first: .min, size: 0).next == .min + 1)
+    }
+
     @Test(
         "the conversation log is stored with the commit, in order; statuses only move forward; a stale batch logs nothing",
         arguments: StoreUnderTest.available
