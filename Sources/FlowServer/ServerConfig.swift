@@ -152,32 +152,17 @@ public struct ServerConfig: Sendable {
             config.concurrency = dispatcher.int("concurrency")?.value ?? config.concurrency
             config.maxAttempts = dispatcher.int("max_attempts")?.value ?? config.maxAttempts
             config.retryFor = dispatcher.span("retry_for")?.value ?? config.retryFor
-            if let keep = dispatcher.span("keep_sent_for") {
-                if keep.value < .days(1) {
-                    context.report(
-                        .error(
-                            .invalidValue,
-                            "'keep_sent_for' is \(keep.value)",
-                            hint: "keep sent messages at least 1d, so their statuses still find them; 30d is the default",
-                            at: keep.location
-                        )
-                    )
-                } else {
-                    config.keepSentFor = keep.value
-                }
-            }
+            config.keepSentFor =
+                dispatcher.span(
+                    "keep_sent_for",
+                    in: .days(1)...TimeSpan.longest,
+                    hint: "keep sent messages at least 1d, so their statuses still find them; 30d is the default"
+                ) ?? config.keepSentFor
             dispatcher.reportUnknownKeys(in: "dispatcher")
         }
         config.stateCache = reader.int("state_cache")?.value ?? config.stateCache
-        if let lease = reader.span("claim_lease") {
-            if lease.value < .seconds(2) || lease.value > .minutes(10) {
-                context.report(
-                    .error(.invalidValue, "'claim_lease' is \(lease.value)", hint: "from 2s to 10m; 30s is the default", at: lease.location)
-                )
-            } else {
-                config.claims.lease = lease.value
-            }
-        }
+        config.claims.lease =
+            reader.span("claim_lease", in: .seconds(2)...TimeSpan.minutes(10), hint: "from 2s to 10m; 30s is the default") ?? config.claims.lease
         if let desk = reader.mapping("desk") { config.desk = DeskConfig.read(desk) }
         if let sinks = reader.list("events") { config.eventSinks = EventSink.read(sinks, context: context) }
         if let env = reader.mapping("env") {

@@ -61,6 +61,19 @@ import Testing
         #expect(short.config == nil && short.diagnostics.contains { $0.message.contains("'keep_sent_for' is 6h") && $0.location.line == 3 })
     }
 
+    @Test("a claim lease is read from 2s to 10m; outside that it is an error naming the range")
+    func claimLease() throws {
+        func lease(_ text: String) throws -> ServerConfig.Loaded { try loadConfig(section: "claim_lease: \(text)\nwebhook", "  dedupe_for: 7d") }
+        #expect(try lease("45s").config?.claims.lease == .seconds(45))
+        for refused in ["1s", "11m"] {
+            let loaded = try lease(refused)
+            #expect(
+                loaded.config == nil
+                    && loaded.diagnostics.contains { $0.message.contains("'claim_lease' is") && $0.hint?.contains("from 2s to 10m") == true }
+            )
+        }
+    }
+
     @Test("event sinks: events by name, an unknown one or a bad URL is an error at its line; secrets named when missing")
     func eventSinks() throws {
         func load(_ events: String) throws -> ServerConfig.Loaded { try loadConfig(section: "events", events) }

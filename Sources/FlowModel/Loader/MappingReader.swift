@@ -109,6 +109,17 @@ public final class MappingReader {
         value(key, required: required, hint: hint).flatMap { context.span($0, "'\(key)'") }
     }
 
+    /// A length of time that must lie in `range`: outside it, an error at the value with `hint`
+    /// (which says the range and the default) and nil.
+    public func span(_ key: String, in range: ClosedRange<TimeSpan>, hint: String) -> TimeSpan? {
+        guard let span = span(key) else { return nil }
+        guard range.contains(span.value) else {
+            context.report(.error(.invalidValue, "'\(key)' is \(span.value)", hint: hint, at: span.location))
+            return nil
+        }
+        return span.value
+    }
+
     public func mapping(_ key: String, required: Bool = false, hint: String? = nil) -> MappingReader? {
         value(key, required: required, hint: hint).flatMap { context.mapping($0, "'\(key)'") }
     }

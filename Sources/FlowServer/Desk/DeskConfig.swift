@@ -51,20 +51,8 @@ public struct DeskConfig: Sendable {
             }
         }
         config.alertBefore = desk.span("alert_before")?.value ?? config.alertBefore
-        if let retention = desk.span("retention") {
-            if retention.value < .days(1) {
-                desk.context.report(
-                    .error(
-                        .invalidValue,
-                        "'retention' is \(retention.value)",
-                        hint: "keep the log at least 1d; 90d is the default",
-                        at: retention.location
-                    )
-                )
-            } else {
-                config.retention = retention.value
-            }
-        }
+        config.retention =
+            desk.span("retention", in: .days(1)...TimeSpan.longest, hint: "keep the log at least 1d; 90d is the default") ?? config.retention
         desk.reportUnknownKeys(in: "desk")
         return config
     }
