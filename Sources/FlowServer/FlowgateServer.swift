@@ -328,20 +328,33 @@ struct Runtime: Service {
     #endif
 
     /// Forgets inbound message ids older than the dedupe period, and deletes conversation log
-    /// entries past their retention and sent and failed messages past `keep_sent_for`, hourly.
+    /// entries past their retention and sent and failed messages past `keep_sent_for`, hourly. A
+    /// step the store refuses (a full disk, a lost database connection) is logged and tried again
+    /// the next hour; only the end of the process ends the loop.
     private func pruneLoop() async {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(until: clock.now() + .hours(1))
-                let pruned = try await store.pruneSeen(before: clock.now() - dedupeFor)
-                if pruned > 0 { logger.info("forgot old message ids", metadata: ["count": "\(pruned)"]) }
-                let dropped = try await store.pruneLog(before: clock.now() - logRetention)
-                if dropped > 0 { logger.info("deleted conversation log entries past retention", metadata: ["count": "\(dropped)"]) }
-                let sent = try await store.pruneOutbox(before: clock.now() - keepSentFor)
-                if sent > 0 { logger.info("deleted sent and failed messages past keep_sent_for", metadata: ["count": "\(sent)"]) }
             } catch {
                 return
             }
+            await housekeeping("forgot old message ids") { try await store.pruneSeen(before: clock.now() - dedupeFor) }
+            await housekeeping("deleted conversation log entries past retention") { try await store.pruneLog(before: clock.now() - logRetention) }
+            await housekeeping("deleted sent and failed messages past keep_sent_for") {
+                try await store.pruneOutbox(before: clock.now() - keepSentFor)
+            }
+        }
+    }
+
+    /// Runs one housekeeping step, logging `done` with how many rows it removed, or its failure.
+    private func housekeeping(_ done: String, _ step: () async throws -> Int) async {
+        do {
+            let count = try await step()
+            if count > 0 { logger.info("\(done)", metadata: ["count": "\(count)"]) }
+        } catch is CancellationError {
+            return  // the process is going down
+        } catch {
+            logger.warning("housekeeping failed; it runs again in an hour", metadata: ["step": "\(done)", "error": .wire("\(error)")])
         }
     }
 }

@@ -5,6 +5,7 @@ import FlowStoreSQLite
 import Foundation
 import HTTPTypes
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @Suite("sends that fail for good") struct FailedSendTests {
@@ -84,6 +85,27 @@ import Testing
         try await eventually("the old messages are deleted") { (try? await store.failedOutbox(limit: 10).isEmpty) == true }
         try await eventually("the old sent message is deleted") { (try? await store.outboxReference(wamid: "wamid.out.2")) == .some(nil) }
         #expect(try await store.outboxReference(wamid: "wamid.out.3") != nil)
+        try await server.stop()
+        try await graph.stop()
+    }
+
+    @Test("housekeeping the store refuses (a full disk) is tried again the next hour")
+    func housekeepingOutlivesAFailure() async throws {
+        let graph = try await FakeGraph()
+        let clock = ManualClock(start: start)
+        let (server, store) = try await TestServer.instrumented(graph: graph, clock: clock, configure: { $0.keepSentFor = .days(1) })
+        #expect(try await server.webhook(Payload.text("one", id: "wamid.house.1")) == 200)
+        try await eventually("the send is stored as sent") { (try? await store.base.outboxReference(wamid: "wamid.out.1")) != nil }
+        // Two days on, the disk is full: the round fails.
+        store.broken.store(true, ordering: .sequentiallyConsistent)
+        let loops = clock.sleepers
+        clock.advance(to: start + .days(2))
+        try await eventually("the failed round ends") { clock.sleepers == loops }
+        #expect(try await store.base.outboxReference(wamid: "wamid.out.1") != nil)
+        // Space again: the next hour's round deletes the message.
+        store.broken.store(false, ordering: .sequentiallyConsistent)
+        clock.advance(to: start + .days(2) + .hours(1))
+        try await eventually("the next round deletes it") { (try? await store.base.outboxReference(wamid: "wamid.out.1")) == .some(nil) }
         try await server.stop()
         try await graph.stop()
     }

@@ -120,7 +120,10 @@ final class InstrumentedStore: FlowStore {
         return try await base.pruneLog(before: time)
     }
     func pruneSeen(before time: Timestamp) async throws -> Int { try await base.pruneSeen(before: time) }
-    func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int { try await base.pruneOutbox(before: time, chunk: chunk) }
+    func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int {
+        try write()
+        return try await base.pruneOutbox(before: time, chunk: chunk)
+    }
     func deadLetters(limit: Int) async throws -> [Commit.DeadLetter] { try await base.deadLetters(limit: limit) }
     func schemaVersion() async throws -> Int { try await base.schemaVersion() }
 }
