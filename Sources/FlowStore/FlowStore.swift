@@ -377,4 +377,20 @@ public struct OutboxChunk: Sendable, Hashable {
 
     /// Where the next chunk starts; nil after the largest id.
     public var next: Int64? { last == .max ? nil : last + 1 }
+
+    /// Walks the outbox from its lowest id, one chunk per call of `delete`, and returns how many
+    /// messages were deleted in all. Given where to start, `delete` finds the message with the
+    /// lowest id from there; if there is one created before the cutoff, it deletes in the chunk
+    /// that begins at it and returns that chunk with the count; otherwise nil, and the walk ends
+    /// (ids grow with creation time, so the rest are newer).
+    public static func walk(_ delete: (_ from: Int64) async throws -> (chunk: OutboxChunk, deleted: Int)?) async throws -> Int {
+        var deleted = 0
+        var from = Int64.min
+        while let step = try await delete(from) {
+            deleted += step.deleted
+            guard let next = step.chunk.next else { break }
+            from = next
+        }
+        return deleted
+    }
 }

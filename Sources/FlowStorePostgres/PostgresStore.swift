@@ -540,15 +540,13 @@ public final class PostgresStore: FlowStore {
 
     public func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int {
         let cutoff = time.millisecondsSince1970
-        var removed = 0
-        var from = Int64.min
-        while true {
-            // Ids grow with creation time (across replicas, up to their clocks' skew: a message
-            // left behind a newer one goes on the next run).
+        // Across replicas ids follow creation time up to the clocks' skew: a message left behind
+        // a newer one goes on a later run.
+        return try await OutboxChunk.walk { from in
             var oldest: (id: Int64, created: Int64)?
             let rows = try await client.query("SELECT id, created_at FROM outbox WHERE id >= \(from) ORDER BY id LIMIT 1", logger: logger)
             for try await row in rows.decode((Int64, Int64).self) { oldest = (row.0, row.1) }
-            guard let oldest, oldest.created < cutoff else { return removed }
+            guard let oldest, oldest.created < cutoff else { return nil }
             let range = OutboxChunk(first: oldest.id, size: chunk)
             let gone = try await client.query(
                 """
@@ -559,9 +557,9 @@ public final class PostgresStore: FlowStore {
                 """,
                 logger: logger
             )
-            for try await count in gone.decode(Int.self) { removed += count }
-            guard let next = range.next else { return removed }
-            from = next
+            var deleted = 0
+            for try await count in gone.decode(Int.self) { deleted = count }
+            return (range, deleted)
         }
     }
 

@@ -517,26 +517,19 @@ public final class SQLiteStore: FlowStore {
 
     public func pruneOutbox(before time: Timestamp, chunk: Int) async throws -> Int {
         let cutoff = time.millisecondsSince1970
-        var removed = 0
-        var from = Int64.min
-        while true {
-            // Ids grow with creation time: a chunk starts at the oldest message left from `from`
-            // on, and the walk ends at the first one created after the cutoff.
-            let step = try await pool.write { [from] db -> (next: Int64?, removed: Int) in
+        return try await OutboxChunk.walk { from in
+            try await pool.write { db in
                 guard
                     let row = try Row.fetchOne(db, sql: "SELECT id, created_at FROM outbox WHERE id >= ? ORDER BY id LIMIT 1", arguments: [from]),
                     (row["created_at"] as Int64) < cutoff
-                else { return (nil, 0) }
+                else { return nil }
                 let range = OutboxChunk(first: row["id"], size: chunk)
                 try db.execute(
                     sql: "DELETE FROM outbox WHERE id BETWEEN ? AND ? AND state <> 'pending' AND updated_at < ?",
                     arguments: [range.first, range.last, cutoff]
                 )
-                return (range.next, db.changesCount)
+                return (range, db.changesCount)
             }
-            removed += step.removed
-            guard let next = step.next else { return removed }
-            from = next
         }
     }
 
