@@ -27,14 +27,19 @@ public final class SQLiteStore: FlowStore {
         self.walLimit = walLimit
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA journal_size_limit = \(walLimit)")
         }
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB turns on WAL mode after `prepareDatabase`, and sets the writer to `synchronous =
+        // NORMAL` as it does: a commit would then reach the log but not the disk, and a power cut
+        // could take back what was acknowledged. The writer is set to FULL again here, last.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var side = Configuration()
         side.busyMode = .timeout(10)
+        // A checkpoint syncs the database file before the log is written again from its start.
+        side.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         checkpointer = try DatabaseQueue(path: path, configuration: side)
     }
 

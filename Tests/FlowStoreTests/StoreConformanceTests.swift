@@ -3,11 +3,12 @@ import FlowModel
 import FlowServerTesting
 import FlowStore
 import FlowStorePostgres
-import FlowStoreSQLite
 import Foundation
 import GRDB
 import Synchronization
 import Testing
+
+@testable import FlowStoreSQLite
 
 /// The stores Flowgate ships, each fresh and migrated: every test here runs against each, so they
 /// keep one contract.
@@ -436,6 +437,20 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         let store = try await kind.make()
         try await store.checkWritable()
         try await store.maintain()
+    }
+}
+
+@Suite("SQLite durability") struct SQLiteDurabilityTests {
+    @Test("the writer and the checkpointer sync every commit to the disk (synchronous = FULL), also on a reopened file")
+    func synchronousFull() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-store-\(UUID().uuidString).sqlite").path
+        for _ in 0..<2 {
+            let store = try SQLiteStore(path: path)
+            try await store.migrate()
+            // 2 is FULL; GRDB's WAL setup leaves a pool's writer at 1 (NORMAL), which syncs only at checkpoints.
+            #expect(try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+            #expect(try await store.checkpointer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+        }
     }
 }
 
