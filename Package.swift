@@ -153,7 +153,7 @@ let package = Package(
             name: "FlowStoreTests",
             dependencies: [
                 "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", "FlowServerTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

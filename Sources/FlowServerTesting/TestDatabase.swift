@@ -31,6 +31,31 @@ public enum TestDatabase {
         return scoped
     }
 
+    /// A new, empty database beside the test database, whose defaults are `settings`
+    /// (`ALTER DATABASE … SET name = value`): for a store that must not depend on how the
+    /// database was configured. ``dropDatabase(_:)`` removes it.
+    public static func freshDatabaseURL(settings: [String: String] = [:]) async throws -> String {
+        guard let url = ProcessInfo.processInfo.environment[urlVariable], var parts = URLComponents(string: url) else { throw Missing() }
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try await execute("CREATE DATABASE \(name)", on: parts)
+        for (setting, value) in settings.sorted(by: { $0.key < $1.key }) {
+            try await execute("ALTER DATABASE \(name) SET \(setting) = '\(value)'", on: parts)
+        }
+        parts.path = "/" + name
+        parts.queryItems = (parts.queryItems ?? []).filter { $0.name != "search_path" }
+        if parts.queryItems?.isEmpty == true { parts.queryItems = nil }
+        guard let scoped = parts.string else { throw Missing() }
+        return scoped
+    }
+
+    /// Drops a database ``freshDatabaseURL(settings:)`` made, closing what is still connected to it.
+    public static func dropDatabase(_ url: String) async throws {
+        guard let base = ProcessInfo.processInfo.environment[urlVariable], let parts = URLComponents(string: base),
+            let name = URLComponents(string: url)?.path.drop(while: { $0 == "/" })
+        else { throw Missing() }
+        try await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: parts)
+    }
+
     static func execute(_ sql: String, on parts: URLComponents) async throws {
         let configuration = PostgresConnection.Configuration(
             host: parts.host ?? "127.0.0.1",

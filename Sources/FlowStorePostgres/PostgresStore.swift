@@ -21,6 +21,9 @@ public final class PostgresStore: FlowStore {
         var configuration = try PostgresURL.configuration(url)
         configuration.options.maximumConnections = max(1, poolSize)
         configuration.options.minimumConnections = 0
+        // A commit returns only once its write-ahead log is on disk, whatever the database's or
+        // the role's default: the 200 to Meta rests on it.
+        configuration.options.additionalStartupParameters.append(("synchronous_commit", "on"))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger

@@ -2,12 +2,13 @@ import FlowEngine
 import FlowModel
 import FlowServerTesting
 import FlowStore
-import FlowStorePostgres
 import Foundation
 import GRDB
+import PostgresNIO
 import Synchronization
 import Testing
 
+@testable import FlowStorePostgres
 @testable import FlowStoreSQLite
 
 /// The stores Flowgate ships, each fresh and migrated: every test here runs against each, so they
@@ -441,7 +442,9 @@ func state(_ key: ContactKey, node: String) -> ContactState {
 }
 
 @Suite("SQLite durability") struct SQLiteDurabilityTests {
-    @Test("the writer and the checkpointer sync every commit to the disk (synchronous = FULL), also on a reopened file")
+    @Test(
+        "the writer and the checkpointer sync every commit to the disk (synchronous = FULL), also on a reopened file; the writer keeps its log settings"
+    )
     func synchronousFull() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-store-\(UUID().uuidString).sqlite").path
         for _ in 0..<2 {
@@ -450,7 +453,29 @@ func state(_ key: ContactKey, node: String) -> ContactState {
             // 2 is FULL; GRDB's WAL setup leaves a pool's writer at 1 (NORMAL), which syncs only at checkpoints.
             #expect(try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
             #expect(try await store.checkpointer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+            // The writer's other settings hold too: the log, and no automatic checkpoint inside a commit.
+            #expect(try await store.pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+            #expect(try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 0)
         }
+    }
+}
+
+@Suite("PostgreSQL durability", .enabled(if: TestDatabase.isConfigured)) struct PostgresDurabilityTests {
+    @Test("commits wait for the write-ahead log to reach the disk, also on a database whose default is synchronous_commit = off")
+    func synchronousCommit() async throws {
+        let url = try await TestDatabase.freshDatabaseURL(settings: ["synchronous_commit": "off"])
+        let store = try PostgresStore(url: url, poolSize: 2)
+        var values: [String] = []
+        var failure: (any Error)?
+        do {
+            for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
+        } catch {
+            failure = error
+        }
+        await store.shutdown()
+        try await TestDatabase.dropDatabase(url)
+        if let failure { throw failure }
+        #expect(values == ["on"])
     }
 }
 
