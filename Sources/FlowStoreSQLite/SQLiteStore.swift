@@ -34,7 +34,7 @@ public final class SQLiteStore: FlowStore {
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB turns on WAL mode after `prepareDatabase`, and sets the writer to `synchronous =
         // NORMAL` as it does: a commit would then reach the log but not the disk, and a power cut
-        // could take back what was acknowledged. The writer is set to FULL again here, last.
+        // could take back what was acknowledged. So the writer is set to FULL here, after that.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var side = Configuration()
         side.busyMode = .timeout(10)
