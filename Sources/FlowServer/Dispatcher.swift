@@ -51,11 +51,18 @@ public actor Dispatcher {
     private var reserved: [String: (next: Timestamp, left: Int)] = [:]
     private var references: [String: SentMessage] = [:]
     private var outcomes: [SendResult] = []
-    /// Sends whose outcome is not yet stored, with the worker waiting for it. A worker takes no new
-    /// send until its last outcome is stored, so after a crash at most `concurrency` messages can
-    /// go twice: those sent, or being sent, whose outcome was not yet written.
-    private var unrecorded: Set<Int64> = []
-    private var recordWaiters: [Int64: CheckedContinuation<Void, Never>] = [:]
+    /// Messages with outcomes not yet stored, and how many each. A worker takes no new send until
+    /// its last outcome is stored, so after a crash at most `concurrency` messages can go twice:
+    /// those sent, or being sent, whose outcome was not yet written. A message can have two: a
+    /// retry's backoff may pass before its first outcome is stored, and another worker send it.
+    private var unrecorded: [Int64: Int] = [:]
+    /// Outcomes noted so far, and of those stored: batches are stored in the order noted (one at
+    /// a time; a failed one goes back to the front), so the outcome noted `n`-th is stored once
+    /// `stored` reaches `n`.
+    private var noted = 0
+    private var stored = 0
+    /// Workers waiting for the outcome noted `n`-th to be stored.
+    private var recordWaiters: [(n: Int, continuation: CheckedContinuation<Void, Never>)] = []
     private var flusher: CheckedContinuation<Void, Never>?
     /// Workers still running: the flusher outlives them all, since each waits for its last outcome.
     private var activeWorkers = 0
@@ -100,7 +107,7 @@ public actor Dispatcher {
     /// returns it again), is not taken twice.
     func submit(_ records: [OutboxRecord]) {
         let now = clock.now()
-        for record in records where !unrecorded.contains(record.id) && known.insert(record.id).inserted {
+        for record in records where unrecorded[record.id] == nil && known.insert(record.id).inserted {
             let wasIdle = queues[record.contact, default: []].isEmpty
             queues[record.contact, default: []].append(record)
             guard wasIdle, !busy.contains(record.contact) else { continue }
@@ -178,8 +185,10 @@ public actor Dispatcher {
         }
     }
 
-    private func complete(_ record: OutboxRecord, _ result: GraphSendResult) async {
+    /// Handles a send's result; returns its outcome's place among those noted (see ``untilStored(_:)``).
+    private func complete(_ record: OutboxRecord, _ result: GraphSendResult) async -> Int {
         let contact = record.contact
+        let n: Int
         switch result {
         case .accepted(let wamid):
             metrics.sendsSent.increment()
@@ -187,7 +196,7 @@ public actor Dispatcher {
                 references[wamid] = SentMessage(contact: contact, ref: record.ref)
                 if references.count > 200_000 { references.removeAll(keepingCapacity: true) }
             }
-            note(record.id, .sent(wamid: wamid))
+            n = note(record.id, .sent(wamid: wamid))
             finishHead(of: contact)
         case .refused, .unreachable:
             let attempts = record.attempts + 1
@@ -199,7 +208,7 @@ public actor Dispatcher {
                 metrics.sendsRetried.increment()
                 let delay = backoff(attempts: attempts)
                 let at = clock.now() + delay
-                note(record.id, .retry(at: at, reason: reason))
+                n = note(record.id, .retry(at: at, reason: reason))
                 queues[contact]?[0].attempts = attempts
                 queues[contact]?[0].notBefore = at
                 logger.notice(
@@ -213,7 +222,7 @@ public actor Dispatcher {
                 Task { await self.resume(contact, at: at) }
             } else {
                 metrics.sendsFailed.increment()
-                note(record.id, .failed(code: code, reason: reason))
+                n = note(record.id, .failed(code: code, reason: reason))
                 logger.warning(
                     "send failed for good",
                     metadata: [
@@ -229,13 +238,17 @@ public actor Dispatcher {
             }
         }
         metrics.outboxDepth.record(depth)
+        return n
     }
 
-    /// Queues an outcome for the next commit, and wakes the flusher.
-    private func note(_ id: Int64, _ outcome: SendOutcome) {
+    /// Queues an outcome for the next commit, wakes the flusher, and returns the outcome's place
+    /// among those noted.
+    private func note(_ id: Int64, _ outcome: SendOutcome) -> Int {
         outcomes.append(SendResult(id: id, outcome: outcome))
-        unrecorded.insert(id)
+        unrecorded[id, default: 0] += 1
+        noted += 1
         wakeFlusher()
+        return noted
     }
 
     private func wakeFlusher() {
@@ -245,10 +258,10 @@ public actor Dispatcher {
         }
     }
 
-    /// Returns once the outcome of send `id` is stored.
-    private func untilRecorded(_ id: Int64) async {
-        guard unrecorded.contains(id) else { return }
-        await withCheckedContinuation { recordWaiters[id] = $0 }
+    /// Returns once the outcome noted `n`-th is stored.
+    private func untilStored(_ n: Int) async {
+        guard stored < n else { return }
+        await withCheckedContinuation { recordWaiters.append((n, $0)) }
     }
 
     /// Makes a contact sendable again once its backoff has passed (at once when stopping: the
@@ -376,8 +389,7 @@ public actor Dispatcher {
             let started = ContinuousClock.now
             let result = await sender.send(phoneNumberID: record.contact.phoneNumberID, body: record.body)
             metrics.sendLatency.recordInterval(since: started)
-            await complete(record, result)
-            await untilRecorded(record.id)
+            await untilStored(await complete(record, result))
         }
     }
 
@@ -426,9 +438,13 @@ public actor Dispatcher {
             return false
         }
         for id in batch.map(\.id) {
-            unrecorded.remove(id)
-            recordWaiters.removeValue(forKey: id)?.resume()
+            let left = (unrecorded[id] ?? 1) - 1
+            unrecorded[id] = left > 0 ? left : nil
         }
+        stored += batch.count
+        let done = recordWaiters.filter { $0.n <= stored }
+        recordWaiters.removeAll { $0.n <= stored }
+        for waiter in done { waiter.continuation.resume() }
         return true
     }
 

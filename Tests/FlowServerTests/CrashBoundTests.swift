@@ -61,3 +61,64 @@ final class BoundCheckingSender: GraphSender {
         #expect(try await base.pendingOutbox(limit: 1000).isEmpty)
     }
 }
+
+/// Answers each send with the next of its results, then accepts; counts the sends.
+final class ScriptedSender: GraphSender {
+    let script: Mutex<[GraphSendResult]>
+    let calls = Atomic<Int>(0)
+
+    init(_ script: [GraphSendResult]) { self.script = Mutex(script) }
+
+    func send(phoneNumberID: String, body: [UInt8]) async -> GraphSendResult {
+        let count = calls.add(1, ordering: .sequentiallyConsistent).newValue
+        return script.withLock { $0.isEmpty ? .accepted(wamid: "wamid.scripted.\(count)") : $0.removeFirst() }
+    }
+}
+
+extension CrashBoundTests {
+    @Test("a retry whose backoff passes before its first outcome is stored: both outcomes stored, in order, and no worker waits forever")
+    func retryBeforeItsOutcomeIsStored() async throws {
+        let base = try SQLiteStore(path: temporaryDatabase())
+        try await base.migrate()
+        var commit = Commit(time: start)
+        commit.outbox = [
+            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678"), ref: "r1", body: Array("{}".utf8))
+        ]
+        _ = try await base.commit(commit)
+        let records = Gate()
+        let store = InstrumentedStore(base, records: records)
+        let sender = ScriptedSender([.refused(httpStatus: 429, code: nil, message: "slow down"), .accepted(wamid: "wamid.r1")])
+        var settings = Dispatcher.Settings()
+        settings.concurrency = 2
+        let clock = ManualClock(start: start)
+        let dispatcher = Dispatcher(
+            sender: sender,
+            store: store,
+            clock: clock,
+            metrics: ServerMetrics(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            settings: settings
+        )
+        let stopped = Tally()
+        let running = Task {
+            await dispatcher.run()
+            stopped.count.add(1, ordering: .sequentiallyConsistent)
+        }
+        defer { records.open() }
+        try await eventually("the first try was refused, and storing its outcome is held back") {
+            sender.calls.load(ordering: .sequentiallyConsistent) == 1 && records.arrived == 1
+        }
+        // The backoff passes while the first outcome is still being stored: another worker sends.
+        clock.advance(by: .seconds(2))
+        try await eventually("the retry went") { sender.calls.load(ordering: .sequentiallyConsistent) == 2 }
+        records.open()
+        try await eventually("both outcomes are stored") { store.recorded.load(ordering: .sequentiallyConsistent) == 2 }
+        await dispatcher.stop()
+        try await eventually("the dispatcher stops: each worker heard its outcome was stored") {
+            stopped.count.load(ordering: .sequentiallyConsistent) == 1
+        }
+        await running.value
+        #expect(try await base.pendingOutbox(limit: 10).isEmpty)
+        #expect(try await base.outboxReference(wamid: "wamid.r1")?.ref == "r1", "the later outcome, stored last")
+    }
+}
