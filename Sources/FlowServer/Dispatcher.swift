@@ -431,8 +431,7 @@ public actor Dispatcher {
         let batch = outcomes
         outcomes.removeAll(keepingCapacity: true)
         do {
-            // With the server's pipeline, the outcomes ride its next commit.
-            if let pipeline { try await pipeline.record(batch) } else { try await store.record(batch, at: clock.now()) }
+            try await store.record(batch, at: clock.now())
         } catch {
             outcomes.insert(contentsOf: batch, at: 0)
             logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])

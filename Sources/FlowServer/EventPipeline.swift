@@ -18,8 +18,6 @@ public actor EventPipeline {
         /// Timers that fired, deleted in the same commit unless replaced.
         var fired: [StoredTimer] = []
         var deadLetters: [Commit.DeadLetter] = []
-        /// The dispatcher's send outcomes, stored by this job's commit.
-        var sendResults: [SendResult] = []
         var continuation: CheckedContinuation<[Transition], Error>?
         /// Times the job ran against a state another process had replaced.
         var staleRuns = 0
@@ -134,21 +132,6 @@ public actor EventPipeline {
         let items = timers.map { Incoming(contact: $0.contact, identity: nil, kind: .event(.timer($0.timer)), dedupeID: nil) }
         _ = try await withCheckedThrowingContinuation { continuation in
             enqueue(Job(items: items, fired: timers, continuation: continuation))
-        }
-    }
-
-    /// Stores send outcomes with the next batch's commit, and returns once they are stored: a
-    /// webhook's commit and a reply's outcome share one transaction (and one sync) instead of
-    /// taking one each on the store's one writer. Once stopping, the loop may have ended (the
-    /// dispatcher's last outcomes come after the last batch): they are stored on their own.
-    func record(_ results: [SendResult]) async throws {
-        guard !results.isEmpty else { return }
-        if stopping {
-            try await store.record(results, at: clock.now())
-            return
-        }
-        _ = try await withCheckedThrowingContinuation { continuation in
-            enqueue(Job(items: [], sendResults: results, continuation: continuation))
         }
     }
 
@@ -291,7 +274,7 @@ public actor EventPipeline {
             // is read again only if another replica moved it on. States of batches in flight are
             // ahead of the store, and stay.
             let trustsCache = keepsCommittedStates || quietChecks >= Self.quietChecksToTrust
-            let reads = !items.isEmpty && (!unread.isEmpty || !trustsCache || jobs.contains { $0.staleRuns > 0 })
+            let reads = !unread.isEmpty || !trustsCache || jobs.contains { $0.staleRuns > 0 }
             var known: [ContactKey: Int64] = [:]
             if !keepsCommittedStates && reads {
                 for contact in contacts where cache[contact] != nil && inFlight[contact] == nil { known[contact] = versions[contact] ?? 0 }
@@ -373,7 +356,6 @@ public actor EventPipeline {
                 }
                 prepared.commit.fired += job.fired
                 prepared.commit.deadLetters += job.deadLetters
-                prepared.commit.sendResults += job.sendResults
                 prepared.results.append(transitions)
             }
             for contact in prepared.touched { inFlight[contact, default: 0] += 1 }
@@ -451,9 +433,9 @@ public actor EventPipeline {
             quietChecks = 0
             metrics.staleRuns.increment()
             logger.debug("another process stored part of the batch first; running it again", metadata: ["error": "\(error)"])
-        } else if jobs.contains(where: { !$0.items.isEmpty }) {
+        } else {
             logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
-        }  // A batch of send outcomes only: the dispatcher logs it, and stores them again.
+        }
         for var job in jobs {
             job.staleRuns += rerun ? 1 : 0
             if rerun, job.staleRuns <= Self.staleRunLimit {

@@ -172,10 +172,6 @@ public struct Commit: Sendable {
     public var deadLetters: [DeadLetter] = []
     /// New lines of the conversation log, in order.
     public var log: [LogEntry] = []
-    /// What became of earlier messages' sends, stored as ``FlowStore/record(_:at:)`` stores them
-    /// (at ``time``): the dispatcher's outcomes ride the next batch's commit, so a webhook and a
-    /// reply's outcome share one transaction and one sync instead of taking one each.
-    public var sendResults: [SendResult] = []
     /// Delivery statuses for logged outbound messages.
     public var logStatuses: [LogStatus] = []
     /// The committing worker's claim: its new outbox messages are claimed by it, unless their
@@ -188,7 +184,7 @@ public struct Commit: Sendable {
 
     public var isEmpty: Bool {
         seen.isEmpty && states.isEmpty && outbox.isEmpty && fired.isEmpty && timers.isEmpty && deadLetters.isEmpty && log.isEmpty
-            && logStatuses.isEmpty && sendResults.isEmpty
+            && logStatuses.isEmpty
     }
 }
 

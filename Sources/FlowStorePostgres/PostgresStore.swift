@@ -84,16 +84,11 @@ public final class PostgresStore: FlowStore {
             summary: "send slots per business number, shared by every process",
             sql: "CREATE TABLE send_slots (number TEXT PRIMARY KEY, next_slot BIGINT NOT NULL)"
         ),
-        SchemaMigration(version: 5, summary: "a whole commit in one call (flowgate_commit)", statements: [commitFunction(recordingSends: false)]),
+        SchemaMigration(version: 5, summary: "a whole commit in one call (flowgate_commit)", statements: [commitFunction]),
         SchemaMigration(
             version: 6,
             summary: "the conversation log the desk shows, written by the commit",
-            statements: conversationLogTable + ["DROP FUNCTION flowgate_commit", commitFunction(recordingSends: false)]
-        ),
-        SchemaMigration(
-            version: 7,
-            summary: "send outcomes stored by the commit that follows them (flowgate_commit with six more arrays)",
-            statements: [commitFunction(recordingSends: true)]
+            statements: conversationLogTable + ["DROP FUNCTION flowgate_commit", commitFunction]
         ),
     ]
 
@@ -197,7 +192,6 @@ public final class PostgresStore: FlowStore {
             furthest[key] = status
         }
         let statuses = Array(furthest.values)
-        let results = SendResultColumns(commit.sendResults)
         var inserted: [(id: Int64, claimed: Bool)] = []
         do {
             let rows = try await client.query(
@@ -216,8 +210,7 @@ public final class PostgresStore: FlowStore {
                     \(log.map(\.kind)), \(log.map(\.text)), \(log.map { $0.template ?? "" }), \(log.map { $0.ref ?? "" }),
                     \(log.map { $0.agent ?? "" }),
                     \(statuses.map(\.contact.description)), \(statuses.map(\.ref)), \(statuses.map(\.state.rawValue)),
-                    \(statuses.map { Int64($0.rank) }), \(statuses.map(\.at.millisecondsSince1970)), \(statuses.map { $0.error ?? "" }),
-                    \(results.ids), \(results.states), \(results.wamids), \(results.errors), \(results.notBefore), \(results.tries))
+                    \(statuses.map { Int64($0.rank) }), \(statuses.map(\.at.millisecondsSince1970)), \(statuses.map { $0.error ?? "" }))
                 """,
                 logger: logger
             )
@@ -464,55 +457,38 @@ public final class PostgresStore: FlowStore {
 
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
-        let r = SendResultColumns(results)
-        try await client.query(
-            """
-            UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
-                not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
-                attempts = o.attempts + r.tries, updated_at = \(time.millisecondsSince1970)
-            FROM UNNEST(\(r.ids)::bigint[], \(r.states)::text[], \(r.wamids)::text[], \(r.errors)::text[], \(r.notBefore)::bigint[],
-                \(r.tries)::bigint[]) AS r (id, state, wamid, error, not_before, tries)
-            WHERE o.id = r.id
-            """,
-            logger: logger
-        )
-    }
-
-    /// Send outcomes as the columns of one `UPDATE … FROM UNNEST(…)`: per message, in id order,
-    /// its last outcome's state, wamid, error and, for a retry, when it may go again (-1:
-    /// unchanged), and how many tries the batch records (an UPDATE applies one source row per
-    /// target, so two outcomes of one message in a batch are one row).
-    struct SendResultColumns {
+        let now = time.millisecondsSince1970
+        // One statement for the whole batch: per message its new state, wamid, error and, for a
+        // retry, when it may go again (-1: unchanged).
         var ids: [Int64] = []
         var states: [String] = []
         var wamids: [String] = []
         var errors: [String] = []
         var notBefore: [Int64] = []
-        var tries: [Int64] = []
-
-        init(_ results: [SendResult]) {
-            var row: [Int64: Int] = [:]
-            for result in results.sorted(by: { $0.id < $1.id }) {
-                let (state, wamid, error, retryAt): (String, String, String, Int64) =
-                    switch result.outcome {
-                    case .sent(let wamid): ("sent", wamid, "", -1)
-                    case .failed(let code, let reason): ("failed", "", "\(code.map(String.init) ?? "-") \(reason)", -1)
-                    case .retry(let at, let reason): ("pending", "", reason, at.millisecondsSince1970)
-                    }
-                if let index = row[result.id] {
-                    (states[index], wamids[index], errors[index], notBefore[index]) = (state, wamid, error, retryAt)
-                    tries[index] += 1
-                    continue
+        for result in results {
+            let (state, wamid, error, retryAt): (String, String, String, Int64) =
+                switch result.outcome {
+                case .sent(let wamid): ("sent", wamid, "", -1)
+                case .failed(let code, let reason): ("failed", "", "\(code.map(String.init) ?? "-") \(reason)", -1)
+                case .retry(let at, let reason): ("pending", "", reason, at.millisecondsSince1970)
                 }
-                row[result.id] = ids.count
-                ids.append(result.id)
-                states.append(state)
-                wamids.append(wamid)
-                errors.append(error)
-                notBefore.append(retryAt)
-                tries.append(1)
-            }
+            ids.append(result.id)
+            states.append(state)
+            wamids.append(wamid)
+            errors.append(error)
+            notBefore.append(retryAt)
         }
+        try await client.query(
+            """
+            UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
+                not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
+                attempts = o.attempts + 1, updated_at = \(now)
+            FROM UNNEST(\(ids)::bigint[], \(states)::text[], \(wamids)::text[], \(errors)::text[], \(notBefore)::bigint[])
+                AS r (id, state, wamid, error, not_before)
+            WHERE o.id = r.id
+            """,
+            logger: logger
+        )
     }
 
     public func outboxReference(wamid: String) async throws -> SentMessage? {

@@ -288,7 +288,6 @@ public final class SQLiteStore: FlowStore {
             let dead = try db.cachedStatement(sql: "INSERT INTO dead_letters (received_at, reason, body) VALUES (?, ?, ?)")
             for letter in commit.deadLetters { try dead.execute(arguments: [time, letter.reason, Data(letter.body)]) }
             try Self.writeLog(commit, db: db)
-            try Self.write(commit.sendResults, at: time, db: db)
             return records
         }
     }
@@ -458,23 +457,24 @@ public final class SQLiteStore: FlowStore {
 
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
-        try await pool.write { db in try Self.write(results, at: time.millisecondsSince1970, db: db) }
-    }
-
-    /// Stores what became of sends: ``record(_:at:)``, and a commit's ``Commit/sendResults``.
-    static func write(_ results: [SendResult], at now: Int64, db: Database) throws {
-        guard !results.isEmpty else { return }
-        let sent = try db.cachedStatement(sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
-        let failed = try db.cachedStatement(
-            sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
-        )
-        let retry = try db.cachedStatement(sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
-        for result in results {
-            let id = result.id
-            switch result.outcome {
-            case .sent(let wamid): try sent.execute(arguments: [wamid, now, id])
-            case .failed(let code, let reason): try failed.execute(arguments: ["\(code.map(String.init) ?? "-") \(reason)", now, id])
-            case .retry(let at, let reason): try retry.execute(arguments: [at.millisecondsSince1970, reason, now, id])
+        let now = time.millisecondsSince1970
+        try await pool.write { db in
+            let sent = try db.cachedStatement(
+                sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
+            let failed = try db.cachedStatement(
+                sql: "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
+            let retry = try db.cachedStatement(
+                sql: "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
+            )
+            for result in results {
+                let id = result.id
+                switch result.outcome {
+                case .sent(let wamid): try sent.execute(arguments: [wamid, now, id])
+                case .failed(let code, let reason): try failed.execute(arguments: ["\(code.map(String.init) ?? "-") \(reason)", now, id])
+                case .retry(let at, let reason): try retry.execute(arguments: [at.millisecondsSince1970, reason, now, id])
+                }
             }
         }
     }

@@ -18,13 +18,8 @@ final class InstrumentedStore: FlowStore {
     let recordDelay: Duration
     let broken = Atomic<Bool>(false)
     let recorded = Atomic<Int>(0)
-    /// Calls of ``record(_:at:)``: outcomes stored on their own, not by a commit.
-    let recordCalls = Atomic<Int>(0)
-    /// How many of the next commits that write states are refused with ``StaleState``, stored not at all.
+    /// How many of the next commits are refused with ``StaleState``, stored not at all.
     let staleCommits = Atomic<Int>(0)
-    /// Commits that carried inbound message ids, refused ones included (not those that carried
-    /// only send outcomes).
-    let messageCommits = Atomic<Int>(0)
     /// Message ids the snapshots looked up: each webhook's is looked up as it is prepared.
     let snapshotIDs = Atomic<Int>(0)
 
@@ -61,7 +56,6 @@ final class InstrumentedStore: FlowStore {
     private func write() throws { if broken.load(ordering: .sequentiallyConsistent) { throw DiskFull() } }
 
     func record(_ results: [SendResult], at time: Timestamp) async throws {
-        recordCalls.add(1, ordering: .sequentiallyConsistent)
         try write()
         await records?.pass()
         if recordDelay > .zero { try await Task.sleep(for: recordDelay) }
@@ -69,26 +63,16 @@ final class InstrumentedStore: FlowStore {
         recorded.add(results.count, ordering: .sequentiallyConsistent)
     }
 
-    /// A commit carrying send outcomes (the server's pipeline stores them so) is held back by
-    /// `records` and `recordDelay` as ``record(_:at:)`` is, and counts them once stored.
     func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         try write()
         await commits?.pass()
-        if !commit.seen.isEmpty { messageCommits.add(1, ordering: .sequentiallyConsistent) }
-        if !commit.sendResults.isEmpty {
-            await records?.pass()
-            if recordDelay > .zero { try await Task.sleep(for: recordDelay) }
-        }
-        // As in a real store, only a commit that writes states can find one moved on.
-        var left = commit.states.isEmpty ? 0 : staleCommits.load(ordering: .sequentiallyConsistent)
+        var left = staleCommits.load(ordering: .sequentiallyConsistent)
         while left > 0 {
             let (taken, found) = staleCommits.compareExchange(expected: left, desired: left - 1, ordering: .sequentiallyConsistent)
             if taken { throw StaleState(contacts: Array(commit.states.keys)) }
             left = found
         }
-        let records = try await base.commit(commit)
-        recorded.add(commit.sendResults.count, ordering: .sequentiallyConsistent)
-        return records
+        return try await base.commit(commit)
     }
     func checkWritable() async throws {
         try write()

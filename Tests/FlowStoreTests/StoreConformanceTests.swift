@@ -226,53 +226,6 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-2", "a-3"])
     }
 
-    @Test(
-        "a commit stores earlier sends' outcomes with its batch, two of one message in order; a refused commit stores none",
-        arguments: StoreUnderTest.available
-    )
-    func sendResultsInCommits(kind: StoreUnderTest) async throws {
-        let store = try await kind.make()
-        var queued = Commit(time: start)
-        queued.outbox = ["a-1", "a-2", "a-3"].map { Commit.NewMessage(contact: ana, ref: $0, body: Array($0.utf8)) }
-        let ids = try await store.commit(queued).map(\.id)
-        #expect(ids.count == 3)
-
-        // A batch whose message id was committed before: none of the outcomes it carries is stored.
-        var first = Commit(time: at(seconds: 1))
-        first.seen = [Commit.Seen(id: "wamid.in1", at: at(seconds: 1))]
-        _ = try await store.commit(first)
-        var refused = Commit(time: at(seconds: 2))
-        refused.seen = [Commit.Seen(id: "wamid.in1", at: at(seconds: 2))]
-        refused.sendResults = [SendResult(id: ids[0], outcome: .sent(wamid: "wamid.lost"))]
-        await #expect(throws: DuplicateDelivery.self) { try await store.commit(refused) }
-        #expect(try await store.outboxReference(wamid: "wamid.lost") == nil)
-        #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-1", "a-2", "a-3"])
-
-        // A batch with a new message and a state stores the outcomes with them: a-2 was retried,
-        // then sent, both in this batch.
-        var batch = Commit(time: at(seconds: 3))
-        batch.seen = [Commit.Seen(id: "wamid.in2", at: at(seconds: 3))]
-        batch.states = [ana: state(ana, node: "after")]
-        batch.outbox = [Commit.NewMessage(contact: ana, ref: "a-4", body: [])]
-        batch.sendResults = [
-            SendResult(id: ids[0], outcome: .sent(wamid: "wamid.out1")),
-            SendResult(id: ids[1], outcome: .retry(at: at(seconds: 30), reason: "429")),
-            SendResult(id: ids[2], outcome: .failed(code: 131_026, reason: "undeliverable")),
-            SendResult(id: ids[1], outcome: .sent(wamid: "wamid.out2")),
-        ]
-        #expect(try await store.commit(batch).map(\.ref) == ["a-4"])
-        #expect(try await store.outboxReference(wamid: "wamid.out1") == SentMessage(contact: ana, ref: "a-1"))
-        #expect(try await store.outboxReference(wamid: "wamid.out2") == SentMessage(contact: ana, ref: "a-2"))
-        #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-4"])
-        #expect(try await store.failedOutbox(limit: 10).map(\.ref) == ["a-3"])
-        // Both tries of a-2 count: queued again after a failure, its attempts restart at 0, so
-        // fail it to read them.
-        var failing = Commit(time: at(seconds: 4))
-        failing.sendResults = [SendResult(id: ids[1], outcome: .failed(code: nil, reason: "gone"))]
-        #expect(try await store.commit(failing).isEmpty, "outcomes alone make a commit, with no new messages")
-        #expect(try await store.failedOutbox(limit: 10).first { $0.ref == "a-2" }?.attempts == 3)
-    }
-
     @Test("a claimed message is no other worker's until the claim expires or is released", arguments: StoreUnderTest.available)
     func outboxClaims(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
@@ -523,27 +476,6 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         try await TestDatabase.dropDatabase(url)
         if let failure { throw failure }
         #expect(values == ["on"])
-    }
-}
-
-@Suite("PostgreSQL schema upgrades", .enabled(if: TestDatabase.isConfigured)) struct PostgresUpgradeTests {
-    @Test("the commit function that records sends is added beside the one before, which replicas not yet upgraded call")
-    func commitFunctionOverloads() async throws {
-        let store = try PostgresStore(url: try await TestDatabase.freshSchemaURL(), poolSize: 2)
-        var arguments: [Int] = []
-        var failure: (any Error)?
-        do {
-            try await store.migrate()
-            let rows = try await store.client.query(
-                "SELECT pronargs::int FROM pg_proc WHERE proname = 'flowgate_commit' AND pronamespace = current_schema()::regnamespace ORDER BY 1"
-            )
-            for try await count in rows.decode(Int.self) { arguments.append(count) }
-        } catch {
-            failure = error
-        }
-        await store.shutdown()
-        if let failure { throw failure }
-        #expect(arguments == [37, 43])
     }
 }
 
