@@ -457,38 +457,56 @@ public final class PostgresStore: FlowStore {
 
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
-        let now = time.millisecondsSince1970
-        // One statement for the whole batch: per message its new state, wamid, error and, for a
-        // retry, when it may go again (-1: unchanged).
+        let r = SendResultColumns(results)
+        try await client.query(
+            """
+            UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
+                not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
+                attempts = o.attempts + r.tries, updated_at = \(time.millisecondsSince1970)
+            FROM UNNEST(\(r.ids)::bigint[], \(r.states)::text[], \(r.wamids)::text[], \(r.errors)::text[], \(r.notBefore)::bigint[],
+                \(r.tries)::bigint[]) AS r (id, state, wamid, error, not_before, tries)
+            WHERE o.id = r.id
+            """,
+            logger: logger
+        )
+    }
+
+    /// Send outcomes as the columns of one `UPDATE … FROM UNNEST(…)`: per message, in id order,
+    /// its last outcome's state, wamid, error and, for a retry, when it may go again (-1:
+    /// unchanged), and how many tries the batch records. An UPDATE applies one source row per
+    /// target, whichever it meets first, so two outcomes of one message (a retry sent again
+    /// before its first outcome was stored) must be one row.
+    struct SendResultColumns {
         var ids: [Int64] = []
         var states: [String] = []
         var wamids: [String] = []
         var errors: [String] = []
         var notBefore: [Int64] = []
-        for result in results {
-            let (state, wamid, error, retryAt): (String, String, String, Int64) =
-                switch result.outcome {
-                case .sent(let wamid): ("sent", wamid, "", -1)
-                case .failed(let code, let reason): ("failed", "", "\(code.map(String.init) ?? "-") \(reason)", -1)
-                case .retry(let at, let reason): ("pending", "", reason, at.millisecondsSince1970)
+        var tries: [Int64] = []
+
+        init(_ results: [SendResult]) {
+            var row: [Int64: Int] = [:]
+            for result in results {
+                let (state, wamid, error, retryAt): (String, String, String, Int64) =
+                    switch result.outcome {
+                    case .sent(let wamid): ("sent", wamid, "", -1)
+                    case .failed(let code, let reason): ("failed", "", "\(code.map(String.init) ?? "-") \(reason)", -1)
+                    case .retry(let at, let reason): ("pending", "", reason, at.millisecondsSince1970)
+                    }
+                if let index = row[result.id] {
+                    (states[index], wamids[index], errors[index], notBefore[index]) = (state, wamid, error, retryAt)
+                    tries[index] += 1
+                    continue
                 }
-            ids.append(result.id)
-            states.append(state)
-            wamids.append(wamid)
-            errors.append(error)
-            notBefore.append(retryAt)
+                row[result.id] = ids.count
+                ids.append(result.id)
+                states.append(state)
+                wamids.append(wamid)
+                errors.append(error)
+                notBefore.append(retryAt)
+                tries.append(1)
+            }
         }
-        try await client.query(
-            """
-            UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
-                not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
-                attempts = o.attempts + 1, updated_at = \(now)
-            FROM UNNEST(\(ids)::bigint[], \(states)::text[], \(wamids)::text[], \(errors)::text[], \(notBefore)::bigint[])
-                AS r (id, state, wamid, error, not_before)
-            WHERE o.id = r.id
-            """,
-            logger: logger
-        )
     }
 
     public func outboxReference(wamid: String) async throws -> SentMessage? {

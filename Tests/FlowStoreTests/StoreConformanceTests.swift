@@ -226,6 +226,29 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.pendingOutbox(limit: 10).map(\.ref) == ["a-2", "a-3"])
     }
 
+    @Test("two outcomes of one message stored together apply in order, and both tries count", arguments: StoreUnderTest.available)
+    func twoOutcomesOfOneMessage(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var commit = Commit(time: start)
+        commit.outbox = ["a-1", "a-2"].map { Commit.NewMessage(contact: ana, ref: $0, body: Array($0.utf8)) }
+        let ids = try await store.commit(commit).map(\.id)
+        #expect(ids.count == 2)
+        // A retry's backoff passed before its outcome was stored, and the message went again.
+        try await store.record(
+            [
+                SendResult(id: ids[0], outcome: .retry(at: at(seconds: 30), reason: "429")),
+                SendResult(id: ids[1], outcome: .retry(at: at(seconds: 30), reason: "429")),
+                SendResult(id: ids[0], outcome: .sent(wamid: "wamid.twice")),
+                SendResult(id: ids[1], outcome: .failed(code: 131_026, reason: "undeliverable")),
+            ],
+            at: at(seconds: 2)
+        )
+        #expect(try await store.outboxReference(wamid: "wamid.twice") == SentMessage(contact: ana, ref: "a-1"))
+        #expect(try await store.pendingOutbox(limit: 10).isEmpty)
+        let failed = try await store.failedOutbox(limit: 10)
+        #expect(failed.map(\.ref) == ["a-2"] && failed.first?.attempts == 2)
+    }
+
     @Test("a claimed message is no other worker's until the claim expires or is released", arguments: StoreUnderTest.available)
     func outboxClaims(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
