@@ -471,8 +471,8 @@ public final class PostgresStore: FlowStore {
         )
     }
 
-    /// Send outcomes as the columns of one `UPDATE … FROM UNNEST(…)`: per message, in id order,
-    /// its last outcome's state, wamid, error and, for a retry, when it may go again (-1:
+    /// Send outcomes as the columns of one `UPDATE … FROM UNNEST(…)`: per message, in the order
+    /// first met, its last outcome's state, wamid, error and, for a retry, when it may go again (-1:
     /// unchanged), and how many tries the batch records. An UPDATE applies one source row per
     /// target, whichever it meets first, so two outcomes of one message (a retry sent again
     /// before its first outcome was stored) must be one row.
