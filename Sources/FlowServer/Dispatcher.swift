@@ -52,8 +52,10 @@ public actor Dispatcher {
     private var references: [String: SentMessage] = [:]
     private var outcomes: [SendResult] = []
     /// Messages with outcomes not yet stored, and how many each. A worker takes no new send until
-    /// its last outcome is stored, so after a crash at most `concurrency` messages can go twice:
-    /// those sent, or being sent, whose outcome was not yet written. A message can have two: a
+    /// its last outcome is stored, so after a crash of the process at most `concurrency` messages
+    /// can go twice: those sent, or being sent, whose outcome was not yet written. (A crash of the
+    /// machine can also take back the outcomes of the last fraction of a second, which the store
+    /// writes without waiting for the disk: see ``FlowStore/record(_:at:)``.) A message can have two: a
     /// retry's backoff may pass before its first outcome is stored, and another worker send it.
     private var unrecorded: [Int64: Int] = [:]
     /// Outcomes noted so far, and of those stored: batches are stored in the order noted (one at

@@ -294,7 +294,11 @@ public protocol FlowStore: Sendable {
     /// to one rate together. As in one process, up to one second's worth may lie behind `now`.
     func reserveSendSlots(phoneNumberID: String, count: Int, spacing: TimeSpan, now: Timestamp) async throws -> Timestamp
 
-    /// Records what happened to sent messages.
+    /// Records what happened to sent messages. Unlike a commit, this need not wait for the disk:
+    /// the outcome is in the store for every reader, and survives a crash of the process, but a
+    /// crash of the machine (or of the database server) within the next fraction of a second may
+    /// take it back. The message is then sent again, as one in flight at a crash is; what a
+    /// webhook's 200 promises is never written this way.
     func record(_ results: [SendResult], at time: Timestamp) async throws
 
     /// The contact and engine reference of a message the Graph API accepted.

@@ -455,16 +455,21 @@ public final class PostgresStore: FlowStore {
         return letters
     }
 
+    /// Stored without waiting for the disk (see ``FlowStore/record(_:at:)``): the statement sets
+    /// `synchronous_commit = off` for its own transaction alone (`set_config(…, true)`), so its
+    /// commit returns before the log is flushed; PostgreSQL's WAL writer flushes it within three
+    /// `wal_writer_delay`s (600 ms by default), and any synced commit after it flushes it too.
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
         let r = SendResultColumns(results)
         try await client.query(
             """
+            WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true))
             UPDATE outbox o SET state = r.state, wamid = NULLIF(r.wamid, ''), error = NULLIF(r.error, ''),
                 not_before = CASE WHEN r.not_before < 0 THEN o.not_before ELSE r.not_before END,
                 attempts = o.attempts + r.tries, updated_at = \(time.millisecondsSince1970)
             FROM UNNEST(\(r.ids)::bigint[], \(r.states)::text[], \(r.wamids)::text[], \(r.errors)::text[], \(r.notBefore)::bigint[],
-                \(r.tries)::bigint[]) AS r (id, state, wamid, error, not_before, tries)
+                \(r.tries)::bigint[]) AS r (id, state, wamid, error, not_before, tries), unsynced
             WHERE o.id = r.id
             """,
             logger: logger

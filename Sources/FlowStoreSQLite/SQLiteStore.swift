@@ -6,7 +6,8 @@ import GRDB
 import Synchronization
 
 /// The embedded default store: one SQLite file through GRDB, in WAL mode, with
-/// `synchronous = FULL` so a commit that returned survives a power cut.
+/// `synchronous = FULL` so a commit that returned survives a power cut. Send outcomes alone are
+/// written unsynced (``transaction(synced:_:)``).
 ///
 /// SQLite's automatic checkpoint (copying the write-ahead log into the database file) would run
 /// inside whichever commit crosses the threshold and stall it; it is turned off, and
@@ -70,6 +71,47 @@ public final class SQLiteStore: FlowStore {
             _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         } else if log == copied && log > Self.restartFrames {
             _ = try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+        }
+    }
+
+    /// True when ``transaction(synced:_:)`` could not set the writer back to `synchronous = FULL`
+    /// after an unsynced write; the next synced one sets it before it writes, or fails.
+    private let syncLost = Mutex(false)
+
+    /// Runs `body` in a transaction on the writer. A synced one (every commit of webhooks) is on
+    /// disk when this returns. An unsynced one runs with `synchronous = NORMAL`: its commit reaches
+    /// the log but is not synced until the next synced commit or checkpoint (``maintain()``, every
+    /// 250 ms under load) syncs the log with it, so a power cut, though not a crash of the process,
+    /// may take it back. Only for what may be lost that way: a send's outcome, whose loss sends
+    /// the message again, as a crash mid-send does anyway.
+    func transaction<T: Sendable>(synced: Bool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            if synced {
+                if self.syncLost.withLock({ $0 }) {
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    self.syncLost.withLock { $0 = false }
+                }
+            } else {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            var value: T?
+            let outcome = Result {
+                try db.inTransaction {
+                    value = try body(db)
+                    return .commit
+                }
+            }
+            if !synced {
+                do {
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                } catch {
+                    self.syncLost.withLock { $0 = true }
+                    throw error
+                }
+            }
+            try outcome.get()
+            guard let value else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the transaction returned nothing") }
+            return value
         }
     }
 
@@ -215,7 +257,7 @@ public final class SQLiteStore: FlowStore {
             (contact: contact, data: try encoder.encode(state), version: (commit.expectedVersions[contact] ?? 0) + 1)
         }
         let time = commit.time.millisecondsSince1970
-        return try await pool.write { db in
+        return try await transaction(synced: true) { db in
             // The deduplication decision is made here, inside the one writing transaction, by the
             // primary key of `seen`: a message id another batch (or another process) committed
             // first makes this whole batch roll back, so no reply to it is stored twice. Its
@@ -455,10 +497,12 @@ public final class SQLiteStore: FlowStore {
         }
     }
 
+    /// Stored without waiting for the disk (see ``FlowStore/record(_:at:)`` and
+    /// ``transaction(synced:_:)``).
     public func record(_ results: [SendResult], at time: Timestamp) async throws {
         guard !results.isEmpty else { return }
         let now = time.millisecondsSince1970
-        try await pool.write { db in
+        try await transaction(synced: false) { db in
             let sent = try db.cachedStatement(
                 sql: "UPDATE outbox SET state = 'sent', wamid = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"
             )

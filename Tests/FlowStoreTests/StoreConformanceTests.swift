@@ -484,6 +484,39 @@ func state(_ key: ContactKey, node: String) -> ContactState {
     }
 }
 
+extension SQLiteDurabilityTests {
+    static func synchronous(_ db: Database) throws -> Int? { try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+
+    @Test("send outcomes are written unsynced (NORMAL), webhook commits synced (FULL), and the writer is FULL again after either")
+    func outcomesUnsynced() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowgate-store-\(UUID().uuidString).sqlite").path
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        #expect(try await store.transaction(synced: false, Self.synchronous) == 1)
+        #expect(try await store.transaction(synced: true, Self.synchronous) == 2)
+
+        var commit = Commit(time: Timestamp(millisecondsSince1970: 1_000))
+        commit.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
+        let ids = try await store.commit(commit).map(\.id)
+        try #require(ids.count == 1)
+        try await store.record([SendResult(id: ids[0], outcome: .sent(wamid: "wamid.1"))], at: Timestamp(millisecondsSince1970: 2_000))
+        #expect(try await store.outboxReference(wamid: "wamid.1")?.ref == "a-1")
+        #expect(try await store.pool.writeWithoutTransaction(Self.synchronous) == 2)
+
+        // A write that fails rolls back, and leaves the writer synced.
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await store.transaction(synced: false) { db in
+                try db.execute(sql: "UPDATE outbox SET state = 'failed'")
+                throw Refused()
+            }
+        }
+        #expect(try await store.pendingOutbox(limit: 10).isEmpty)
+        #expect(try await store.failedOutbox(limit: 10).isEmpty)
+        #expect(try await store.pool.writeWithoutTransaction(Self.synchronous) == 2)
+    }
+}
+
 @Suite("PostgreSQL durability", .enabled(if: TestDatabase.isConfigured)) struct PostgresDurabilityTests {
     @Test("commits wait for the write-ahead log to reach the disk, also on a database whose default is synchronous_commit = off")
     func synchronousCommit() async throws {
@@ -492,6 +525,31 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         var values: [String] = []
         var failure: (any Error)?
         do {
+            for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
+        } catch {
+            failure = error
+        }
+        await store.shutdown()
+        try await TestDatabase.dropDatabase(url)
+        if let failure { throw failure }
+        #expect(values == ["on"])
+    }
+
+    @Test("a send's outcome is committed unsynced for its own transaction only: the connection's next commit is synced")
+    func outcomesUnsynced() async throws {
+        let url = try await TestDatabase.freshDatabaseURL()
+        // One connection, so the query after the outcome runs where the outcome ran.
+        let store = try PostgresStore(url: url, poolSize: 1)
+        var values: [String] = []
+        var failure: (any Error)?
+        do {
+            try await store.migrate()
+            var commit = Commit(time: start)
+            commit.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
+            let ids = try await store.commit(commit).map(\.id)
+            try #require(ids.count == 1)
+            try await store.record([SendResult(id: ids[0], outcome: .sent(wamid: "wamid.1"))], at: at(seconds: 1))
+            #expect(try await store.outboxReference(wamid: "wamid.1")?.ref == "a-1")
             for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
         } catch {
             failure = error
