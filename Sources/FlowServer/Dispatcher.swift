@@ -65,6 +65,8 @@ public actor Dispatcher {
     private var stored = 0
     /// Workers waiting for the outcome noted `n`-th to be stored.
     private var recordWaiters: [(n: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// The flusher gave up storing outcomes (``abandonRecording()``).
+    private var abandoned = false
     private var flusher: CheckedContinuation<Void, Never>?
     /// Workers still running: the flusher outlives them all, since each waits for its last outcome.
     private var activeWorkers = 0
@@ -260,10 +262,19 @@ public actor Dispatcher {
         }
     }
 
-    /// Returns once the outcome noted `n`-th is stored.
+    /// Returns once the outcome noted `n`-th is stored, or the flusher has given up (a forced stop).
     private func untilStored(_ n: Int) async {
-        guard stored < n else { return }
+        guard stored < n, !abandoned else { return }
         await withCheckedContinuation { recordWaiters.append((n, $0)) }
+    }
+
+    /// A forced stop while the store refuses outcomes: the flusher stops trying, so no worker may
+    /// wait for one any more (what is not recorded stays pending and may go again after the
+    /// restart).
+    private func abandonRecording() {
+        abandoned = true
+        for waiter in recordWaiters { waiter.continuation.resume() }
+        recordWaiters.removeAll()
     }
 
     /// Makes a contact sendable again once its backoff has passed (at once when stopping: the
@@ -420,7 +431,10 @@ public actor Dispatcher {
             if await !flush() {
                 // Cancelled (the process is going down without a graceful stop): what is not
                 // recorded stays pending and may go again after the restart.
-                if Task.isCancelled { return }
+                if Task.isCancelled {
+                    abandonRecording()
+                    return
+                }
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }

@@ -122,3 +122,43 @@ extension CrashBoundTests {
         #expect(try await base.outboxReference(wamid: "wamid.r1")?.ref == "r1", "the later outcome, stored last")
     }
 }
+
+extension CrashBoundTests {
+    @Test("a forced stop while the store refuses every outcome: the dispatcher still stops, and the message stays pending")
+    func forcedStopWhileOutcomesFail() async throws {
+        let base = try SQLiteStore(path: temporaryDatabase())
+        try await base.migrate()
+        var commit = Commit(time: start)
+        commit.outbox = [
+            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678"), ref: "r1", body: Array("{}".utf8))
+        ]
+        _ = try await base.commit(commit)
+        let store = InstrumentedStore(base)
+        // The disk is full: every try to store an outcome fails.
+        store.broken.store(true, ordering: .sequentiallyConsistent)
+        let sender = ScriptedSender([.accepted(wamid: "wamid.r1")])
+        let dispatcher = Dispatcher(
+            sender: sender,
+            store: store,
+            clock: ManualClock(start: start),
+            metrics: ServerMetrics(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            settings: Dispatcher.Settings()
+        )
+        let stopped = Tally()
+        let running = Task {
+            await dispatcher.run()
+            stopped.count.add(1, ordering: .sequentiallyConsistent)
+        }
+        try await eventually("the message went") { sender.calls.load(ordering: .sequentiallyConsistent) == 1 }
+        // What the runtime does when cancelled: cancel, and tell every loop to stop.
+        running.cancel()
+        await dispatcher.stop()
+        try await eventually("the dispatcher stops, though its outcome was never stored") {
+            stopped.count.load(ordering: .sequentiallyConsistent) == 1
+        }
+        await running.value
+        #expect(try await base.pendingOutbox(limit: 10).map(\.ref) == ["r1"], "unrecorded, so it goes again after the restart")
+        #expect(sender.calls.load(ordering: .sequentiallyConsistent) == 1)
+    }
+}
