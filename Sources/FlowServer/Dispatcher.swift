@@ -55,8 +55,9 @@ public actor Dispatcher {
     /// its last outcome is stored, so after a crash of the process at most `concurrency` messages
     /// can go twice: those sent, or being sent, whose outcome was not yet written. (A crash of the
     /// machine can also take back the outcomes of the last fraction of a second, which the store
-    /// writes without waiting for the disk: see ``FlowStore/record(_:at:)``.) A message can have two: a
-    /// retry's backoff may pass before its first outcome is stored, and another worker send it.
+    /// writes without waiting for the disk: see ``FlowStore/record(_:at:)``.) A message can have
+    /// two: a retry's backoff may pass before its first outcome is stored, and another worker
+    /// send it.
     private var unrecorded: [Int64: Int] = [:]
     /// Outcomes noted so far, and of those stored: batches are stored in the order noted (one at
     /// a time; a failed one goes back to the front), so the outcome noted `n`-th is stored once

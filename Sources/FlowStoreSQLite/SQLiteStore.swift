@@ -75,7 +75,8 @@ public final class SQLiteStore: FlowStore {
     }
 
     /// True when ``transaction(synced:_:)`` could not set the writer back to `synchronous = FULL`
-    /// after an unsynced write; the next synced one sets it before it writes, or fails.
+    /// after an unsynced write; the next commit of webhooks sets it before it writes, or fails.
+    /// (Writes in between, such as claims, are not synced; none of them is what a 200 promises.)
     private let syncLost = Mutex(false)
 
     /// Runs `body` in a transaction on the writer. A synced one (every commit of webhooks) is on
