@@ -44,14 +44,7 @@ final class BoundCheckingSender: GraphSender {
         var settings = Dispatcher.Settings()
         settings.concurrency = 8
         settings.defaultRate = 1_000_000
-        let dispatcher = Dispatcher(
-            sender: sender,
-            store: store,
-            clock: ManualClock(start: start),
-            metrics: ServerMetrics(),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            settings: settings
-        )
+        let dispatcher = Self.quietDispatcher(sender: sender, store: store, clock: ManualClock(start: start), settings: settings)
         let running = Task { await dispatcher.run() }
         try await eventually("every message is sent and recorded", within: 30) { store.recorded.load(ordering: .sequentiallyConsistent) == 400 }
         #expect(sender.started.load(ordering: .sequentiallyConsistent) == 400)
@@ -76,22 +69,9 @@ final class ScriptedSender: GraphSender {
 }
 
 extension CrashBoundTests {
-    @Test("a retry whose backoff passes before its first outcome is stored: both outcomes stored, in order, and no worker waits forever")
-    func retryBeforeItsOutcomeIsStored() async throws {
-        let base = try SQLiteStore(path: temporaryDatabase())
-        try await base.migrate()
-        var commit = Commit(time: start)
-        commit.outbox = [
-            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678"), ref: "r1", body: Array("{}".utf8))
-        ]
-        _ = try await base.commit(commit)
-        let records = Gate()
-        let store = InstrumentedStore(base, records: records)
-        let sender = ScriptedSender([.refused(httpStatus: 429, code: nil, message: "slow down"), .accepted(wamid: "wamid.r1")])
-        var settings = Dispatcher.Settings()
-        settings.concurrency = 2
-        let clock = ManualClock(start: start)
-        let dispatcher = Dispatcher(
+    /// A dispatcher that logs nothing.
+    static func quietDispatcher(sender: any GraphSender, store: any FlowStore, clock: any ServerClock, settings: Dispatcher.Settings) -> Dispatcher {
+        Dispatcher(
             sender: sender,
             store: store,
             clock: clock,
@@ -99,6 +79,30 @@ extension CrashBoundTests {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             settings: settings
         )
+    }
+
+    /// A fresh SQLite store holding one pending message, `r1`.
+    static func storeWithOnePendingMessage() async throws -> SQLiteStore {
+        let base = try SQLiteStore(path: temporaryDatabase())
+        try await base.migrate()
+        var commit = Commit(time: start)
+        commit.outbox = [
+            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678"), ref: "r1", body: Array("{}".utf8))
+        ]
+        _ = try await base.commit(commit)
+        return base
+    }
+
+    @Test("a retry whose backoff passes before its first outcome is stored: both outcomes stored, in order, and no worker waits forever")
+    func retryBeforeItsOutcomeIsStored() async throws {
+        let base = try await Self.storeWithOnePendingMessage()
+        let records = Gate()
+        let store = InstrumentedStore(base, records: records)
+        let sender = ScriptedSender([.refused(httpStatus: 429, code: nil, message: "slow down"), .accepted(wamid: "wamid.r1")])
+        var settings = Dispatcher.Settings()
+        settings.concurrency = 2
+        let clock = ManualClock(start: start)
+        let dispatcher = Self.quietDispatcher(sender: sender, store: store, clock: clock, settings: settings)
         let stopped = Tally()
         let running = Task {
             await dispatcher.run()
@@ -126,25 +130,12 @@ extension CrashBoundTests {
 extension CrashBoundTests {
     @Test("a forced stop while the store refuses every outcome: the dispatcher still stops, and the message stays pending")
     func forcedStopWhileOutcomesFail() async throws {
-        let base = try SQLiteStore(path: temporaryDatabase())
-        try await base.migrate()
-        var commit = Commit(time: start)
-        commit.outbox = [
-            Commit.NewMessage(contact: ContactKey(phoneNumberID: phoneNumberID, contactID: "31612345678"), ref: "r1", body: Array("{}".utf8))
-        ]
-        _ = try await base.commit(commit)
+        let base = try await Self.storeWithOnePendingMessage()
         let store = InstrumentedStore(base)
         // The disk is full: every try to store an outcome fails.
         store.broken.store(true, ordering: .sequentiallyConsistent)
         let sender = ScriptedSender([.accepted(wamid: "wamid.r1")])
-        let dispatcher = Dispatcher(
-            sender: sender,
-            store: store,
-            clock: ManualClock(start: start),
-            metrics: ServerMetrics(),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            settings: Dispatcher.Settings()
-        )
+        let dispatcher = Self.quietDispatcher(sender: sender, store: store, clock: ManualClock(start: start), settings: Dispatcher.Settings())
         let stopped = Tally()
         let running = Task {
             await dispatcher.run()

@@ -518,31 +518,42 @@ extension SQLiteDurabilityTests {
 }
 
 @Suite("PostgreSQL durability", .enabled(if: TestDatabase.isConfigured)) struct PostgresDurabilityTests {
-    @Test("commits wait for the write-ahead log to reach the disk, also on a database whose default is synchronous_commit = off")
-    func synchronousCommit() async throws {
-        let url = try await TestDatabase.freshDatabaseURL(settings: ["synchronous_commit": "off"])
-        let store = try PostgresStore(url: url, poolSize: 2)
-        var values: [String] = []
-        var failure: (any Error)?
+    /// Runs `body` on a store over a database of its own (with `settings` as its defaults), then
+    /// shuts the store down and drops the database, whatever `body` did; returns `body`'s result.
+    func withFreshStore<T>(
+        settings: [String: String] = [:],
+        poolSize: Int,
+        _ body: (PostgresStore) async throws -> T
+    ) async throws -> T {
+        let url = try await TestDatabase.freshDatabaseURL(settings: settings)
+        let store = try PostgresStore(url: url, poolSize: poolSize)
+        let result: Result<T, any Error>
         do {
-            for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
+            result = .success(try await body(store))
         } catch {
-            failure = error
+            result = .failure(error)
         }
         await store.shutdown()
         try await TestDatabase.dropDatabase(url)
-        if let failure { throw failure }
+        return try result.get()
+    }
+
+    static func synchronousCommit(_ store: PostgresStore) async throws -> [String] {
+        var values: [String] = []
+        for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
+        return values
+    }
+
+    @Test("commits wait for the write-ahead log to reach the disk, also on a database whose default is synchronous_commit = off")
+    func synchronousCommit() async throws {
+        let values = try await withFreshStore(settings: ["synchronous_commit": "off"], poolSize: 2, Self.synchronousCommit)
         #expect(values == ["on"])
     }
 
     @Test("a send's outcome is committed unsynced for its own transaction only: the connection's next commit is synced")
     func outcomesUnsynced() async throws {
-        let url = try await TestDatabase.freshDatabaseURL()
         // One connection, so the query after the outcome runs where the outcome ran.
-        let store = try PostgresStore(url: url, poolSize: 1)
-        var values: [String] = []
-        var failure: (any Error)?
-        do {
+        let values = try await withFreshStore(poolSize: 1) { store in
             try await store.migrate()
             var commit = Commit(time: start)
             commit.outbox = [Commit.NewMessage(contact: ana, ref: "a-1", body: [])]
@@ -550,13 +561,8 @@ extension SQLiteDurabilityTests {
             try #require(ids.count == 1)
             try await store.record([SendResult(id: ids[0], outcome: .sent(wamid: "wamid.1"))], at: at(seconds: 1))
             #expect(try await store.outboxReference(wamid: "wamid.1")?.ref == "a-1")
-            for try await value in try await store.client.query("SHOW synchronous_commit").decode(String.self) { values.append(value) }
-        } catch {
-            failure = error
+            return try await Self.synchronousCommit(store)
         }
-        await store.shutdown()
-        try await TestDatabase.dropDatabase(url)
-        if let failure { throw failure }
         #expect(values == ["on"])
     }
 }
