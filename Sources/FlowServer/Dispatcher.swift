@@ -454,9 +454,9 @@ public actor Dispatcher {
             logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])
             return false
         }
-        for id in batch.map(\.id) {
-            let left = (unrecorded[id] ?? 1) - 1
-            unrecorded[id] = left > 0 ? left : nil
+        for result in batch {
+            let left = (unrecorded[result.id] ?? 1) - 1
+            unrecorded[result.id] = left > 0 ? left : nil
         }
         stored += batch.count
         let done = recordWaiters.filter { $0.n <= stored }

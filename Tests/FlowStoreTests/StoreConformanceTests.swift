@@ -507,11 +507,11 @@ extension SQLiteDurabilityTests {
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
             try await store.transaction(synced: false) { db in
-                try db.execute(sql: "UPDATE outbox SET state = 'failed'")
+                try db.execute(sql: "UPDATE outbox SET state = 'failed', wamid = NULL")
                 throw Refused()
             }
         }
-        #expect(try await store.pendingOutbox(limit: 10).isEmpty)
+        #expect(try await store.outboxReference(wamid: "wamid.1")?.ref == "a-1")
         #expect(try await store.failedOutbox(limit: 10).isEmpty)
         #expect(try await store.pool.writeWithoutTransaction(Self.synchronous) == 2)
     }
@@ -550,7 +550,9 @@ extension SQLiteDurabilityTests {
         #expect(values == ["on"])
     }
 
-    @Test("a send's outcome is committed unsynced for its own transaction only: the connection's next commit is synced")
+    @Test(
+        "after a send's outcome is stored, the connection's next commit is synced again: the outcome's synchronous_commit = off is its own transaction's alone"
+    )
     func outcomesUnsynced() async throws {
         // One connection, so the query after the outcome runs where the outcome ran.
         let values = try await withFreshStore(poolSize: 1) { store in
