@@ -551,7 +551,7 @@ extension SQLiteDurabilityTests {
     }
 
     @Test(
-        "after a send's outcome is stored, the connection's next commit is synced again: the outcome's synchronous_commit = off is its own transaction's alone"
+        "after a send's outcome is stored, the connection's next statement sees synchronous_commit = on: the outcome's off was its own transaction's alone"
     )
     func outcomesUnsynced() async throws {
         // One connection, so the query after the outcome runs where the outcome ran.
