@@ -34,6 +34,8 @@ let package = Package(
         // The store for several replicas on one database.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The stored form of a contact's state, written on every event (see stored_state.proto).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // WhatsApp Cloud API facts: the limits table, and (later) payload and webhook types.
@@ -58,7 +60,11 @@ let package = Package(
             ]
         ),
         // Durable storage behind a protocol: contact state, seen message ids, outbox, timers.
-        .target(name: "FlowStore", dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud"]),
+        .target(
+            name: "FlowStore",
+            dependencies: ["FlowEngine", "FlowModel", "WhatsAppCloud", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["StoredState/stored_state.proto"]
+        ),
         // The embedded default store: SQLite through GRDB, in WAL mode.
         .target(name: "FlowStoreSQLite", dependencies: ["FlowStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The store for several replicas: PostgreSQL through PostgresNIO.
@@ -152,8 +158,8 @@ let package = Package(
         .testTarget(
             name: "FlowStoreTests",
             dependencies: [
-                "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", "FlowServerTesting",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FlowStore", "FlowStoreSQLite", "FlowStorePostgres", "FlowEngine", "FlowModel", "FlowServerTesting", "GuardAudit",
+                "WhatsAppCloud", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -2,8 +2,10 @@ import FlowModel
 import Foundation
 import WhatsAppCloud
 
-/// Everything the engine knows about one contact, between events. Stores keep it as JSON, so it is
-/// `Codable` and carries a version; ``ContactState/currentVersion`` changes when the shape does.
+/// Everything the engine knows about one contact, between events. Stores keep it in a form of
+/// their own (FlowStore's `StoredStateCoding`); it is `Codable` for the admin API, the simulator
+/// and states stored as JSON by an earlier Flowgate, and carries a version:
+/// ``ContactState/currentVersion`` changes when the shape does.
 public struct ContactState: Codable, Hashable, Sendable {
     /// 2: held steps replace the single blocked step; a refusal records the refused message's
     /// send time; accounting counts delivered templates.
@@ -76,6 +78,12 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var waitingFor: Wait
         /// When the node's timeout or pause ends, if it has one.
         public var timerDue: Timestamp?
+
+        public init(node: String, waitingFor: Wait, timerDue: Timestamp? = nil) {
+            self.node = node
+            self.waitingFor = waitingFor
+            self.timerDue = timerDue
+        }
     }
 
     /// What a waiting contact waits for.
@@ -114,6 +122,13 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var id: String?
         public var title: String?
         public var text: String?
+
+        public init(type: String, id: String? = nil, title: String? = nil, text: String? = nil) {
+            self.type = type
+            self.id = id
+            self.title = title
+            self.text = text
+        }
     }
 
     /// A step the session guard held back.
@@ -129,6 +144,14 @@ public struct ContactState: Codable, Hashable, Sendable {
         /// the guard stopped before sending, which runs again from its node.
         public var message: RefusedMessage?
 
+        public init(id: Int64, node: String, reason: BlockReason, at: Timestamp, message: RefusedMessage? = nil) {
+            self.id = id
+            self.node = node
+            self.reason = reason
+            self.at = at
+            self.message = message
+        }
+
         public var isFlowStep: Bool { message == nil }
     }
 
@@ -137,6 +160,12 @@ public struct ContactState: Codable, Hashable, Sendable {
         public var ref: String
         public var sequence: Int64
         public var payload: OutboundMessage
+
+        public init(ref: String, sequence: Int64, payload: OutboundMessage) {
+            self.ref = ref
+            self.sequence = sequence
+            self.payload = payload
+        }
     }
 
     /// A re-entry template sent for a closed window.
@@ -144,6 +173,11 @@ public struct ContactState: Codable, Hashable, Sendable {
         /// The template node.
         public var node: String
         public var at: Timestamp
+
+        public init(node: String, at: Timestamp) {
+            self.node = node
+            self.at = at
+        }
     }
 
     public struct Handoff: Codable, Hashable, Sendable {
@@ -155,6 +189,14 @@ public struct ContactState: Codable, Hashable, Sendable {
         /// True when a person took the conversation from the bot mid-flow (not at a `handoff:`
         /// step): handing it back leaves the flow waiting where it was.
         public var resumesInPlace: Bool?
+
+        public init(node: String, queue: String? = nil, since: Timestamp, agent: String? = nil, resumesInPlace: Bool? = nil) {
+            self.node = node
+            self.queue = queue
+            self.since = since
+            self.agent = agent
+            self.resumesInPlace = resumesInPlace
+        }
     }
 
     public struct SentMessage: Codable, Hashable, Sendable {
@@ -172,6 +214,28 @@ public struct ContactState: Codable, Hashable, Sendable {
         /// it (variables may have changed since). Kept by reference: the engine copies the state on
         /// every event, and this keeps that copy cheap.
         public var payload: SharedPayload?
+
+        public init(
+            ref: String,
+            node: String,
+            sequence: Int64,
+            isTemplate: Bool,
+            sentAt: Timestamp,
+            state: DeliveryStatus.State? = nil,
+            category: String? = nil,
+            insideWhatsAppWindow: Bool? = nil,
+            payload: SharedPayload? = nil
+        ) {
+            self.ref = ref
+            self.node = node
+            self.sequence = sequence
+            self.isTemplate = isTemplate
+            self.sentAt = sentAt
+            self.state = state
+            self.category = category
+            self.insideWhatsAppWindow = insideWhatsAppWindow
+            self.payload = payload
+        }
     }
 }
 
@@ -271,6 +335,12 @@ public final class SharedPayload: Codable, Hashable, Sendable {
     public init(_ message: OutboundMessage) {
         self.message = message
         json = message.jsonString()
+    }
+
+    /// A payload kept as `json` (what ``json`` held when it was stored).
+    public init(json: String) throws {
+        message = try JSONDecoder().decode(OutboundMessage.self, from: Data(json.utf8))
+        self.json = json
     }
 
     public init(from decoder: any Decoder) throws {

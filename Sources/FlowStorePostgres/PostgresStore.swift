@@ -90,6 +90,7 @@ public final class PostgresStore: FlowStore {
             summary: "the conversation log the desk shows, written by the commit",
             statements: conversationLogTable + ["DROP FUNCTION flowgate_commit", commitFunction]
         ),
+        SchemaMigration(version: 7, summary: StoredStateCoding.migrationSummary, statements: []),
     ]
 
     /// Taken by every outbox claim, so two workers taking contacts over never split one.
@@ -157,7 +158,6 @@ public final class PostgresStore: FlowStore {
             logger: logger
         )
         var snapshot = Snapshot()
-        let decoder = JSONDecoder()
         for try await (name, data, version) in rows.decode((String, ByteBuffer?, Int64).self) {
             guard version >= 0 else {
                 snapshot.seen.insert(name)
@@ -165,7 +165,7 @@ public final class PostgresStore: FlowStore {
             }
             guard let key = ContactKey(name) else { continue }
             snapshot.versions[key] = version
-            if let data { snapshot.states[key] = try decoder.decode(ContactState.self, from: Data(data.readableBytesView)) }
+            if let data { snapshot.states[key] = try StoredStateCoding.decode(Data(data.readableBytesView)) }
         }
         return snapshot
     }
@@ -174,11 +174,13 @@ public final class PostgresStore: FlowStore {
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
-        let encoder = JSONEncoder()
         // Rows are locked in key order, so two commits touching the same contacts or ids wait for
         // each other instead of deadlocking.
         let states = try commit.states.sorted { $0.key.description < $1.key.description }.map { contact, state in
-            (key: contact.description, data: ByteBuffer(bytes: try encoder.encode(state)), version: (commit.expectedVersions[contact] ?? 0) + 1)
+            (
+                key: contact.description, data: ByteBuffer(bytes: try StoredStateCoding.encode(state)),
+                version: (commit.expectedVersions[contact] ?? 0) + 1
+            )
         }
         let timers = TimerChanges(commit)
         let (fired, outbox, letters) = (commit.fired, commit.outbox, commit.deadLetters)
@@ -639,9 +641,8 @@ public final class PostgresStore: FlowStore {
             logger: logger
         )
         var found: [(ContactKey, ContactState, Int64)] = []
-        let decoder = JSONDecoder()
         for try await (name, data, updatedAt) in rows.decode((String, ByteBuffer, Int64).self) {
-            guard let key = ContactKey(name), let state = try? decoder.decode(ContactState.self, from: Data(data.readableBytesView)) else { continue }
+            guard let key = ContactKey(name), let state = try? StoredStateCoding.decode(Data(data.readableBytesView)) else { continue }
             found.append((key, state, updatedAt))
         }
         let lastRows = try await client.query(

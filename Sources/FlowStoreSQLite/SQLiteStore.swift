@@ -195,6 +195,7 @@ public final class SQLiteStore: FlowStore {
                 CREATE INDEX conversation_log_at ON conversation_log(at);
                 """
         ),
+        SchemaMigration(version: 6, summary: StoredStateCoding.migrationSummary, statements: []),
     ]
 
     /// Applies the migrations the database has not had, in one transaction; refuses a database a
@@ -241,11 +242,10 @@ public final class SQLiteStore: FlowStore {
             let seen = try Set(ids.filter { try Bool.fetchOne(known, arguments: [$0]) != nil })
             return (rows, seen)
         }
-        let decoder = JSONDecoder()
         var snapshot = Snapshot(seen: seen)
         for (name, data, version) in rows {
             guard let key = ContactKey(name) else { continue }
-            snapshot.states[key] = try decoder.decode(ContactState.self, from: data)
+            snapshot.states[key] = try StoredStateCoding.decode(data)
             snapshot.versions[key] = version
         }
         return snapshot
@@ -253,9 +253,8 @@ public final class SQLiteStore: FlowStore {
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
-        let encoder = JSONEncoder()
         let states = try commit.states.map { contact, state in
-            (contact: contact, data: try encoder.encode(state), version: (commit.expectedVersions[contact] ?? 0) + 1)
+            (contact: contact, data: try StoredStateCoding.encode(state), version: (commit.expectedVersions[contact] ?? 0) + 1)
         }
         let time = commit.time.millisecondsSince1970
         return try await transaction(synced: true) { db in
@@ -650,14 +649,13 @@ public final class SQLiteStore: FlowStore {
 
     public func conversations(limit: Int) async throws -> [ConversationSummary] {
         try await pool.read { db in
-            let decoder = JSONDecoder()
             let last = try db.cachedStatement(
                 sql: "SELECT \(Self.logColumns) FROM conversation_log WHERE contact = ? ORDER BY id DESC LIMIT 1"
             )
             var summaries: [ConversationSummary] = []
             for row in try Row.fetchAll(db, sql: "SELECT key, state, updated_at FROM contacts ORDER BY updated_at DESC LIMIT ?", arguments: [limit]) {
                 guard let contact = ContactKey(row["key"] as String) else { continue }
-                guard let state = try? decoder.decode(ContactState.self, from: row["state"] as Data) else { continue }
+                guard let state = try? StoredStateCoding.decode(row["state"] as Data) else { continue }
                 let latest = try Row.fetchOne(last, arguments: [contact.description]).flatMap(Self.loggedMessage)
                 summaries.append(
                     ConversationSummary(contact: contact, state: state, updatedAt: Timestamp(millisecondsSince1970: row["updated_at"]), last: latest)

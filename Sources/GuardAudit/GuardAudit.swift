@@ -60,8 +60,9 @@ public struct GuardAudit {
         self.seed = seed
     }
 
-    /// Runs `contacts` contacts, and more until at least `minimumEvents` engine events have run.
-    public func run(minimumEvents: Int = 0) -> Report {
+    /// Runs `contacts` contacts, and more until at least `minimumEvents` engine events have run;
+    /// `visit` sees each contact's state after each step.
+    public func run(minimumEvents: Int = 0, visit: (ContactState) -> Void = { _ in }) -> Report {
         var report = Report()
         var random = SeededGenerator(seed: seed)
         var index = 0
@@ -71,6 +72,7 @@ public struct GuardAudit {
             var driver = ContactDriver(engine: engine, index: index)
             for number in 0..<eventsPerContact {
                 driver.step(number: number, random: &random, report: &report)
+                visit(driver.person.state)
             }
         }
         return report

@@ -457,6 +457,64 @@ func state(_ key: ContactKey, node: String) -> ContactState {
         #expect(try await store.conversation(ana, limit: 10).first?.entry.kind == "interactive")
     }
 
+    @Test(
+        "a state an earlier Flowgate stored as JSON is read as it was, and stored in the new form at its next commit",
+        arguments: StoreUnderTest.available
+    )
+    func legacyJSONState(kind: StoreUnderTest) async throws {
+        let store = try await kind.make()
+        var first = Commit(time: start)
+        var original = state(ana, node: "before the upgrade")
+        original.awaitingStatus = [.init(ref: "a-1", node: "ask", sequence: 1, isTemplate: false, sentAt: start)]
+        first.states = [ana: original]
+        _ = try await store.commit(first)
+        #expect(try await Self.storedBytes(of: ana, in: store).first == 0x01)
+
+        // What an earlier Flowgate left in the row.
+        try await Self.overwrite(ana, with: try JSONEncoder().encode(original), in: store)
+        #expect(try await Self.storedBytes(of: ana, in: store).first == UInt8(ascii: "{"))
+        let read = try await store.snapshot(states: [ana], seen: [])
+        #expect(read.states[ana] == original && read.versions[ana] == 1)
+        #expect(try await store.conversations(limit: 10).first?.state == original)
+
+        var next = Commit(time: at(seconds: 1))
+        var moved = original
+        moved.variables["node"] = "after"
+        next.states = [ana: moved]
+        next.expectedVersions = [ana: 1]
+        _ = try await store.commit(next)
+        #expect(try await Self.storedBytes(of: ana, in: store).first == 0x01)
+        #expect(try await store.snapshot(states: [ana], seen: []).states[ana] == moved)
+    }
+
+    static func storedBytes(of contact: ContactKey, in store: any FlowStore) async throws -> Data {
+        if let sqlite = store as? SQLiteStore {
+            let bytes = try await sqlite.pool.read { db in
+                try Data.fetchOne(db, sql: "SELECT state FROM contacts WHERE key = ?", arguments: [contact.description])
+            }
+            return try #require(bytes)
+        }
+        let postgres = try #require(store as? PostgresStore)
+        for try await bytes in try await postgres.client.query("SELECT state FROM contacts WHERE key = \(contact.description)").decode(
+            ByteBuffer.self
+        ) {
+            return Data(bytes.readableBytesView)
+        }
+        Issue.record("no row for \(contact)")
+        return Data()
+    }
+
+    static func overwrite(_ contact: ContactKey, with bytes: Data, in store: any FlowStore) async throws {
+        if let sqlite = store as? SQLiteStore {
+            try await sqlite.pool.write { db in
+                try db.execute(sql: "UPDATE contacts SET state = ? WHERE key = ?", arguments: [bytes, contact.description])
+            }
+            return
+        }
+        let postgres = try #require(store as? PostgresStore)
+        try await postgres.client.query("UPDATE contacts SET state = \(ByteBuffer(bytes: bytes)) WHERE key = \(contact.description)")
+    }
+
     @Test("a store answers the readiness write", arguments: StoreUnderTest.available)
     func writable(kind: StoreUnderTest) async throws {
         let store = try await kind.make()
