@@ -3,8 +3,8 @@ import Foundation
 import WhatsAppCloud
 
 /// Everything the engine knows about one contact, between events. Stores keep it in a form of
-/// their own (FlowStore's `StoredStateCoding`); it is `Codable` for the admin API, the simulator
-/// and states stored as JSON by an earlier Flowgate, and carries a version:
+/// their own (FlowStore's `StoredStateCoding`); it is `Codable` to read states an earlier Flowgate
+/// stored as JSON, and carries a version:
 /// ``ContactState/currentVersion`` changes when the shape does.
 public struct ContactState: Codable, Hashable, Sendable {
     /// 2: held steps replace the single blocked step; a refusal records the refused message's

@@ -119,6 +119,14 @@ struct StoredStateCodingTests {
         #expect(copy.json == state.awaitingStatus[0].payload?.json)
     }
 
+    @Test("a refused message that cannot be written as JSON fails the encoding instead of being stored as something else")
+    func unwritableRefusedMessage() throws {
+        var state = try Self.everything()
+        let nowhere = OutboundMessage(to: "31612345678", location: LocationObject(latitude: .nan, longitude: 0))
+        state.held[1].message = .init(ref: "31612345678-4", sequence: 4, payload: nowhere)
+        #expect(throws: (any Error).self) { try StoredStateCoding.encode(state) }
+    }
+
     @Test("a new contact's state, with nothing set, reads back exactly")
     func emptyState() throws {
         let state = ContactState(contact: ContactIdentity(waID: nil, userID: "US.77"))

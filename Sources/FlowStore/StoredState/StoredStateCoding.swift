@@ -22,10 +22,8 @@ public enum StoredStateCoding {
 
     /// The bytes to store for `state`.
     public static func encode(_ state: ContactState) throws -> Data {
-        let message = Flowgate_Store_StoredContactState(state)
-        var bytes = Data()
-        bytes.reserveCapacity(message.estimatedSize)
-        bytes.append(protobufForm)
+        let message = try Flowgate_Store_StoredContactState(state)
+        var bytes = Data([protobufForm])
         bytes.append(try message.serializedBytes() as Data)
         return bytes
     }
@@ -51,10 +49,8 @@ public struct StoredStateError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Flowgate_Store_StoredContactState {
-    /// A first guess at the encoded size, so the buffer is reserved once.
-    var estimatedSize: Int { 64 + awaitingStatus.count * 48 }
-
-    init(_ state: ContactState) {
+    /// Throws only if a refused message kept to send again cannot be written as JSON.
+    init(_ state: ContactState) throws {
         self.init()
         contact = Identity(state.contact)
         if let flow = state.flow { self.flow = flow }
@@ -65,7 +61,7 @@ extension Flowgate_Store_StoredContactState {
         if let at = state.lastInboundAt { lastInboundAt = at.millisecondsSince1970 }
         if let at = state.previousInboundAt { previousInboundAt = at.millisecondsSince1970 }
         if let at = state.refusedSentAt { refusedSentAt = at.millisecondsSince1970 }
-        held = state.held.map(HeldStep.init)
+        held = try state.held.map(HeldStep.init)
         if let position = state.heldPosition { heldPosition = Position(position) }
         if let mark = state.reentry { reentry = ReentryMark(node: mark.node, at: mark.at.millisecondsSince1970) }
         heldSequence = state.heldSequence
@@ -167,18 +163,16 @@ extension ContactState.Reply {
 }
 
 extension Flowgate_Store_StoredContactState.HeldStep {
-    init(_ step: ContactState.HeldStep) {
+    init(_ step: ContactState.HeldStep) throws {
         self.init()
         id = step.id
         node = step.node
         reason = step.reason.rawValue
         at = step.at.millisecondsSince1970
         if let refused = step.message {
-            message = Flowgate_Store_StoredContactState.RefusedMessage.with {
-                $0.ref = refused.ref
-                $0.sequence = refused.sequence
-                $0.payloadJson = refused.payload.jsonString()
-            }
+            message.ref = refused.ref
+            message.sequence = refused.sequence
+            message.payloadJson = String(decoding: try refused.payload.jsonData(), as: UTF8.self)
         }
     }
 }
