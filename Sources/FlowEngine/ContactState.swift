@@ -339,13 +339,13 @@ public final class SharedPayload: Codable, Hashable, Sendable {
 
     /// A payload kept as `json` (what ``json`` held when it was stored).
     public init(json: String) throws {
-        message = try JSONDecoder().decode(OutboundMessage.self, from: Data(json.utf8))
+        message = try OutboundMessage(jsonText: json)
         self.json = json
     }
 
     public init(from decoder: any Decoder) throws {
         if let text = try? decoder.singleValueContainer().decode(String.self) {
-            message = try JSONDecoder().decode(OutboundMessage.self, from: Data(text.utf8))
+            message = try OutboundMessage(jsonText: text)
             json = text
         } else {
             message = try OutboundMessage(from: decoder)

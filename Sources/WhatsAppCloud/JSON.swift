@@ -13,3 +13,10 @@ extension Encodable {
         (try? jsonData()).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
+
+extension Decodable {
+    /// The value `text` holds as JSON (the inverse of ``Swift/Encodable/jsonString()``).
+    public init(jsonText text: String) throws {
+        self = try JSONDecoder().decode(Self.self, from: Data(text.utf8))
+    }
+}

@@ -76,7 +76,7 @@ extension Flowgate_Store_StoredContactState {
 
 extension ContactState {
     init(_ stored: Flowgate_Store_StoredContactState) throws {
-        self.init(contact: try ContactIdentity(stored.contact))
+        self.init(contact: ContactIdentity(stored.contact))
         flow = stored.hasFlow ? stored.flow : nil
         position = stored.hasPosition ? try Position(stored.position) : nil
         variables = stored.variables
@@ -115,8 +115,9 @@ extension Flowgate_Store_StoredContactState.Identity {
 }
 
 extension ContactIdentity {
-    init(_ stored: Flowgate_Store_StoredContactState.Identity) throws {
-        guard !stored.id.isEmpty else { throw StoredStateError(problem: "the contact has no id") }
+    /// Reads back every id the store was given, the empty one included (``ContactIdentity`` makes
+    /// one when neither id is known): a state that could be written must read back.
+    init(_ stored: Flowgate_Store_StoredContactState.Identity) {
         self.init(waID: stored.hasWaID ? stored.waID : nil, userID: stored.hasUserID ? stored.userID : nil, name: stored.hasName ? stored.name : nil)
         id = stored.id
     }
@@ -181,7 +182,7 @@ extension ContactState.HeldStep {
     init(_ stored: Flowgate_Store_StoredContactState.HeldStep) throws {
         var refused: ContactState.RefusedMessage?
         if stored.hasMessage {
-            let payload = try JSONDecoder().decode(OutboundMessage.self, from: Data(stored.message.payloadJson.utf8))
+            let payload = try OutboundMessage(jsonText: stored.message.payloadJson)
             refused = ContactState.RefusedMessage(ref: stored.message.ref, sequence: stored.message.sequence, payload: payload)
         }
         self.init(
