@@ -26,6 +26,8 @@ PARTS = [
     ("SQLite: the commit's statements", r"SQLiteStore\.(commit|contactsHeldElsewhere|writeLog)"),
     ("SQLite: recording sends, claims", r"SQLiteStore\.(record|claim)"),
     ("SQLite: transactions, WAL, GRDB's queues", r"GRDB\.(SerializedDatabase|DatabasePool|DatabaseQueue|DatabaseWriter|Database\.(inTransaction|commit|beginTransaction|inSavepoint|writeWithoutTransaction))|GRDB\..*Pool"),
+    ("PostgreSQL: the store's calls", r"FlowStorePostgres\."),
+    ("PostgreSQL: PostgresNIO, its pool", r"PostgresNIO\.|_ConnectionPoolModule\."),
     ("batching (the pipeline)", r"FlowServer\.EventPipeline"),
     ("the dispatcher", r"FlowServer\.Dispatcher"),
     ("Graph API client (AsyncHTTPClient)", r"AsyncHTTPClient\.|FlowServer\.GraphClient"),

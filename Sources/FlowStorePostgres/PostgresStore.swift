@@ -174,55 +174,17 @@ public final class PostgresStore: FlowStore {
 
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
-        // Rows are locked in key order, so two commits touching the same contacts or ids wait for
-        // each other instead of deadlocking.
-        let states = try commit.states.sorted { $0.key.description < $1.key.description }.map { contact, state in
-            (
-                key: contact.description, data: ByteBuffer(bytes: try StoredStateCoding.encode(state)),
-                version: (commit.expectedVersions[contact] ?? 0) + 1
-            )
-        }
-        let timers = TimerChanges(commit)
-        let (fired, outbox, letters) = (commit.fired, commit.outbox, commit.deadLetters)
-        let seen = commit.seen.sorted { $0.id < $1.id }
-        let log = commit.log
-        // One status per message: the furthest along (an UPDATE applies one source row per target).
-        var furthest: [String: LogStatus] = [:]
-        for status in commit.logStatuses {
-            let key = status.contact.description + "\u{0}" + status.ref
-            if let known = furthest[key], known.rank >= status.rank { continue }
-            furthest[key] = status
-        }
-        let statuses = Array(furthest.values)
+        let statement = try CommitStatement(commit)
         var inserted: [(id: Int64, claimed: Bool)] = []
         do {
-            let rows = try await client.query(
-                """
-                SELECT outbox_id, claimed FROM flowgate_commit(\(commit.time.millisecondsSince1970),
-                    \(seen.map(\.id)), \(seen.map(\.at.millisecondsSince1970)),
-                    \(states.map(\.key)), \(states.map(\.data)), \(states.map(\.version)),
-                    \(fired.map(\.contact.description)), \(fired.map(\.timer.kind.rawValue)),
-                    \(fired.map(\.timer.due.millisecondsSince1970)), \(fired.map(\.timer.token)),
-                    \(timers.sets.map(\.contact)), \(timers.sets.map(\.kind)), \(timers.sets.map(\.due)), \(timers.sets.map(\.token)),
-                    \(timers.cancels.map(\.contact)), \(timers.cancels.map(\.kind)),
-                    \(outbox.map(\.contact.description)), \(outbox.map(\.ref)), \(outbox.map { ByteBuffer(bytes: $0.body) }),
-                    \(commit.claim?.worker), \(commit.claim?.until.millisecondsSince1970 ?? 0),
-                    \(letters.map(\.reason)), \(letters.map { ByteBuffer(bytes: $0.body) }),
-                    \(log.map(\.contact.description)), \(log.map(\.at.millisecondsSince1970)), \(log.map(\.direction.rawValue)),
-                    \(log.map(\.kind)), \(log.map(\.text)), \(log.map { $0.template ?? "" }), \(log.map { $0.ref ?? "" }),
-                    \(log.map { $0.agent ?? "" }),
-                    \(statuses.map(\.contact.description)), \(statuses.map(\.ref)), \(statuses.map(\.state.rawValue)),
-                    \(statuses.map { Int64($0.rank) }), \(statuses.map(\.at.millisecondsSince1970)), \(statuses.map { $0.error ?? "" }))
-                """,
-                logger: logger
-            )
-            for try await row in rows.decode((Int64, Bool).self) { inserted.append(row) }
+            let rows = try await client.execute(statement, logger: logger)
+            for try await row in rows { inserted.append(row) }
         } catch let error as PSQLError {
             // The function's refusals arrive with the rows, not with the query's start.
             throw Self.commitRefusal(error) ?? error
         }
         // Ids follow the insertion order, which the function fixes to the commit's.
-        let records = zip(outbox, inserted.sorted { $0.id < $1.id }).filter { commit.claim == nil || $1.claimed }.map { message, row in
+        let records = zip(commit.outbox, inserted.sorted { $0.id < $1.id }).filter { commit.claim == nil || $1.claimed }.map { message, row in
             message.record(id: row.id, at: commit.time)
         }
         return records
