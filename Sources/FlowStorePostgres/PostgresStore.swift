@@ -175,10 +175,22 @@ public final class PostgresStore: FlowStore {
     public func commit(_ commit: Commit) async throws -> [OutboxRecord] {
         guard !commit.isEmpty else { return [] }
         let statement = try CommitStatement(commit)
-        var inserted: [(id: Int64, claimed: Bool)] = []
+        let inserted: [(id: Int64, claimed: Bool)]
         do {
-            let rows = try await client.execute(statement, logger: logger)
-            for try await row in rows { inserted.append(row) }
+            inserted = try await client.withConnection { connection in
+                do {
+                    var rows: [(id: Int64, claimed: Bool)] = []
+                    for try await row in try await connection.execute(statement, logger: self.logger) { rows.append(row) }
+                    return rows
+                } catch let error as PSQLError where Self.commitRefusal(error) == nil {
+                    // PostgresNIO keeps what it learnt preparing a statement, a failure included,
+                    // for the connection's life: a preparation that failed once (the function
+                    // being replaced, a timeout) would fail every later commit there. The
+                    // connection is closed instead, and the pool opens a fresh one.
+                    try? await connection.close()
+                    throw error
+                }
+            }
         } catch let error as PSQLError {
             // The function's refusals arrive with the rows, not with the query's start.
             throw Self.commitRefusal(error) ?? error

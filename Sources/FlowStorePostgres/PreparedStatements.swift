@@ -3,33 +3,21 @@ import FlowStore
 import NIOCore
 import PostgresNIO
 
-/// A statement prepared once per connection, then only run: PostgreSQL parses and plans an
-/// unnamed statement at every call, which took about a seventh of its time under load (`perf
-/// record -a` during `Benchmarks/replicas.sh`). Each holds its bindings, made by the store in the
-/// order of its placeholders.
+/// A whole commit: ``PostgresStore/commitFunction`` with its 37 arguments, in its order, as a
+/// statement prepared once per connection, then only run. PostgreSQL parses and plans an unnamed
+/// statement at every call, which took about 13 % of its time under load (`perf record -a` during
+/// `Benchmarks/replicas.sh`).
 ///
-/// Only the commit is prepared. Storing send outcomes prepared measured slower in three rounds
-/// of three (unexplained: its generic plan is the same index scan), and the other statements run
-/// rarely.
-///
-/// A connection pooler in front of the database must keep prepared statements: PgBouncer in
-/// session mode, or in transaction mode from 1.21 with `max_prepared_statements` set.
-protocol PreparedBatchStatement: PostgresPreparedStatement {
-    var bindings: PostgresBindings { get }
-}
-
-extension PreparedBatchStatement {
-    func makeBindings() -> PostgresBindings { bindings }
-
-    /// `$1, $2, … $count`.
-    static func placeholders(_ count: Int) -> String { (1...count).map { "$\($0)" }.joined(separator: ", ") }
-}
-
-/// A whole commit: ``PostgresStore/commitFunction`` with its 37 arguments, in its order.
-struct CommitStatement: PreparedBatchStatement {
-    static let sql = "SELECT outbox_id, claimed FROM flowgate_commit(\(placeholders(37)))"
+/// Only the commit is prepared. Storing send outcomes prepared was slower in all three rounds
+/// measured (unexplained: its generic plan is the same index scan), and the other statements run
+/// rarely. A connection pooler in front of the database must keep prepared statements: PgBouncer
+/// in session mode, or in transaction mode from 1.21 with `max_prepared_statements` set.
+struct CommitStatement: PostgresPreparedStatement {
+    static let arguments = 37
+    static let sql = "SELECT outbox_id, claimed FROM flowgate_commit(\((1...arguments).map { "$\($0)" }.joined(separator: ", ")))"
     typealias Row = (Int64, Bool)
-    var bindings: PostgresBindings
+    let bindings: PostgresBindings
+    func makeBindings() -> PostgresBindings { bindings }
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 
     /// The commit's arguments. States and message ids go sorted, so two commits touching the same
@@ -54,7 +42,7 @@ struct CommitStatement: PreparedBatchStatement {
             furthest[key] = status
         }
         let statuses = Array(furthest.values)
-        var b = PostgresBindings(capacity: 37)
+        var b = PostgresBindings(capacity: Self.arguments)
         b.append(commit.time.millisecondsSince1970)
         b.append(seen.map(\.id))
         b.append(seen.map(\.at.millisecondsSince1970))

@@ -608,6 +608,21 @@ extension SQLiteDurabilityTests {
         #expect(values == ["on"])
     }
 
+    @Test("a commit that failed to prepare leaves no failure behind: the next commit is stored")
+    func failedPreparation() async throws {
+        // One connection, so the second commit runs where the first failed to prepare.
+        try await withFreshStore(poolSize: 1) { store in
+            try await store.migrate()
+            try await store.client.query("ALTER FUNCTION flowgate_commit RENAME TO flowgate_commit_away")
+            var commit = Commit(time: start)
+            commit.states[ana] = state(ana, node: "one")
+            await #expect(throws: (any Error).self) { try await store.commit(commit) }
+            try await store.client.query("ALTER FUNCTION flowgate_commit_away RENAME TO flowgate_commit")
+            _ = try await store.commit(commit)
+            #expect(try await store.states(for: [ana])[ana]?.variables["node"] == "one")
+        }
+    }
+
     @Test(
         "after a send's outcome is stored, the connection's next statement sees synchronous_commit = on: the outcome's off was its own transaction's alone"
     )
