@@ -1,3 +1,4 @@
+import FlowEngine
 import FlowModel
 import FlowStore
 import NIOCore
