@@ -127,8 +127,8 @@ public actor Dispatcher {
         metrics.outboxDepth.record(depth)
     }
 
-    /// The contact and engine reference of a message the Graph API accepted (recent ones).
-    /// The contact and the engine reference for WhatsApp message id `wamid`, once its send was recorded.
+    /// The contact and the engine reference for WhatsApp message id `wamid`, once the Graph API
+    /// accepted its send (recent ones; older ones are read from the outbox).
     public func reference(for wamid: String) -> SentMessage? { references[wamid] }
 
     private func makeReady(_ contact: ContactKey) {

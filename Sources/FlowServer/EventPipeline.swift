@@ -27,6 +27,17 @@ public actor EventPipeline {
     /// (and retried by the platform later).
     static let staleRunLimit = 8
 
+    /// How far from now a status's own time may be for its webhook to be answered 503, and
+    /// redelivered by the platform, when its message id belongs to no send this server knows of.
+    ///
+    /// A status can overtake the record of its own send: WhatsApp may post it before the Graph
+    /// API's answer to the send reaches the dispatcher, and with several replicas it may reach
+    /// one before the replica that sent the message has stored the message id. Dropped, a
+    /// `failed` status (a 131047 refusal) would never send the flow to its re-entry template.
+    /// A status further from now, or with no time, is for a message Flowgate did not send, or
+    /// whose outbox row was pruned: it is dropped, so the platform does not redeliver it for days.
+    static let earlyStatusWindow = TimeSpan.minutes(10)
+
     /// What became of a batch's commit.
     enum Outcome {
         case stored
@@ -248,20 +259,22 @@ public actor EventPipeline {
         var prepared = Prepared(jobs: jobs, commit: Commit(time: now), results: [], touched: [], seenIDs: [])
         prepared.commit.claim = claims.claim(at: now)
         do {
-            let items = jobs.flatMap(\.items)
             // Statuses name WhatsApp's message id; find the contact and the engine's reference.
             var references: [String: SentMessage] = [:]
-            for item in items {
-                guard case .status(let wamid, _, _) = item.kind, references[wamid] == nil else { continue }
+            for item in jobs.flatMap(\.items) {
+                guard case .status(let wamid, _, _, _) = item.kind, references[wamid] == nil else { continue }
                 if let known = await dispatcher?.reference(for: wamid) {
                     references[wamid] = known
                 } else if let known = try await store.outboxReference(wamid: wamid) {
                     references[wamid] = known
                 }
             }
+            prepared.jobs = deferringEarlyStatuses(jobs, references: references, now: now)
+            let jobs = prepared.jobs
+            let items = jobs.flatMap(\.items)
             let contacts = Set(
                 items.map { item -> ContactKey in
-                    if case .status(let wamid, _, _) = item.kind, let known = references[wamid] { return known.contact }
+                    if case .status(let wamid, _, _, _) = item.kind, let known = references[wamid] { return known.contact }
                     return item.contact
                 }
             )
@@ -307,7 +320,7 @@ public actor EventPipeline {
                     switch item.kind {
                     case .event(let engineEvent):
                         event = engineEvent
-                    case .status(let wamid, let state, let errors):
+                    case .status(let wamid, let state, let errors, _):
                         guard let known = references[wamid] else {
                             logger.debug("status for an unknown message", metadata: ["wamid": .wire(wamid), "status": "\(state.rawValue)"])
                             continue
@@ -361,9 +374,34 @@ public actor EventPipeline {
             for contact in prepared.touched { inFlight[contact, default: 0] += 1 }
             return prepared
         } catch {
-            _ = fail(jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
+            _ = fail(prepared.jobs, touched: prepared.touched, seenIDs: prepared.seenIDs, error: error)
             return nil
         }
+    }
+
+    /// The jobs that may run now. A job holding a recent status for a message id no send is known
+    /// by (see ``earlyStatusWindow``) is answered ``StatusBeforeSend`` instead, whole, before
+    /// anything of it runs: the platform delivers it again, by when the send is recorded.
+    private func deferringEarlyStatuses(_ jobs: [Job], references: [String: SentMessage], now: Timestamp) -> [Job] {
+        var kept: [Job] = []
+        kept.reserveCapacity(jobs.count)
+        for job in jobs {
+            let early = job.items.lazy.compactMap { item -> String? in
+                guard case .status(let wamid, _, _, let at?) = item.kind, references[wamid] == nil else { return nil }
+                return at >= now - Self.earlyStatusWindow && at <= now + Self.earlyStatusWindow ? wamid : nil
+            }.first
+            guard let wamid = early else {
+                kept.append(job)
+                continue
+            }
+            metrics.statusesDeferred.increment()
+            logger.notice(
+                "status for a message id no send is known by yet; answered 503 so the platform delivers it again",
+                metadata: ["wamid": .wire(wamid)]
+            )
+            job.continuation?.resume(throwing: StatusBeforeSend(wamid: wamid))
+        }
+        return kept
     }
 
     /// Commits a prepared batch after the one before it; answers its jobs; hands on its messages
@@ -386,6 +424,8 @@ public actor EventPipeline {
                 rerun: rerun
             )
         }
+        // Every job was answered before it ran (statuses ahead of their sends): nothing to store.
+        if prepared.jobs.isEmpty { return .stored }
         do {
             let started = ContinuousClock.now
             let records = try await store.commit(prepared.commit)
@@ -528,4 +568,12 @@ struct RecentIDs {
             }
         }
     }
+}
+
+/// A webhook held back because one of its statuses names a message id no send is known by yet
+/// (see ``EventPipeline/earlyStatusWindow``): nothing of it was stored, and it is answered 503 so
+/// the platform delivers it again.
+struct StatusBeforeSend: Error, CustomStringConvertible {
+    var wamid: String
+    var description: String { "a status for \(wamid) arrived before its send was recorded" }
 }

@@ -21,6 +21,8 @@ public struct ServerMetrics: Sendable {
     let malformed: CoreMetrics.Counter
     let unknownTypes: CoreMetrics.Counter
     let unknownStatuses: CoreMetrics.Counter
+    /// Webhooks answered 503 because a status overtook the record of its own send.
+    let statusesDeferred: CoreMetrics.Counter
     /// Parts of signed webhooks kept as dead letters because they could not be read.
     let deadLetters: CoreMetrics.Counter
     let unknownNumbers: CoreMetrics.Counter
@@ -54,6 +56,7 @@ public struct ServerMetrics: Sendable {
         malformed = CoreMetrics.Counter(label: "flowgate_malformed_webhooks_total", dimensions: [], factory: factory)
         unknownTypes = CoreMetrics.Counter(label: "flowgate_unknown_message_types_total", dimensions: [], factory: factory)
         unknownStatuses = CoreMetrics.Counter(label: "flowgate_unknown_statuses_total", dimensions: [], factory: factory)
+        statusesDeferred = CoreMetrics.Counter(label: "flowgate_statuses_deferred_total", dimensions: [], factory: factory)
         deadLetters = CoreMetrics.Counter(label: "flowgate_dead_letters_total", dimensions: [], factory: factory)
         unknownNumbers = CoreMetrics.Counter(label: "flowgate_unknown_phone_numbers_total", dimensions: [], factory: factory)
         guardBlocks = CoreMetrics.Counter(label: "flowgate_guard_blocks_total", dimensions: [], factory: factory)

@@ -9,7 +9,8 @@ struct Incoming: Sendable {
         /// Something the engine handles as it is.
         case event(Event)
         /// A delivery status, by WhatsApp's message id; the engine's reference is looked up.
-        case status(wamid: String, DeliveryStatus.State, [DeliveryStatus.Failure])
+        /// `at` is the status's own time, when the webhook gave a readable one.
+        case status(wamid: String, DeliveryStatus.State, [DeliveryStatus.Failure], at: Timestamp?)
     }
 
     var contact: ContactKey
@@ -123,7 +124,7 @@ enum WebhookEvents {
                 Incoming(
                     contact: ContactKey(phoneNumberID: number, contactID: recipient),
                     identity: nil,
-                    kind: .status(wamid: status.id, state, errors),
+                    kind: .status(wamid: status.id, state, errors, at: status.timestamp.flatMap(InboundMessage.sentAt)),
                     dedupeID: nil
                 )
             )

@@ -88,6 +88,8 @@ struct WebhookRoutes {
         do {
             _ = try await pipeline.submit(items, deadLetters: letters)
             return Response(status: .ok)
+        } catch is StatusBeforeSend {
+            return Response(status: .serviceUnavailable)
         } catch {
             return Response(status: .internalServerError)
         }

@@ -361,11 +361,13 @@ public enum Payload {
         )
     }
 
-    public static func status(wamid: String, _ status: String, code: Int? = nil) -> [UInt8] {
+    public static func status(wamid: String, _ status: String, code: Int? = nil, at time: Timestamp = start) -> [UInt8] {
+        envelope(statuses: "[" + statusObject(wamid: wamid, status, code: code, at: time) + "]")
+    }
+
+    /// One status object of a notification's `statuses`.
+    public static func statusObject(wamid: String, _ status: String, code: Int? = nil, at time: Timestamp = start) -> String {
         let errors = code.map { #","errors":[{"code":\#($0),"title":"Re-engagement message","message":"more than 24 hours"}]"# } ?? ""
-        return envelope(
-            statuses:
-                #"[{"id":"\#(wamid)","status":"\#(status)","timestamp":"\#(start.millisecondsSince1970 / 1000)","recipient_id":"31612345678"\#(errors)}]"#
-        )
+        return #"{"id":"\#(wamid)","status":"\#(status)","timestamp":"\#(time.millisecondsSince1970 / 1000)","recipient_id":"31612345678"\#(errors)}"#
     }
 }

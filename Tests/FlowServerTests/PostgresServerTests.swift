@@ -5,6 +5,7 @@ import FlowServerTesting
 import FlowStore
 import FlowStorePostgres
 import Foundation
+import NIOHTTP1
 import Testing
 
 @Suite("the server on PostgreSQL", .enabled(if: TestDatabase.isConfigured)) struct PostgresServerTests {
@@ -75,6 +76,35 @@ import Testing
         #expect(stored.states[key]?.accounting.freeFormMessages == 3)
         #expect(stored.versions[key] == 3)
         for replica in replicas { try await replica.stop() }
+        for store in stores { await store.shutdown() }
+        try await graph.stop()
+    }
+
+    @Test("a status reaching a replica before the sending one stored its message id is answered 503, and applied there once it is stored")
+    func statusAheadOfAnotherReplicasSend() async throws {
+        let graph = try await FakeGraph()
+        let url = try await TestDatabase.freshSchemaURL()
+        let stores = try (0..<2).map { _ in try PostgresStore(url: url, poolSize: 4) }
+        try await stores[0].migrate()
+        var replicas: [TestServer] = []
+        for store in stores {
+            replicas.append(
+                try await TestServer(flow: "order-support", database: "(postgres)", graph: graph, clock: ManualClock(start: start), store: store)
+            )
+        }
+        #expect(try await replicas[0].webhook(Payload.text("hi", id: "wamid.s1")) == 200)
+        try await eventually("the menu goes out") { graph.received.count == 1 }
+        // Replica B hears of the refusal of the notice before replica A has sent it.
+        let refusal = Payload.status(wamid: "wamid.out.2", "failed", code: 131047)
+        #expect(try await replicas[1].webhook(refusal) == 503)
+        let started = try await replicas[0].admin(.POST, "31612345678/start", json: #"{"node":"delivery_today","params":{"order_id":"ORD-1"}}"#)
+        #expect(started.status == 200)
+        try await eventually("A stores the notice's message id") { (try? await stores[1].outboxReference(wamid: "wamid.out.2")) != nil }
+        #expect(try await replicas[1].webhook(refusal) == 200)
+        try await eventually("the re-entry template goes out") { graph.received.contains { $0.templateName == "follow_up" } }
+        #expect(replicas[1].metric("flowgate_statuses_deferred_total") == 1)
+        for replica in replicas { try await replica.stop() }
+        #expect(graph.received.filter { $0.templateName == "follow_up" }.count == 1)
         for store in stores { await store.shutdown() }
         try await graph.stop()
     }
