@@ -44,11 +44,8 @@ import Testing
           reply: { text: "got it", goto: end }
         """
 
-    @Test("a replica whose cached state another replica replaced reads it again, seeing its version moved on; no update is lost")
-    func noLostUpdate() async throws {
-        let flowFile = FileManager.default.temporaryDirectory.appendingPathComponent("echo-\(UUID().uuidString).yaml").path
-        try Self.echo.write(toFile: flowFile, atomically: true, encoding: .utf8)
-        let graph = try await FakeGraph()
+    /// Two servers, each with its own pool, on one fresh schema, sending to one fake Graph API.
+    static func twoReplicas(flow: String, flowFile: String? = nil, graph: FakeGraph) async throws -> ([PostgresStore], [TestServer]) {
         let url = try await TestDatabase.freshSchemaURL()
         let stores = try (0..<2).map { _ in try PostgresStore(url: url, poolSize: 4) }
         try await stores[0].migrate()
@@ -56,7 +53,7 @@ import Testing
         for store in stores {
             replicas.append(
                 try await TestServer(
-                    flow: "",
+                    flow: flow,
                     flowFile: flowFile,
                     database: "(postgres)",
                     graph: graph,
@@ -65,6 +62,15 @@ import Testing
                 )
             )
         }
+        return (stores, replicas)
+    }
+
+    @Test("a replica whose cached state another replica replaced reads it again, seeing its version moved on; no update is lost")
+    func noLostUpdate() async throws {
+        let flowFile = FileManager.default.temporaryDirectory.appendingPathComponent("echo-\(UUID().uuidString).yaml").path
+        try Self.echo.write(toFile: flowFile, atomically: true, encoding: .utf8)
+        let graph = try await FakeGraph()
+        let (stores, replicas) = try await Self.twoReplicas(flow: "", flowFile: flowFile, graph: graph)
         // A caches the contact, B moves it on, then A gets the next message with its old copy.
         #expect(try await replicas[0].webhook(Payload.text("one", id: "wamid.r1")) == 200)
         #expect(try await replicas[1].webhook(Payload.text("two", id: "wamid.r2")) == 200)
@@ -83,15 +89,7 @@ import Testing
     @Test("a status reaching a replica before the sending one stored its message id is answered 503, and applied there once it is stored")
     func statusAheadOfAnotherReplicasSend() async throws {
         let graph = try await FakeGraph()
-        let url = try await TestDatabase.freshSchemaURL()
-        let stores = try (0..<2).map { _ in try PostgresStore(url: url, poolSize: 4) }
-        try await stores[0].migrate()
-        var replicas: [TestServer] = []
-        for store in stores {
-            replicas.append(
-                try await TestServer(flow: "order-support", database: "(postgres)", graph: graph, clock: ManualClock(start: start), store: store)
-            )
-        }
+        let (stores, replicas) = try await Self.twoReplicas(flow: "order-support", graph: graph)
         #expect(try await replicas[0].webhook(Payload.text("hi", id: "wamid.s1")) == 200)
         try await eventually("the menu goes out") { graph.received.count == 1 }
         // Replica B hears of the refusal of the notice before replica A has sent it.
