@@ -31,6 +31,7 @@ struct EarlyStatusTests {
         #expect(try await server.webhook(early) == 503)
         #expect(server.metric("flowgate_statuses_deferred_total") == 1)
         #expect(try await server.server.pipeline.state(of: contact) == menuState, "nothing of the held-back webhook ran")
+        #expect(try await server.server.pipeline.state(of: ContactKey(phoneNumberID: phoneNumberID, contactID: "31600000002")) == nil)
         #expect(graph.received.count == 1)
 
         // The notice goes out as wamid.out.2, its send is recorded, and the platform redelivers.
@@ -48,7 +49,7 @@ struct EarlyStatusTests {
         try await graph.stop()
     }
 
-    @Test("the window is the status's own time: ten minutes either side of now is held back, older is dropped with 200")
+    @Test("the window is the status's own time: ten minutes either side of now is held back, further or untimed is dropped with 200")
     func window() async throws {
         let graph = try await FakeGraph()
         let server = try await TestServer(flow: "auto-ack", database: temporaryDatabase(), graph: graph, clock: ManualClock(start: start))
