@@ -1,3 +1,4 @@
+import FlowStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,7 +18,7 @@ struct AdminErrors<Context: RequestContext>: RouterMiddleware {
                 error.body ?? (error.status == .notFound ? "no admin endpoint \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return Self.response(error.status, message: message)
         } catch {
-            context.logger.error("admin request failed", metadata: ["error": .wire("\(error)")])
+            context.logger.error("admin request failed", metadata: ["error": .wire("\(describeForOperator(error))")])
             return Self.response(.internalServerError, message: "the request failed; the server log says why")
         }
     }

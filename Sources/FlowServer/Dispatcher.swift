@@ -184,7 +184,7 @@ public actor Dispatcher {
             } catch {
                 // No send without a slot: wait and ask again (stopping ends the wait, and the
                 // message stays pending).
-                logger.error("could not reserve send slots; asking again in a second", metadata: ["error": .wire("\(error)")])
+                logger.error("could not reserve send slots; asking again in a second", metadata: ["error": .wire("\(describeForOperator(error))")])
                 guard await nap(until: clock.now() + .seconds(1)) else { return clock.now() }
             }
         }
@@ -327,7 +327,7 @@ public actor Dispatcher {
         } catch is CancellationError {
             return
         } catch {
-            logger.error("could not load the outbox", metadata: ["error": .wire("\(error)")])
+            logger.error("could not load the outbox", metadata: ["error": .wire("\(describeForOperator(error))")])
         }
         activeWorkers = settings.concurrency
         await withTaskGroup(of: Void.self) { group in
@@ -342,7 +342,7 @@ public actor Dispatcher {
         do {
             try await store.releaseClaims(worker: worker)
         } catch {
-            logger.notice("could not release claims; they expire on their own", metadata: ["error": .wire("\(error)")])
+            logger.notice("could not release claims; they expire on their own", metadata: ["error": .wire("\(describeForOperator(error))")])
         }
     }
 
@@ -355,7 +355,7 @@ public actor Dispatcher {
             do {
                 try await store.renewClaims(claim)
             } catch {
-                logger.error("could not renew claims", metadata: ["error": .wire("\(error)")])
+                logger.error("could not renew claims", metadata: ["error": .wire("\(describeForOperator(error))")])
             }
             await takeOver()
         }
@@ -384,7 +384,7 @@ public actor Dispatcher {
             logger.info("took over messages no live worker held", metadata: ["count": "\(taken.count)"])
             submit(taken)
         } catch {
-            logger.error("could not take over messages", metadata: ["error": .wire("\(error)")])
+            logger.error("could not take over messages", metadata: ["error": .wire("\(describeForOperator(error))")])
         }
     }
 
@@ -451,7 +451,7 @@ public actor Dispatcher {
             try await store.record(batch, at: clock.now())
         } catch {
             outcomes.insert(contentsOf: batch, at: 0)
-            logger.error("could not record send results; retrying", metadata: ["error": "\(error)"])
+            logger.error("could not record send results; retrying", metadata: ["error": "\(describeForOperator(error))"])
             return false
         }
         for result in batch {

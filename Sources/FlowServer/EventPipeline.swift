@@ -472,9 +472,9 @@ public actor EventPipeline {
         if rerun {
             quietChecks = 0
             metrics.staleRuns.increment()
-            logger.debug("another process stored part of the batch first; running it again", metadata: ["error": "\(error)"])
+            logger.debug("another process stored part of the batch first; running it again", metadata: ["error": "\(describeForOperator(error))"])
         } else {
-            logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(error)"])
+            logger.error("commit failed; the webhooks will be answered 500 and retried", metadata: ["error": "\(describeForOperator(error))"])
         }
         for var job in jobs {
             job.staleRuns += rerun ? 1 : 0
@@ -485,7 +485,7 @@ public actor EventPipeline {
                     metrics.staleRunsExhausted.increment()
                     logger.warning(
                         "a batch met states other processes changed \(job.staleRuns) times in a row; answered 500, the platform retries it",
-                        metadata: ["error": "\(error)"]
+                        metadata: ["error": "\(describeForOperator(error))"]
                     )
                 }
                 job.continuation?.resume(throwing: error)

@@ -249,7 +249,7 @@ struct Runtime: Service {
             try await store.checkWritable()
             return nil
         } catch {
-            return "the store cannot commit: \(error)"
+            return "the store cannot commit: \(describeForOperator(error))"
         }
     }
 
@@ -306,7 +306,7 @@ struct Runtime: Service {
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("store maintenance failed", metadata: ["error": "\(error)"])
+                logger.warning("store maintenance failed", metadata: ["error": "\(describeForOperator(error))"])
             }
         }
     }
@@ -354,7 +354,10 @@ struct Runtime: Service {
         } catch is CancellationError {
             return  // the process is going down
         } catch {
-            logger.warning("housekeeping failed; it runs again in an hour", metadata: ["step": "\(done)", "error": .wire("\(error)")])
+            logger.warning(
+                "housekeeping failed; it runs again in an hour",
+                metadata: ["step": "\(done)", "error": .wire("\(describeForOperator(error))")]
+            )
         }
     }
 }

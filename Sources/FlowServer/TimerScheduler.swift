@@ -55,7 +55,7 @@ public actor TimerScheduler {
                 await nap(until: min(next ?? horizon, horizon))
             } catch {
                 if Task.isCancelled || stopping { return }
-                logger.error("timer scheduling failed; trying again in a second", metadata: ["error": .wire("\(error)")])
+                logger.error("timer scheduling failed; trying again in a second", metadata: ["error": .wire("\(describeForOperator(error))")])
                 await nap(until: clock.now() + .seconds(1))
             }
         }

@@ -401,7 +401,7 @@ public final class PostgresStore: FlowStore {
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.notice("listening for other replicas failed; listening again", metadata: ["error": "\(error)"])
+                    logger.notice("listening for other replicas failed; listening again", metadata: ["error": "\(describeForOperator(error))"])
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -60,7 +60,7 @@ struct Serve: AsyncParsableCommand {
     static func explain(_ error: any Error, host: String, port: Int) -> String {
         if let io = error as? IOError, io.errnoCode == EADDRINUSE { return "\(host):\(port) is already in use" }
         if let io = error as? IOError, io.errnoCode == EACCES { return "\(host):\(port) needs privileges to listen on (use a port above 1023)" }
-        return "\(error)"
+        return describeForOperator(error)
     }
 
     func run() async throws {

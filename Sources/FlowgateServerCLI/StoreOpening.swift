@@ -27,11 +27,11 @@ struct OpenedStore {
                 try await store.checkWritable()
                 return OpenedStore(store: store, claim: claim, postgres: nil)
             } catch let error as StoreLock.InUse {
-                throw Refused(description: "\(error)")
+                throw Refused(description: describeForOperator(error))
             } catch let error as SchemaTooNew {
-                throw Refused(description: "the store \(path): \(error)")
+                throw Refused(description: "the store \(path): \(describeForOperator(error))")
             } catch {
-                throw Refused(description: "the store \(path) cannot take commits: \(error)")
+                throw Refused(description: "the store \(path) cannot take commits: \(describeForOperator(error))")
             }
         case .postgres(let variable, let poolSize):
             guard let url = environment[variable], !url.isEmpty else {
@@ -43,17 +43,17 @@ struct OpenedStore {
             do {
                 store = try PostgresStore(url: url, poolSize: poolSize, logger: logger)
             } catch {
-                throw Refused(description: "$\(variable): \(error)")
+                throw Refused(description: "$\(variable): \(describeForOperator(error))")
             }
             do {
                 try await store.migrate()
                 try await store.checkWritable()
             } catch let error as SchemaTooNew {
                 await store.shutdown()
-                throw Refused(description: "\(error)")
+                throw Refused(description: describeForOperator(error))
             } catch {
                 await store.shutdown()
-                throw Refused(description: "the PostgreSQL store (from $\(variable)) cannot take commits: \(String(reflecting: error))")
+                throw Refused(description: "the PostgreSQL store (from $\(variable)) cannot take commits: \(describeForOperator(error))")
             }
             return OpenedStore(store: store, claim: nil, postgres: store)
         }
