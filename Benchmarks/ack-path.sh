@@ -9,6 +9,7 @@
 #   ONLY=flowgate Benchmarks/ack-path.sh …          # one server's runs (no ratios)
 #   FLOWGATE_SERVER=path/to/flowgate-server …       # another build of Flowgate
 #   BEFORE=path/to/flowgate-server …                # also an older build, in the same rounds
+#   FLOWGATE_CONCURRENCY=256 …                      # the dispatcher's sends in flight (default 64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=../shared/bench
@@ -33,7 +34,7 @@ graph: { base_url: "$GRAPH_BASE", version: v$API_VERSION }
 store: { sqlite: $work/flowgate.sqlite }
 numbers:
   - { phone_number_id: "$PHONE_NUMBER_ID", flow: ack-every-message.yaml, rate: 20000 }
-dispatcher: { concurrency: 64 }
+dispatcher: { concurrency: ${FLOWGATE_CONCURRENCY:-64} }
 env: { app_secret: APP_SECRET, verify_token: VERIFY_TOKEN, access_token: ACCESS_TOKEN }
 CONF
 
