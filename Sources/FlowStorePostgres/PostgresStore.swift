@@ -372,14 +372,31 @@ public final class PostgresStore: FlowStore {
         return try await Self.timers(rows).sorted { $0.timer.due < $1.timer.due }
     }
 
+    /// Renews this worker's claims, passing over any row another transaction has locked instead of
+    /// waiting for it. Such a row is being written at that moment (a send's outcome, a fired timer's
+    /// commit), usually out of its claim for good; one still pending is renewed the next round, a
+    /// third of a lease later. Waiting instead took row locks in the index's order while an
+    /// outcome's update took them in the order the sends finished: the two could deadlock, and
+    /// PostgreSQL breaks a deadlock only after `deadlock_timeout` (1 s), holding every send up.
     public func renewClaims(_ claim: Claim) async throws {
         let (worker, until) = (claim.worker, claim.until.millisecondsSince1970)
         try await transaction { connection in
             try await connection.query(
-                "UPDATE outbox SET claim_until = \(until) WHERE claimed_by = \(worker) AND state = 'pending'",
+                """
+                UPDATE outbox SET claim_until = \(until) WHERE id IN (
+                    SELECT id FROM outbox WHERE claimed_by = \(worker) AND state = 'pending' FOR UPDATE SKIP LOCKED
+                )
+                """,
                 logger: self.logger
             )
-            try await connection.query("UPDATE timers SET claim_until = \(until) WHERE claimed_by = \(worker)", logger: self.logger)
+            try await connection.query(
+                """
+                UPDATE timers SET claim_until = \(until) WHERE (contact, kind) IN (
+                    SELECT contact, kind FROM timers WHERE claimed_by = \(worker) FOR UPDATE SKIP LOCKED
+                )
+                """,
+                logger: self.logger
+            )
         }
     }
 

@@ -608,6 +608,49 @@ extension SQLiteDurabilityTests {
         #expect(values == ["on"])
     }
 
+    @Test("renewing claims passes over a message another transaction holds instead of waiting for it (and deadlocking with it)")
+    func renewalPassesOverLockedRows() async throws {
+        // Two connections: one holds a row lock, the other renews.
+        let untilByID = try await withFreshStore(poolSize: 2) { store in
+            try await store.migrate()
+            var commit = Commit(time: start)
+            commit.claim = Claim(worker: "A", until: at(seconds: 30))
+            commit.outbox = ["a-1", "a-2"].map { Commit.NewMessage(contact: ana, ref: $0, body: []) }
+            let ids = try await store.commit(commit).map(\.id)
+            try #require(ids.count == 2)
+            let renewedWhileHeld = try await store.client.withConnection { holder in
+                try await holder.query("BEGIN", logger: store.logger)
+                try await holder.query("SELECT id FROM outbox WHERE id = \(ids[0]) FOR UPDATE", logger: store.logger)
+                let renewed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await store.renewClaims(Claim(worker: "A", until: at(seconds: 60)))
+                        return true
+                    }
+                    // A watchdog, not a wait: it runs out only if the renewal waits on the lock.
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(20))
+                        return false
+                    }
+                    let first = try await group.next() ?? false
+                    // Let a renewal that waits finish, so the test ends either way.
+                    try await holder.query("ROLLBACK", logger: store.logger)
+                    group.cancelAll()
+                    while (try? await group.next()) != nil {}
+                    return first
+                }
+                return renewed
+            }
+            #expect(renewedWhileHeld, "the renewal waited for the locked message")
+            var until: [Int64: Int64] = [:]
+            for try await (id, value) in try await store.client.query("SELECT id, claim_until FROM outbox").decode((Int64, Int64).self) {
+                until[id] = value
+            }
+            return ids.map { until[$0] }
+        }
+        // The held message keeps its claim until the next round; the other is renewed.
+        #expect(untilByID == [at(seconds: 30).millisecondsSince1970, at(seconds: 60).millisecondsSince1970])
+    }
+
     @Test("a commit that failed to prepare leaves no failure behind: the next commit is stored")
     func failedPreparation() async throws {
         // One connection, so the second commit runs where the first failed to prepare.
