@@ -27,9 +27,9 @@ struct OpenedStore {
                 try await store.checkWritable()
                 return OpenedStore(store: store, claim: claim, postgres: nil)
             } catch let error as StoreLock.InUse {
-                throw Refused(description: describeForOperator(error))
+                throw Refused(description: "\(error)")
             } catch let error as SchemaTooNew {
-                throw Refused(description: "the store \(path): \(describeForOperator(error))")
+                throw Refused(description: "the store \(path): \(error)")
             } catch {
                 throw Refused(description: "the store \(path) cannot take commits: \(describeForOperator(error))")
             }
@@ -50,7 +50,7 @@ struct OpenedStore {
                 try await store.checkWritable()
             } catch let error as SchemaTooNew {
                 await store.shutdown()
-                throw Refused(description: describeForOperator(error))
+                throw Refused(description: "\(error)")
             } catch {
                 await store.shutdown()
                 throw Refused(description: "the PostgreSQL store (from $\(variable)) cannot take commits: \(describeForOperator(error))")
